@@ -1,0 +1,67 @@
+import nx from '@nx/eslint-plugin';
+
+/**
+ * Which kind of project may import which (CONVENTIONS.md, principle 4):
+ * - apps wire platform, domain and contract libs; never tools, never the testing lib
+ * - platform libs (runtime, messaging, telemetry) import only each other: no domain, no contracts
+ * - the domain imports only contracts; contracts import no other lib
+ * - the testing lib and tools never end up in a deployable
+ * Test files may also import the testing lib.
+ */
+const sourceConstraints = [
+  { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:platform', 'type:domain', 'type:contracts'] },
+  { sourceTag: 'type:platform', onlyDependOnLibsWithTags: ['type:platform'] },
+  { sourceTag: 'type:domain', onlyDependOnLibsWithTags: ['type:domain', 'type:contracts'] },
+  { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: [] },
+  { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:platform', 'type:contracts'] },
+  { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:platform', 'type:contracts', 'type:testing'] },
+];
+const testConstraints = sourceConstraints.map((c) => ({
+  ...c,
+  onlyDependOnLibsWithTags: [...new Set([...c.onlyDependOnLibsWithTags, 'type:testing'])],
+}));
+const testFiles = ['**/*.test.ts', '**/test/**/*.ts', 'e2e/**/*.ts'];
+
+export default [
+  ...nx.configs['flat/base'],
+  ...nx.configs['flat/typescript'],
+  ...nx.configs['flat/javascript'],
+  { ignores: ['**/dist', '**/out-tsc', '**/node_modules', '**/.nx', 'tmp', '.data', '**/test/fixtures/**'] },
+  {
+    files: ['**/*.ts', '**/*.mts', '**/*.js', '**/*.mjs', '**/*.cjs'],
+    // Tool configs (eslint.config.mjs, jest.config.cjs) extend the root ones by relative path.
+    ignores: [...testFiles, '**/eslint.config.mjs', '**/jest.config.cjs', 'jest.preset.cjs'],
+    rules: {
+      '@nx/enforce-module-boundaries': [
+        'error',
+        { enforceBuildableLibDependency: true, banTransitiveDependencies: true, allow: [], depConstraints: sourceConstraints },
+      ],
+    },
+  },
+  {
+    files: testFiles,
+    rules: {
+      '@nx/enforce-module-boundaries': ['error', { allow: [], depConstraints: testConstraints }],
+    },
+  },
+  {
+    // Libraries never exit the process or read the environment; only the process edge
+    // (runtime's run-main.ts) and the apps' main.ts do (CONVENTIONS.md, principle 7).
+    files: ['libs/*/src/**/*.ts'],
+    ignores: ['libs/runtime/src/run-main.ts', 'libs/testing/**', ...testFiles],
+    rules: {
+      'no-restricted-properties': [
+        'error',
+        { object: 'process', property: 'exit', message: 'Only the process edge (runMain) exits.' },
+        { object: 'process', property: 'env', message: 'Libraries take configuration as arguments; apps parse the environment.' },
+      ],
+    },
+  },
+  {
+    files: ['**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
+    },
+  },
+];

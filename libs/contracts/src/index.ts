@@ -1,0 +1,2 @@
+export { deadLetterSubject, Subjects, Topology } from './subjects';
+export type { EventSubject } from './subjects';

@@ -1,0 +1,46 @@
+import { ConfigError, Env, type ConfigIssue } from '@tandem/runtime';
+import Type, { type Static } from 'typebox';
+import { parseServers } from './nats-connection.component';
+
+/** The NATS variables of SPEC §2, as TypeBox properties to spread into an app's env schema. */
+export function natsEnvProperties() {
+  return {
+    NATS_URL: Env.natsUrls(),
+    NATS_USER: Env.optionalString('a NATS user name (with NATS_PASS)'),
+    NATS_PASS: Env.optionalString('the NATS password for NATS_USER', { secret: true }),
+    NATS_CREDS: Env.optionalString('the path of a NATS .creds file'),
+    JETSTREAM_REPLICAS: Env.integer(1, 1, 5),
+  };
+}
+
+/** The NATS variables as one object schema. *//** The NATS variables as one object schema. */
+export const NatsEnvSchema = Type.Object(natsEnvProperties());
+type NatsEnv = Static<typeof NatsEnvSchema>;
+
+export interface NatsSettings {
+  readonly servers: readonly string[];
+  readonly user?: string;
+  readonly pass?: string;
+  readonly credsFile?: string;
+  /** Replicas for streams, consumers and buckets created at start. */
+  readonly replicas: number;
+}
+
+/** Maps parsed NATS variables to settings; credentials must be a user/password pair or a creds file, not both. */
+export function toNatsSettings(env: NatsEnv): NatsSettings {
+  const issues: ConfigIssue[] = [];
+  if ((env.NATS_USER === undefined) !== (env.NATS_PASS === undefined)) {
+    const missing = env.NATS_USER === undefined ? 'NATS_USER' : 'NATS_PASS';
+    issues.push({ variable: missing, expected: 'to be set together with ' + (missing === 'NATS_USER' ? 'NATS_PASS' : 'NATS_USER') });
+  }
+  if (env.NATS_CREDS !== undefined && env.NATS_USER !== undefined) {
+    issues.push({ variable: 'NATS_CREDS', expected: 'either NATS_CREDS or NATS_USER/NATS_PASS, not both', received: env.NATS_CREDS });
+  }
+  if (issues.length > 0) throw new ConfigError(issues);
+  return {
+    servers: parseServers(env.NATS_URL),
+    ...(env.NATS_USER === undefined ? {} : { user: env.NATS_USER, pass: env.NATS_PASS }),
+    ...(env.NATS_CREDS === undefined ? {} : { credsFile: env.NATS_CREDS }),
+    replicas: env.JETSTREAM_REPLICAS,
+  };
+}

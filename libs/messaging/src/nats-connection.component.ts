@@ -1,0 +1,206 @@
+import { readFile } from 'node:fs/promises';
+import { connect, credsAuthenticator, type NatsConnection, type Status } from '@nats-io/transport-node';
+import {
+  backoffDelay,
+  DEFAULT_BACKOFF,
+  delay,
+  type BackoffPolicy,
+  type Component,
+  type ComponentHealth,
+  type Deadline,
+  type StartContext,
+} from '@tandem/runtime';
+
+export interface NatsConnectionOptions {
+  /** Server URLs, e.g. `["nats://127.0.0.1:4222"]`. */
+  readonly servers: readonly string[];
+  /** Client name shown by the server's monitoring (e.g. `order-v1`). */
+  readonly clientName: string;
+  readonly user?: string;
+  readonly pass?: string;
+  /** Path to a `.creds` file (JWT + NKey seed). */
+  readonly credsFile?: string;
+  /** Delay schedule for the first connection and for reconnects. */
+  readonly backoff?: BackoffPolicy;
+  /** Handshake timeout per attempt. Default 5 s. */
+  readonly connectTimeoutMs?: number;
+  readonly name?: string;
+}
+
+/** `NATS_URL` form (comma-separated) → server list. */
+export function parseServers(natsUrl: string): string[] {
+  return natsUrl
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+}
+
+/**
+ * The process's NATS connection as a component (SPEC §4 "Connection").
+ *
+ * - `start` returns at once; connecting happens in the background so `/livez` answers
+ *   while the broker is unreachable. Until connected, health is not ready.
+ * - The first connection is retried for ever with the backoff schedule (1 s, 2 s, ×1.5 up
+ *   to 30 s, jittered); once connected, nats.js reconnects for ever
+ *   (`maxReconnectAttempts: -1`) with the same schedule through `reconnectDelayHandler`.
+ * - While disconnected the component stays up and reports not ready; the connection
+ *   resumes by itself. A connection closed for good (e.g. auth revoked) is reported as a
+ *   failure, so the supervisor restarts the component.
+ * - `stop` drains (flushes pending publishes, ends subscriptions) within the deadline,
+ *   then closes.
+ */
+export class NatsConnectionComponent implements Component {
+  readonly name: string;
+  private nc?: NatsConnection;
+  private connected = false;
+  private stopping = false;
+  private detail = 'not started';
+  private reconnectAttempt = 0;
+  private controller?: AbortController;
+  private waiters: Array<(nc: NatsConnection) => void> = [];
+
+  constructor(private readonly options: NatsConnectionOptions) {
+    this.name = options.name ?? 'nats';
+  }
+
+  async start(context: StartContext): Promise<void> {
+    this.stopping = false;
+    this.connected = false;
+    this.detail = 'connecting';
+    this.controller = new AbortController();
+    const signal = AbortSignal.any([context.signal, this.controller.signal]);
+    void this.connectLoop(context, signal);
+  }
+
+  health(): ComponentHealth {
+    return { ready: this.connected, detail: this.detail };
+  }
+
+  /** The live connection, or undefined while not (yet) connected. */
+  connection(): NatsConnection | undefined {
+    return this.connected ? this.nc : undefined;
+  }
+
+  /** Resolves with the connection once it is first established. */
+  whenConnected(signal?: AbortSignal): Promise<NatsConnection> {
+    if (this.nc) return Promise.resolve(this.nc);
+    return new Promise((resolve, reject) => {
+      const onAbort = (): void => reject(signal?.reason);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.waiters.push((nc) => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve(nc);
+      });
+    });
+  }
+
+  async stop(deadline: Deadline): Promise<void> {
+    this.stopping = true;
+    this.controller?.abort(new Error('stopping'));
+    const nc = this.nc;
+    const wasConnected = this.connected;
+    this.nc = undefined;
+    this.connected = false;
+    this.detail = 'stopped';
+    if (!nc || nc.isClosed()) return;
+    if (!wasConnected) {
+      // Draining needs the server; while disconnected nothing can be flushed anyway.
+      await nc.close();
+      return;
+    }
+    if (nc.isDraining()) {
+      await nc.closed();
+      return;
+    }
+    try {
+      await Promise.race([
+        nc.drain(),
+        delay(deadline.remaining(), deadline.signal).then(() => {
+          throw new Error('drain did not finish before the deadline');
+        }),
+      ]);
+    } catch {
+      await nc.close();
+    }
+  }
+
+  holding(): string | undefined {
+    return this.nc && !this.nc.isClosed() ? `connection to ${this.nc.getServer()} not yet drained` : undefined;
+  }
+
+  private async connectLoop(context: StartContext, signal: AbortSignal): Promise<void> {
+    const { logger } = context;
+    const policy = this.options.backoff ?? DEFAULT_BACKOFF;
+    const authenticator = this.options.credsFile
+      ? credsAuthenticator(new Uint8Array(await readFile(this.options.credsFile)))
+      : undefined;
+    for (let attempt = 0; !signal.aborted; attempt++) {
+      try {
+        const nc = await connect({
+          servers: [...this.options.servers],
+          name: this.options.clientName,
+          maxReconnectAttempts: -1,
+          reconnectDelayHandler: () => backoffDelay(this.reconnectAttempt++, policy),
+          timeout: this.options.connectTimeoutMs ?? 5_000,
+          ...(this.options.user === undefined ? {} : { user: this.options.user, pass: this.options.pass }),
+          ...(authenticator ? { authenticator } : {}),
+        });
+        if (signal.aborted) {
+          await nc.close();
+          return;
+        }
+        this.nc = nc;
+        this.connected = true;
+        this.reconnectAttempt = 0;
+        this.detail = `connected to ${nc.getServer()}`;
+        logger.info({ server: nc.getServer() }, 'connected to NATS');
+        for (const waiter of this.waiters.splice(0)) waiter(nc);
+        void this.watch(nc, context);
+        return;
+      } catch (error) {
+        const wait = backoffDelay(attempt, policy);
+        this.detail = `cannot connect to ${this.options.servers.join(',')}: ${(error as Error).message}; retry in ${wait} ms`;
+        if (attempt === 0 || attempt % 10 === 0) logger.warn({ err: error, retryInMs: wait, attempt }, 'NATS connection failed');
+        await delay(wait, signal).catch(() => undefined);
+      }
+    }
+  }
+
+  private async watch(nc: NatsConnection, context: StartContext): Promise<void> {
+    const { logger } = context;
+    void nc.closed().then((error) => {
+      if (this.nc !== nc || this.stopping) return;
+      this.connected = false;
+      this.detail = 'connection closed';
+      context.fail(error instanceof Error ? error : new Error('NATS connection closed'));
+    });
+    for await (const status of nc.status()) {
+      if (this.nc !== nc) return;
+      this.onStatus(status, nc, logger);
+    }
+  }
+
+  private onStatus(status: Status, nc: NatsConnection, logger: StartContext['logger']): void {
+    switch (status.type) {
+      case 'disconnect':
+        this.connected = false;
+        this.detail = 'disconnected; reconnecting';
+        logger.warn({ server: status.server }, 'disconnected from NATS');
+        break;
+      case 'reconnecting':
+        this.detail = `reconnecting (attempt ${this.reconnectAttempt})`;
+        break;
+      case 'reconnect':
+        this.connected = true;
+        this.reconnectAttempt = 0;
+        this.detail = `connected to ${nc.getServer()}`;
+        logger.info({ server: status.server }, 'reconnected to NATS');
+        break;
+      case 'error':
+        logger.warn({ err: status.error }, 'NATS connection error');
+        break;
+      default:
+        break;
+    }
+  }
+}

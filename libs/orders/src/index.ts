@@ -1,0 +1,2 @@
+export { canTransition, OrderStatuses } from './order-status';
+export type { OrderStatus } from './order-status';

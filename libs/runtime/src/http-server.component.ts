@@ -1,0 +1,59 @@
+import type { FastifyInstance } from 'fastify';
+import type { Component, ComponentHealth } from './component';
+
+export interface HttpServerOptions {
+  readonly port: number;
+  readonly host: string;
+  readonly name?: string;
+  readonly dependsOn?: readonly string[];
+}
+
+/**
+ * Serves a Fastify app as a component. Start listens; stop closes the listener, lets
+ * in-flight requests finish (Fastify answers requests that arrive meanwhile with 503 and
+ * `Connection: close`) and closes idle keep-alive connections. A listener that cannot be
+ * opened (port in use) is fatal: the process exits rather than running half-deaf.
+ */
+export class HttpServerComponent implements Component {
+  readonly name: string;
+  readonly dependsOn: readonly string[];
+  readonly fatal = true;
+  private listening = false;
+  private readonly inFlight = new Set<string>();
+  private address = '';
+
+  constructor(
+    private readonly app: FastifyInstance,
+    private readonly options: HttpServerOptions,
+  ) {
+    this.name = options.name ?? 'http';
+    this.dependsOn = options.dependsOn ?? [];
+    app.addHook('onRequest', async (request) => {
+      this.inFlight.add(request.id);
+    });
+    app.addHook('onResponse', async (request) => {
+      this.inFlight.delete(request.id);
+    });
+    app.addHook('onRequestAbort', async (request) => {
+      this.inFlight.delete(request.id);
+    });
+  }
+
+  async start(): Promise<void> {
+    this.address = await this.app.listen({ port: this.options.port, host: this.options.host });
+    this.listening = true;
+  }
+
+  async stop(): Promise<void> {
+    this.listening = false;
+    await this.app.close();
+  }
+
+  health(): ComponentHealth {
+    return this.listening ? { ready: true, detail: `listening on ${this.address}` } : { ready: false, detail: 'not listening' };
+  }
+
+  holding(): string | undefined {
+    return this.inFlight.size > 0 ? `${this.inFlight.size} request(s) in flight` : undefined;
+  }
+}

@@ -1,0 +1,50 @@
+import Type, { type Static, type TSchema } from 'typebox';
+import { Env } from './env-config';
+import { ConfigError } from './errors';
+
+/** The variables every service reads (SPEC §2), as TypeBox properties to spread into an app's env schema. */
+export function serviceEnvProperties(defaultPort: number) {
+  return {
+    PORT: Env.port(defaultPort),
+    HOST: Env.host(),
+    SERVICE_VERSION: Env.version(),
+    LOG_LEVEL: Env.logLevel(),
+    SHUTDOWN_DELAY_MS: Env.milliseconds(0, 600_000),
+    SHUTDOWN_TIMEOUT_MS: Env.milliseconds(25_000, 600_000),
+  } satisfies Record<string, TSchema>;
+}
+
+/** The service variables as one object schema (defaults for port 1; apps use {@link serviceEnvProperties}). */
+export const ServiceEnvSchema = Type.Object(serviceEnvProperties(1));
+type ServiceEnv = Static<typeof ServiceEnvSchema>;
+
+/** The settings every service has, in the shape code uses. */
+export interface ServiceConfig {
+  readonly port: number;
+  readonly host: string;
+  readonly version: string;
+  readonly logLevel: string;
+  readonly shutdownDelayMs: number;
+  readonly shutdownTimeoutMs: number;
+}
+
+/** Maps parsed service variables to {@link ServiceConfig}; the delay must leave room inside the timeout. */
+export function toServiceConfig(env: ServiceEnv): ServiceConfig {
+  if (env.SHUTDOWN_DELAY_MS >= env.SHUTDOWN_TIMEOUT_MS) {
+    throw new ConfigError([
+      {
+        variable: 'SHUTDOWN_DELAY_MS',
+        expected: `fewer milliseconds than SHUTDOWN_TIMEOUT_MS (${env.SHUTDOWN_TIMEOUT_MS}), so that draining has time left`,
+        received: String(env.SHUTDOWN_DELAY_MS),
+      },
+    ]);
+  }
+  return {
+    port: env.PORT,
+    host: env.HOST,
+    version: env.SERVICE_VERSION,
+    logLevel: env.LOG_LEVEL,
+    shutdownDelayMs: env.SHUTDOWN_DELAY_MS,
+    shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+  };
+}

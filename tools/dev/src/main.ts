@@ -1,0 +1,110 @@
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { ProcessSupervisor, type ChildSpec } from '@tandem/runtime';
+import { parseDevArgs, USAGE } from './dev-args';
+import { portIsFree, waitForHttp, waitForTcp } from './probes';
+
+/**
+ * `npm start`: nats-server (JetStream, 127.0.0.1:4222, data under .data/) and the three
+ * services as separate processes under one ProcessSupervisor. Ctrl-C stops them in
+ * reverse order (gateway, consumer, order, then NATS) and exits 0.
+ */
+async function main(): Promise<void> {
+  const parsed = parseDevArgs(process.argv.slice(2), process.env);
+  if (!parsed.ok) {
+    process.stderr.write(`npm start: ${parsed.error}\n\n${USAGE}`);
+    process.exit(2);
+  }
+  const options = parsed.value;
+  if (options.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  const wanted = { nats: options.natsPort, ...options.ports };
+  for (const [name, port] of Object.entries(wanted)) {
+    if (!(await portIsFree('127.0.0.1', port))) {
+      process.stderr.write(`npm start: port ${port} (${name}) on 127.0.0.1 is already in use; stop whatever listens there and try again\n`);
+      process.exit(1);
+    }
+  }
+  const root = process.cwd();
+  const dataDir = resolve(root, options.dataDir);
+  mkdirSync(dataDir, { recursive: true });
+  const natsUrl = `nats://127.0.0.1:${options.natsPort}`;
+  const common = { HOST: '127.0.0.1', LOG_LEVEL: options.logLevel, NATS_URL: natsUrl };
+  const app = (name: 'gateway' | 'order' | 'consumer', port: number, env: Record<string, string> = {}): ChildSpec => ({
+    name,
+    command: process.execPath,
+    args: ['--enable-source-maps', join(root, 'dist', 'apps', name, 'main.js')],
+    env: { ...common, PORT: String(port), ...env },
+    ready: (signal) => waitForHttp(`http://127.0.0.1:${port}/readyz`, signal),
+    stopTimeoutMs: 30_000,
+  });
+  const supervisor = new ProcessSupervisor({
+    children: [
+      {
+        name: 'nats',
+        command: options.natsServer,
+        args: ['-a', '127.0.0.1', '-p', String(options.natsPort), '-js', '-sd', dataDir],
+        ready: (signal) => waitForTcp('127.0.0.1', options.natsPort, signal),
+        stopTimeoutMs: 10_000,
+      },
+      app('order', options.ports.order),
+      app('consumer', options.ports.consumer),
+      app('gateway', options.ports.gateway, { ORDER_URL: `http://127.0.0.1:${options.ports.order}` }),
+    ],
+  });
+
+  let stopping: Promise<void> | undefined;
+  const stop = (code: number): Promise<void> =>
+    (stopping ??= supervisor.stop().then((clean) => {
+      process.stdout.write(clean ? 'tandem: stopped\n' : 'tandem: stopped (some processes had to be killed)\n');
+      process.exit(clean ? code : 1);
+    }));
+  // npm forwards the terminal's SIGINT to its child as well, so one Ctrl-C can arrive
+  // twice within a few milliseconds: only a signal a second or more later counts as "again".
+  let firstSignalAt = 0;
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      const now = Date.now();
+      if (firstSignalAt !== 0 && now - firstSignalAt < 1_000) return;
+      const again = firstSignalAt !== 0;
+      firstSignalAt ||= now;
+      if (again) {
+        process.stdout.write('tandem: second signal, killing everything now\n');
+        process.exit(1);
+      }
+      process.stdout.write(`\ntandem: ${signal} received, stopping gateway, consumer, order, then NATS…\n`);
+      void stop(0);
+    });
+  }
+
+  try {
+    await supervisor.start();
+  } catch (error) {
+    process.stderr.write(`tandem: could not start: ${(error as Error).message}\n`);
+    await stop(1);
+    return;
+  }
+  if (stopping) return;
+  const { gateway, order, consumer } = options.ports;
+  process.stdout.write(
+    [
+      '',
+      'Tandem is running:',
+      `  gateway   http://127.0.0.1:${gateway}   (public API)`,
+      `  order     http://127.0.0.1:${order}`,
+      `  consumer  http://127.0.0.1:${consumer}`,
+      `  NATS      ${natsUrl}  (JetStream data in ${options.dataDir})`,
+      '',
+      'Try:',
+      `  curl -s http://127.0.0.1:${gateway}/readyz`,
+      `  curl -s http://127.0.0.1:${order}/metrics | head`,
+      '',
+      'Press Ctrl-C to stop.',
+      '',
+    ].join('\n'),
+  );
+}
+
+void main();

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# npm test: a supported Node, dependencies and nats-server first; then workspace sync
+# check, lint, type-check, build, and every Jest test (unit, integration against a real
+# nats-server, end to end against the built apps). Every stage runs even when an earlier
+# one failed; the last line is "N passed, N failed" (each check counts as one, each Jest
+# test as one) and the exit code is non-zero on any failure.
+set -uo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+# shellcheck source=node-env.sh
+source tools/scripts/node-env.sh || exit 1
+export NX_DAEMON=false NX_NO_CLOUD=true NX_TUI=false
+bash tools/scripts/ensure-deps.sh || exit 1
+bash tools/scripts/ensure-nats.sh || exit 1
+export PATH="$PWD/node_modules/.bin:$PATH"
+if [ -z "${NATS_SERVER_BIN:-}" ]; then NATS_SERVER_BIN="$(command -v nats-server)"; export NATS_SERVER_BIN; fi
+
+passed=0
+failed=0
+failures=()
+check() {
+  local name="$1"
+  shift
+  echo "==> $name"
+  if "$@"; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1))
+    failures+=("$name")
+  fi
+}
+
+check "workspace in sync (nx sync:check)" nx sync:check
+check "lint" nx run-many -t lint --outputStyle=static
+check "type-check" nx run-many -t typecheck --outputStyle=static
+check "build" nx run-many -t build --outputStyle=static
+
+echo "==> tests (jest)"
+mkdir -p tmp
+rm -f tmp/jest-results.json
+jest --ci --maxWorkers=2 --json --outputFile=tmp/jest-results.json "$@"
+jest_status=$?
+counts=$(node -e '
+  try {
+    const r = require("./tmp/jest-results.json");
+    const suiteErrors = r.testResults.filter((s) => s.status === "failed" && s.assertionResults.every((a) => a.status !== "failed")).length;
+    console.log(r.numPassedTests, r.numFailedTests + suiteErrors);
+  } catch { console.log("0 1"); }
+')
+read -r jest_passed jest_failed <<<"$counts"
+if [ "$jest_status" -ne 0 ] && [ "$jest_failed" -eq 0 ]; then jest_failed=1; failures+=("jest exited $jest_status"); fi
+[ "$jest_failed" -gt 0 ] && failures+=("$jest_failed jest test(s) or suite(s)")
+passed=$((passed + jest_passed))
+failed=$((failed + jest_failed))
+
+echo
+if [ ${#failures[@]} -gt 0 ]; then
+  echo "Failed: ${failures[*]}"
+fi
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
