@@ -22,6 +22,26 @@ const testConstraints = sourceConstraints.map((c) => ({
 }));
 const testFiles = ['**/*.test.ts', '**/test/**/*.ts', 'e2e/**/*.ts'];
 
+/**
+ * Extra rules for library projects: libraries never exit the process or read the
+ * environment; only the process edge (runtime's run-main.ts) and the apps' main.ts do
+ * (CONVENTIONS.md, principle 7). ESLint resolves `files` against the config that uses it,
+ * so each lib's eslint.config.mjs adds these with paths relative to the lib.
+ */
+export const libraryConfig = [
+  {
+    files: ['src/**/*.ts'],
+    ignores: ['src/run-main.ts', ...testFiles],
+    rules: {
+      'no-restricted-properties': [
+        'error',
+        { object: 'process', property: 'exit', message: 'Only the process edge (runMain) exits.' },
+        { object: 'process', property: 'env', message: 'Libraries take configuration as arguments; apps parse the environment.' },
+      ],
+    },
+  },
+];
+
 export default [
   ...nx.configs['flat/base'],
   ...nx.configs['flat/typescript'],
@@ -42,19 +62,6 @@ export default [
     files: testFiles,
     rules: {
       '@nx/enforce-module-boundaries': ['error', { allow: [], depConstraints: testConstraints }],
-    },
-  },
-  {
-    // Libraries never exit the process or read the environment; only the process edge
-    // (runtime's run-main.ts) and the apps' main.ts do (CONVENTIONS.md, principle 7).
-    files: ['libs/*/src/**/*.ts'],
-    ignores: ['libs/runtime/src/run-main.ts', 'libs/testing/**', ...testFiles],
-    rules: {
-      'no-restricted-properties': [
-        'error',
-        { object: 'process', property: 'exit', message: 'Only the process edge (runMain) exits.' },
-        { object: 'process', property: 'env', message: 'Libraries take configuration as arguments; apps parse the environment.' },
-      ],
     },
   },
   {

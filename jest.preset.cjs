@@ -1,7 +1,7 @@
 /**
  * Shared Jest settings: TypeScript through SWC (no type-check here; `nx typecheck` does
  * that), Node environment, tests beside the code (`*.test.ts`) and in `test/`.
- * `typebox` ships ESM only, so it is transformed too.
+ * `typebox` and `cookie` (used by Fastify's inject) ship ESM only, so they are transformed too.
  * @type {import('jest').Config}
  */
 module.exports = {
@@ -16,7 +16,9 @@ module.exports = {
       },
     ],
   },
-  transformIgnorePatterns: ['/node_modules/(?!(typebox)/)'],
+  transformIgnorePatterns: ['/node_modules/(?!(typebox|cookie)/)'],
   moduleFileExtensions: ['ts', 'mts', 'js', 'mjs', 'cjs', 'json'],
+  // Integration tests start real processes; on a loaded 2-core machine that can take seconds.
+  testTimeout: 60_000,
   testMatch: ['<rootDir>/src/**/*.test.ts', '<rootDir>/test/**/*.test.ts'],
 };

@@ -1,3 +1,3 @@
-import root from '../../eslint.config.mjs';
+import root, { libraryConfig } from '../../eslint.config.mjs';
 
-export default [...root];
+export default [...root, ...libraryConfig];

@@ -37,7 +37,7 @@ check "build" nx run-many -t build --outputStyle=static
 echo "==> tests (jest)"
 mkdir -p tmp
 rm -f tmp/jest-results.json
-jest --ci --maxWorkers=2 --json --outputFile=tmp/jest-results.json "$@"
+jest --ci --maxWorkers=2 --testTimeout=60000 --json --outputFile=tmp/jest-results.json "$@"
 jest_status=$?
 counts=$(node -e '
   try {

@@ -13,7 +13,7 @@ export function natsEnvProperties() {
   };
 }
 
-/** The NATS variables as one object schema. *//** The NATS variables as one object schema. */
+/** The NATS variables as one object schema. */ /** The NATS variables as one object schema. */
 export const NatsEnvSchema = Type.Object(natsEnvProperties());
 type NatsEnv = Static<typeof NatsEnvSchema>;
 

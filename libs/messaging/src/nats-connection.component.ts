@@ -131,9 +131,7 @@ export class NatsConnectionComponent implements Component {
   private async connectLoop(context: StartContext, signal: AbortSignal): Promise<void> {
     const { logger } = context;
     const policy = this.options.backoff ?? DEFAULT_BACKOFF;
-    const authenticator = this.options.credsFile
-      ? credsAuthenticator(new Uint8Array(await readFile(this.options.credsFile)))
-      : undefined;
+    const authenticator = this.options.credsFile ? credsAuthenticator(new Uint8Array(await readFile(this.options.credsFile))) : undefined;
     for (let attempt = 0; !signal.aborted; attempt++) {
       try {
         const nc = await connect({

@@ -27,11 +27,7 @@ export function backoffBase(attempt: number, policy: BackoffPolicy = DEFAULT_BAC
  * The delay before retry number `attempt` (0-based), jittered downwards so that many
  * clients restarted together do not retry in lock-step.
  */
-export function backoffDelay(
-  attempt: number,
-  policy: BackoffPolicy = DEFAULT_BACKOFF,
-  random: () => number = Math.random,
-): number {
+export function backoffDelay(attempt: number, policy: BackoffPolicy = DEFAULT_BACKOFF, random: () => number = Math.random): number {
   const base = backoffBase(attempt, policy);
   return Math.round(base * (1 - policy.jitter * random()));
 }

@@ -8,19 +8,27 @@ import { ConfigError, type ConfigIssue } from './errors';
  * form it expects (each property's `description`). An empty string counts as unset.
  * Returns a frozen object; throws {@link ConfigError}.
  */
-export function parseEnv<T extends TObject>(
-  schema: T,
-  env: Readonly<Record<string, string | undefined>>,
-): Readonly<Static<T>> {
+export function parseEnv<T extends TObject>(schema: T, env: Readonly<Record<string, string | undefined>>): Readonly<Static<T>> {
   const properties = schema.properties as Record<string, TSchema & EnvFieldOptions & { description?: string }>;
   const raw: Record<string, unknown> = {};
   for (const name of Object.keys(properties)) {
     const value = env[name];
     if (value !== undefined && value !== '') raw[name] = value;
   }
+  const issues = new Map<string, ConfigIssue>();
+  // Convert would truncate "1.5" to 1 for an integer: insist on digits before converting.
+  for (const [name, value] of Object.entries(raw)) {
+    const field = properties[name];
+    if (field && (field as { type?: unknown }).type === 'integer' && !/^[+-]?\d+$/.test(String(value).trim())) {
+      issues.set(name, {
+        variable: name,
+        expected: field.description ?? 'an integer',
+        received: field.secret ? '<redacted>' : String(value),
+      });
+    }
+  }
   const withDefaults = Value.Default(schema, raw) as Record<string, unknown>;
   const converted = Value.Convert(schema, withDefaults) as Record<string, unknown>;
-  const issues = new Map<string, ConfigIssue>();
   for (const error of Value.Errors(schema, converted)) {
     const variable =
       error.instancePath.split('/')[1] ??

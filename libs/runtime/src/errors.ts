@@ -28,8 +28,7 @@ export class ConfigError extends RuntimeError {
         issues
           .map(
             (i) =>
-              `  ${i.variable}: expected ${i.expected}` +
-              (i.received === undefined ? ' (not set)' : `, got ${JSON.stringify(i.received)}`),
+              `  ${i.variable}: expected ${i.expected}` + (i.received === undefined ? ' (not set)' : `, got ${JSON.stringify(i.received)}`),
           )
           .join('\n'),
     );

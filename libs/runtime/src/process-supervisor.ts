@@ -8,6 +8,7 @@ export interface ChildSpec {
   readonly name: string;
   readonly command: string;
   readonly args?: readonly string[];
+  /** The child's whole environment; the supervisor's own when omitted. */
   readonly env?: Readonly<Record<string, string | undefined>>;
   readonly cwd?: string;
   /** Resolves once the child serves (e.g. `/readyz` 200); rejects or is aborted otherwise. */
@@ -101,10 +102,7 @@ export class ProcessSupervisor {
       child.state = 'stopping';
       this.log(`stopping ${child.spec.name} (pid ${child.process.pid})`);
       signalGroup(child.process, 'SIGTERM');
-      const exited = await Promise.race([
-        child.exited?.then(() => true),
-        delay(child.spec.stopTimeoutMs).then(() => false),
-      ]);
+      const exited = await Promise.race([child.exited?.then(() => true), delay(child.spec.stopTimeoutMs).then(() => false)]);
       if (!exited) {
         clean = false;
         this.log(`${child.spec.name} did not exit within ${child.spec.stopTimeoutMs} ms; sending SIGKILL`);
@@ -122,7 +120,7 @@ export class ProcessSupervisor {
     child.state = 'starting';
     const proc = spawn(spec.command, [...(spec.args ?? [])], {
       cwd: spec.cwd,
-      env: { ...process.env, ...spec.env },
+      env: spec.env,
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });
@@ -152,7 +150,12 @@ export class ProcessSupervisor {
     const timer = setTimeout(() => controller.abort(new Error(`not ready within ${timeoutMs} ms`)), timeoutMs);
     void child.exited.then(() => controller.abort(new Error(`exited (${child.lastExit}) before becoming ready`)));
     try {
-      await spec.ready(controller.signal);
+      await Promise.race([
+        spec.ready(controller.signal),
+        new Promise<never>((_, reject) =>
+          controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true }),
+        ),
+      ]);
       if (child.process === proc && child.state === 'starting') {
         child.state = 'ready';
         this.log(`${spec.name} is ready (pid ${proc.pid})`);

@@ -39,7 +39,7 @@ export class AppProcess {
   static async start(app: AppName, options: StartAppOptions = {}): Promise<AppProcess> {
     const main = join(workspaceRoot(), 'dist', 'apps', app, 'main.js');
     if (!existsSync(main)) throw new Error(`${main} does not exist: run "npm run build" first`);
-    const port = Number(options.env?.['PORT'] ?? (await freePort()));
+    const rawPort = options.env?.['PORT'] ?? String(await freePort());
     const child = new ManagedProcess(app, process.execPath, [main], {
       env: {
         PATH: process.env['PATH'] ?? '',
@@ -50,10 +50,10 @@ export class AppProcess {
         OTEL_LOGS_EXPORTER: 'none',
         HOST: '127.0.0.1',
         ...options.env,
-        PORT: String(port),
+        PORT: rawPort,
       },
     });
-    const handle = new AppProcess(app, port, child);
+    const handle = new AppProcess(app, Number(rawPort), child);
     if (options.waitForReady ?? true) await handle.waitForStatus('/readyz', 200, options.readyTimeoutMs);
     return handle;
   }

@@ -24,6 +24,8 @@ export function natsServerBinary(): string {
 export interface NatsServerOptions {
   /** Store directory for JetStream; a fresh temp dir when omitted (removed by `cleanup`). */
   readonly storeDir?: string;
+  /** Port on 127.0.0.1; a free random one when omitted. */
+  readonly port?: number;
   /** Extra command-line arguments. */
   readonly args?: readonly string[];
 }
@@ -45,7 +47,7 @@ export class NatsServer {
   /** Starts a server and waits until it accepts clients. */
   static async start(options: NatsServerOptions = {}): Promise<NatsServer> {
     const storeDir = options.storeDir ?? (await mkdtemp(join(tmpdir(), 'tandem-nats-')));
-    const server = new NatsServer(await freePort(), storeDir, options.args ?? []);
+    const server = new NatsServer(options.port ?? (await freePort()), storeDir, options.args ?? []);
     server.ownsStore = options.storeDir === undefined;
     await server.restart();
     return server;

@@ -31,7 +31,7 @@ async function main(): Promise<void> {
   const dataDir = resolve(root, options.dataDir);
   mkdirSync(dataDir, { recursive: true });
   const natsUrl = `nats://127.0.0.1:${options.natsPort}`;
-  const common = { HOST: '127.0.0.1', LOG_LEVEL: options.logLevel, NATS_URL: natsUrl };
+  const common = { ...process.env, HOST: '127.0.0.1', LOG_LEVEL: options.logLevel, NATS_URL: natsUrl };
   const app = (name: 'gateway' | 'order' | 'consumer', port: number, env: Record<string, string> = {}): ChildSpec => ({
     name,
     command: process.execPath,

@@ -1,0 +1,52 @@
+import { AppProcess, freePort, NatsServer, waitForPortClosed } from '@tandem/testing';
+
+type Readyz = { status: string; components: Array<{ name: string; ready: boolean; state: string; detail?: string }> };
+
+describe('order service process (dist/apps/order/main.js)', () => {
+  it('stops at start with exit code 78 naming each invalid variable', async () => {
+    const app = await AppProcess.start('order', { env: { PORT: '0', NATS_URL: 'http://x' }, waitForReady: false });
+    const exit = await app.process.exited;
+    expect(exit.code).toBe(78);
+    expect(app.process.output()).toContain('PORT: expected an integer port 1..65535, got "0"');
+    expect(app.process.output()).toContain('NATS_URL: expected a comma-separated list of nats:// (or tls://) URLs');
+  });
+
+  it('stays alive and not ready without NATS, becomes ready when NATS appears, survives a NATS restart, and exits 0 on SIGTERM', async () => {
+    const natsPort = await freePort();
+    const app = await AppProcess.start('order', { env: { NATS_URL: `nats://127.0.0.1:${natsPort}` }, waitForReady: false });
+    let server: NatsServer | undefined;
+    try {
+      await app.waitForStatus('/livez', 200);
+      const notReady = await app.waitForStatus('/readyz', 503);
+      const nats = (notReady.body as Readyz).components.find((c) => c.name === 'nats');
+      expect(nats).toMatchObject({ ready: false, state: 'running' });
+      expect(nats?.detail).toMatch(/cannot connect to nats:\/\/127\.0\.0\.1:\d+/);
+      expect((notReady.body as Readyz).components.find((c) => c.name === 'http')).toMatchObject({ ready: true });
+      const pid = app.process.pid;
+
+      server = await NatsServer.start({ port: natsPort });
+      await app.waitForStatus('/readyz', 200, 30_000);
+
+      await server.kill();
+      await waitForPortClosed(natsPort);
+      const down = await app.waitForStatus('/readyz', 503);
+      expect((down.body as Readyz).components.find((c) => c.name === 'nats')?.ready).toBe(false);
+      expect((await app.get('/livez')).status).toBe(200);
+      await server.restart();
+      await app.waitForStatus('/readyz', 200, 30_000);
+      expect(app.process.pid).toBe(pid);
+      expect(app.process.running).toBe(true);
+
+      const exit = await app.stop('SIGTERM');
+      expect(exit).toEqual({ code: 0, signal: null });
+      const steps = app
+        .logs()
+        .filter((l) => l['shutdownStep'])
+        .map((l) => l['shutdownStep'] + (l['component'] ? `:${l['component']}` : ''));
+      expect(steps).toEqual(['readiness-off', 'delay', 'stop-intake', 'stop:http', 'stop:nats', 'complete']);
+    } finally {
+      await app.stop('SIGKILL');
+      await server?.cleanup();
+    }
+  });
+});

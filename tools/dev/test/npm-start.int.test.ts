@@ -1,0 +1,62 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort, ManagedProcess, waitFor, workspaceRoot } from '@tandem/testing';
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('npm start (tools/scripts/start.sh → tools/dev)', () => {
+  it('brings up NATS and all three services ready, and Ctrl-C stops them all in order with exit 0, leaving no process', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'tandem-start-'));
+    const ports = {
+      GATEWAY_PORT: await freePort(),
+      ORDER_PORT: await freePort(),
+      CONSUMER_PORT: await freePort(),
+      NATS_PORT: await freePort(),
+    };
+    const env = Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)]));
+    const start = new ManagedProcess('npm start', 'bash', [join(workspaceRoot(), 'tools/scripts/start.sh')], {
+      cwd: workspaceRoot(),
+      env: { ...process.env, ...env, TANDEM_DATA_DIR: dataDir },
+    });
+    try {
+      await start.waitForLine(/Tandem is running/, 90_000);
+      for (const port of [ports.GATEWAY_PORT, ports.ORDER_PORT, ports.CONSUMER_PORT]) {
+        const response = await fetch(`http://127.0.0.1:${port}/readyz`);
+        expect(response.status).toBe(200);
+      }
+      expect(start.output()).toContain(`gateway   http://127.0.0.1:${ports.GATEWAY_PORT}`);
+      const pids = start.lines.flatMap((l) => /is ready \(pid (\d+)\)/.exec(l)?.slice(1) ?? []).map(Number);
+      expect(pids).toHaveLength(4);
+
+      start.signal('SIGINT');
+      const exit = await start.exited;
+      expect(exit).toEqual({ code: 0, signal: null });
+      const stopping = start.lines
+        .filter((l) => /stopping (gateway|consumer|order|nats) \(pid/.test(l))
+        .map((l) => /stopping (\w+)/.exec(l)?.[1]);
+      expect(stopping).toEqual(['gateway', 'consumer', 'order', 'nats']);
+      expect(start.output()).toContain('tandem: stopped');
+      await waitFor(() => pids.every((pid) => !alive(pid)), { description: 'every child to be gone', timeoutMs: 5_000 });
+    } finally {
+      await start.stop('SIGKILL');
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses bad arguments with a message naming them and exit code 2', async () => {
+    const start = new ManagedProcess('npm start', 'bash', [join(workspaceRoot(), 'tools/scripts/start.sh'), '--log-level', 'loud'], {
+      cwd: workspaceRoot(),
+    });
+    const exit = await start.exited;
+    expect(exit.code).toBe(2);
+    expect(start.output()).toContain('--log-level expects one of fatal, error, warn, info, debug, trace, silent, got "loud"');
+  });
+});

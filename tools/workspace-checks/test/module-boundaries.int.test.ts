@@ -1,0 +1,68 @@
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { workspaceRoot } from '@tandem/testing';
+
+interface LintMessage {
+  ruleId: string | null;
+  message: string;
+}
+
+/** Lints `code` as if it were the file at `filePath` (which need not exist), with the real workspace config. */
+function lint(filePath: string, code: string): LintMessage[] {
+  const root = workspaceRoot();
+  let stdout: string;
+  try {
+    stdout = execFileSync(join(root, 'node_modules/.bin/eslint'), ['--format', 'json', '--stdin', '--stdin-filename', filePath], {
+      cwd: root,
+      input: code,
+      encoding: 'utf8',
+      env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true' },
+    });
+  } catch (error) {
+    // eslint exits 1 when it finds errors; the report is still on stdout
+    stdout = (error as { stdout: string }).stdout;
+  }
+  return (JSON.parse(stdout) as Array<{ messages: LintMessage[] }>)[0]?.messages ?? [];
+}
+
+const rule = '@nx/enforce-module-boundaries';
+
+describe('dependency rules are enforced by lint, not hoped for', () => {
+  it('the domain may not import platform libs', () => {
+    const messages = lint('libs/orders/src/fixture.ts', "import { Supervisor } from '@tandem/runtime';\nexport const x = Supervisor;\n");
+    expect(messages).toEqual([
+      expect.objectContaining({
+        ruleId: rule,
+        message: expect.stringContaining('"type:domain" can only depend on libs tagged with "type:domain", "type:contracts"'),
+      }),
+    ]);
+  });
+
+  it('messaging is generic and may not import the contracts', () => {
+    const messages = lint('libs/messaging/src/fixture.ts', "import { Subjects } from '@tandem/contracts';\nexport const x = Subjects;\n");
+    expect(messages.map((m) => m.ruleId)).toEqual([rule]);
+  });
+
+  it('app source may not import the testing lib, but app tests may', () => {
+    const code = "import { waitFor } from '@tandem/testing';\nexport const x = waitFor;\n";
+    expect(lint('apps/order/src/fixture.ts', code).map((m) => m.ruleId)).toEqual([rule]);
+    expect(lint('apps/order/test/fixture.int.test.ts', code)).toEqual([]);
+  });
+
+  it('allowed imports pass: an app wiring messaging and runtime', () => {
+    const code =
+      "import { NatsConnectionComponent } from '@tandem/messaging';\nimport { Supervisor } from '@tandem/runtime';\nexport const x = [NatsConnectionComponent, Supervisor];\n";
+    expect(lint('apps/order/src/fixture.ts', code)).toEqual([]);
+  });
+
+  it('libraries may not exit the process or read the environment', () => {
+    const messages = lint(
+      'libs/messaging/src/fixture.ts',
+      'export const url = process.env.NATS_URL;\nexport function die(): void {\n  process.exit(1);\n}\n',
+    );
+    expect(messages.map((m) => `${m.ruleId}: ${m.message}`)).toEqual([
+      "no-restricted-properties: 'process.env' is restricted from being used. Libraries take configuration as arguments; apps parse the environment.",
+      "no-restricted-properties: 'process.exit' is restricted from being used. Only the process edge (runMain) exits.",
+    ]);
+  });
+});
