@@ -6,11 +6,16 @@
 # test as one) and the exit code is non-zero on any failure.
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+setup_failed() {
+  echo "npm test: $1" >&2
+  echo "0 passed, 1 failed"
+  exit 1
+}
 # shellcheck source=node-env.sh
-source tools/scripts/node-env.sh || exit 1
+source tools/scripts/node-env.sh || setup_failed "no supported Node.js (see above)"
 export NX_DAEMON=false NX_NO_CLOUD=true NX_TUI=false
-bash tools/scripts/ensure-deps.sh || exit 1
-bash tools/scripts/ensure-nats.sh || exit 1
+bash tools/scripts/ensure-deps.sh || setup_failed "could not install dependencies (see above)"
+bash tools/scripts/ensure-nats.sh || setup_failed "no nats-server (see above)"
 export PATH="$PWD/node_modules/.bin:$PATH"
 if [ -z "${NATS_SERVER_BIN:-}" ]; then NATS_SERVER_BIN="$(command -v nats-server)"; export NATS_SERVER_BIN; fi
 
