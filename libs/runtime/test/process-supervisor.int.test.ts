@@ -1,4 +1,4 @@
-import { waitFor } from '@tandem/testing';
+import { isProcessAlive as alive, waitFor } from '@tandem/testing';
 import { ProcessSupervisor, type ChildSpec } from '../src/process-supervisor';
 
 /** A child that says hello, says bye on SIGTERM and exits 0 (or ignores SIGTERM when told). */
@@ -12,15 +12,6 @@ function child(name: string, options: { ignoreTerm?: boolean; grandchild?: boole
     setInterval(() => {}, 1000);
   `;
   return { name, command: process.execPath, args: ['-e', script], stopTimeoutMs: 1_000, ready: undefined };
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 describe('ProcessSupervisor (real child processes)', () => {

@@ -78,3 +78,13 @@ export class ManagedProcess {
 process.once('exit', () => {
   for (const p of running) p.signal('SIGKILL');
 });
+
+/** True while a process with this pid exists (signal 0 probes without signalling). */
+export function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

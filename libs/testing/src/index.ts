@@ -1,6 +1,6 @@
 export { AppProcess, workspaceRoot } from './app-process';
 export type { AppName, StartAppOptions } from './app-process';
-export { ManagedProcess } from './child-process';
+export { isProcessAlive, ManagedProcess } from './child-process';
 export { freePort } from './free-port';
 export { NatsCluster } from './nats-cluster';
 export { natsServerBinary, NatsServer, waitForPortClosed } from './nats-server';

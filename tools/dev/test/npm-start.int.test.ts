@@ -1,16 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, ManagedProcess, waitFor, workspaceRoot } from '@tandem/testing';
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { freePort, isProcessAlive as alive, ManagedProcess, waitFor, workspaceRoot } from '@tandem/testing';
 
 describe('npm start (tools/scripts/start.sh → tools/dev)', () => {
   it('brings up NATS and all three services ready, and Ctrl-C stops them all in order with exit 0, leaving no process', async () => {
