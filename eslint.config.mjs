@@ -15,6 +15,7 @@ const sourceConstraints = [
   { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: [] },
   { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:platform', 'type:contracts'] },
   { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:platform', 'type:contracts', 'type:testing'] },
+  { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['*'] },
 ];
 const testConstraints = sourceConstraints.map((c) => ({
   ...c,
@@ -46,7 +47,7 @@ export default [
   ...nx.configs['flat/base'],
   ...nx.configs['flat/typescript'],
   ...nx.configs['flat/javascript'],
-  { ignores: ['**/dist', '**/out-tsc', '**/node_modules', '**/.nx', 'tmp', '.data', '**/test/fixtures/**'] },
+  { ignores: ['**/dist', '**/out-tsc', '**/node_modules', '**/.nx', 'tmp', '.data'] },
   {
     files: ['**/*.ts', '**/*.mts', '**/*.js', '**/*.mjs', '**/*.cjs'],
     // Tool configs (eslint.config.mjs, jest.config.cjs) extend the root ones by relative path.

@@ -11,7 +11,8 @@ export interface HttpServerOptions {
 /**
  * Serves a Fastify app as a component. Start listens; stop closes the listener, lets
  * in-flight requests finish (Fastify answers requests that arrive meanwhile with 503 and
- * `Connection: close`) and closes idle keep-alive connections. A listener that cannot be
+ * `Connection: close`; responses finished meanwhile also carry `Connection: close`) and
+ * closes keep-alive connections as soon as they turn idle. A listener that cannot be
  * opened (port in use) is fatal: the process exits rather than running half-deaf.
  */
 export class HttpServerComponent implements Component {
@@ -21,6 +22,7 @@ export class HttpServerComponent implements Component {
   private listening = false;
   private readonly inFlight = new Set<string>();
   private address = '';
+  private closing = false;
 
   constructor(
     private readonly app: FastifyInstance,
@@ -37,6 +39,11 @@ export class HttpServerComponent implements Component {
     app.addHook('onRequestAbort', async (request) => {
       this.inFlight.delete(request.id);
     });
+    // Responses finished during shutdown close their keep-alive connection, so close()
+    // does not wait for the client's idle timeout.
+    app.addHook('onSend', async (_request, reply) => {
+      if (this.closing) reply.header('connection', 'close');
+    });
   }
 
   async start(): Promise<void> {
@@ -46,7 +53,15 @@ export class HttpServerComponent implements Component {
 
   async stop(): Promise<void> {
     this.listening = false;
-    await this.app.close();
+    this.closing = true;
+    // Connections that turn idle after close() began are not closed by Fastify's
+    // one-time sweep; keep sweeping until every in-flight request is done.
+    const sweep = setInterval(() => this.app.server.closeIdleConnections(), 100);
+    try {
+      await this.app.close();
+    } finally {
+      clearInterval(sweep);
+    }
   }
 
   health(): ComponentHealth {

@@ -6,3 +6,4 @@ export { NatsCluster } from './nats-cluster';
 export { natsServerBinary, NatsServer, waitForPortClosed } from './nats-server';
 export type { NatsServerOptions } from './nats-server';
 export { waitFor } from './wait-for';
+export { bundleFixture } from './bundle-fixture';
