@@ -2,19 +2,21 @@ import nx from '@nx/eslint-plugin';
 
 /**
  * Which kind of project may import which (CONVENTIONS.md, principle 4):
- * - apps wire platform, domain and contract libs; never tools, never the testing lib
+ * - apps wire platform, domain and contract libs; never tools, never the testing lib, never other apps
+ * - the composite app (all-in-one) composes apps into one process
  * - platform libs (runtime, messaging, telemetry) import only each other: no domain, no contracts
  * - the domain imports only contracts; contracts import no other lib
  * - the testing lib and tools never end up in a deployable
  * Test files may also import the testing lib.
  */
-const sourceConstraints = [
+export const sourceConstraints = [
   { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:platform', 'type:domain', 'type:contracts'] },
   { sourceTag: 'type:platform', onlyDependOnLibsWithTags: ['type:platform'] },
   { sourceTag: 'type:domain', onlyDependOnLibsWithTags: ['type:domain', 'type:contracts'] },
   { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: [] },
   { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:platform', 'type:contracts'] },
   { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:platform', 'type:contracts', 'type:testing'] },
+  { sourceTag: 'type:composite', onlyDependOnLibsWithTags: ['type:app', 'type:platform', 'type:domain', 'type:contracts'] },
   { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['*'] },
 ];
 const testConstraints = sourceConstraints.map((c) => ({

@@ -1,23 +1,40 @@
 import { NatsConnectionComponent } from '@tandem/messaging';
-import { healthPlugin, HttpServerComponent, Supervisor, type ServiceHandle } from '@tandem/runtime';
-import { createLogger, createServiceMetrics, metricsPlugin } from '@tandem/telemetry';
-import Fastify, { type FastifyBaseLogger } from 'fastify';
+import { HttpServerComponent, Supervisor, type Component, type HealthSource, type ServiceHandle } from '@tandem/runtime';
+import { createLogger, createServiceMetrics } from '@tandem/telemetry';
+import type { Logger } from 'pino';
+import { buildConsumerApp } from './app';
 import type { ConsumerConfig } from './config';
 
-/**
- * Composes the fulfilment worker: NATS connection, then a small HTTP server for probes
- * and metrics only (SPEC §2).
- */
+/** What the consumer's components share with the process they run in. */
+export interface ConsumerParts {
+  readonly logger: Logger;
+  readonly health: HealthSource;
+  /** The process's NATS connection (shared in the one-process topology). */
+  readonly nats: NatsConnectionComponent;
+  readonly namePrefix?: string;
+}
+
+/** The fulfilment worker's components: for now its probe/metrics HTTP server. */
+export function consumerComponents(config: ConsumerConfig, parts: ConsumerParts): Component[] {
+  const metrics = createServiceMetrics({ service: 'consumer', version: config.version });
+  const app = buildConsumerApp({ logger: parts.logger, health: parts.health, metrics });
+  return [
+    new HttpServerComponent(app, {
+      name: `${parts.namePrefix ?? ''}http`,
+      port: config.port,
+      host: config.host,
+      dependsOn: [parts.nats.name],
+    }),
+  ];
+}
+
+/** The consumer as its own process (the default topology). */
 export function buildConsumerService(config: ConsumerConfig): ServiceHandle {
   const name = 'consumer';
   const logger = createLogger({ service: name, version: config.version, level: config.logLevel });
   const supervisor = new Supervisor({ logger, shutdownDelayMs: config.shutdownDelayMs, shutdownTimeoutMs: config.shutdownTimeoutMs });
-  const metrics = createServiceMetrics({ service: name, version: config.version });
   const nats = new NatsConnectionComponent({ ...config.nats, clientName: `${name}-${config.version}` });
-  const httpLogger: FastifyBaseLogger = logger;
-  const app = Fastify({ loggerInstance: httpLogger, bodyLimit: 1024 });
-  app.register(healthPlugin, { health: supervisor });
-  app.register(metricsPlugin, { metrics });
-  supervisor.add(nats).add(new HttpServerComponent(app, { port: config.port, host: config.host, dependsOn: [nats.name] }));
+  supervisor.add(nats);
+  for (const component of consumerComponents(config, { logger, health: supervisor, nats })) supervisor.add(component);
   return { name, logger, supervisor, shutdownTimeoutMs: config.shutdownTimeoutMs };
 }

@@ -1,15 +1,29 @@
-import { HttpServerComponent, Supervisor, type ServiceHandle } from '@tandem/runtime';
+import { HttpServerComponent, Supervisor, type Component, type HealthSource, type ServiceHandle } from '@tandem/runtime';
 import { createLogger, createServiceMetrics } from '@tandem/telemetry';
+import type { Logger } from 'pino';
 import { buildGatewayApp } from './app';
 import type { GatewayConfig } from './config';
 
-/** Composes the gateway: its HTTP server under a supervisor. The gateway uses no NATS. */
+/** What the gateway's components share with the process they run in. */
+export interface GatewayParts {
+  readonly logger: Logger;
+  readonly health: HealthSource;
+  /** Prefix for component names when several services share one supervisor (e.g. `gateway.`). */
+  readonly namePrefix?: string;
+}
+
+/** The gateway's components: its HTTP server. It uses no NATS. */
+export function gatewayComponents(config: GatewayConfig, parts: GatewayParts): Component[] {
+  const metrics = createServiceMetrics({ service: 'gateway', version: config.version });
+  const app = buildGatewayApp({ logger: parts.logger, health: parts.health, metrics });
+  return [new HttpServerComponent(app, { name: `${parts.namePrefix ?? ''}http`, port: config.port, host: config.host })];
+}
+
+/** The gateway as its own process (the default topology). */
 export function buildGatewayService(config: GatewayConfig): ServiceHandle {
   const name = 'gateway';
   const logger = createLogger({ service: name, version: config.version, level: config.logLevel });
   const supervisor = new Supervisor({ logger, shutdownDelayMs: config.shutdownDelayMs, shutdownTimeoutMs: config.shutdownTimeoutMs });
-  const metrics = createServiceMetrics({ service: name, version: config.version });
-  const app = buildGatewayApp({ logger, health: supervisor, metrics });
-  supervisor.add(new HttpServerComponent(app, { port: config.port, host: config.host }));
+  for (const component of gatewayComponents(config, { logger, health: supervisor })) supervisor.add(component);
   return { name, logger, supervisor, shutdownTimeoutMs: config.shutdownTimeoutMs };
 }

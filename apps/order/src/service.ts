@@ -1,20 +1,43 @@
 import { NatsConnectionComponent } from '@tandem/messaging';
-import { HttpServerComponent, Supervisor, type ServiceHandle } from '@tandem/runtime';
+import { HttpServerComponent, Supervisor, type Component, type HealthSource, type ServiceHandle } from '@tandem/runtime';
 import { createLogger, createServiceMetrics } from '@tandem/telemetry';
+import type { Logger } from 'pino';
 import { buildOrderApp } from './app';
 import type { OrderConfig } from './config';
 
+/** What the order service's components share with the process they run in. */
+export interface OrderParts {
+  readonly logger: Logger;
+  readonly health: HealthSource;
+  /** The process's NATS connection (shared in the one-process topology). */
+  readonly nats: NatsConnectionComponent;
+  readonly namePrefix?: string;
+}
+
 /**
- * Composes the order service: NATS connection, then the HTTP server (stopped first on
- * shutdown, so in-flight requests can still publish while they finish).
+ * The order service's components: its HTTP server, which depends on the NATS connection
+ * so that it stops first on shutdown and in-flight requests can still publish.
  */
+export function orderComponents(config: OrderConfig, parts: OrderParts): Component[] {
+  const metrics = createServiceMetrics({ service: 'order', version: config.version });
+  const app = buildOrderApp({ logger: parts.logger, health: parts.health, metrics });
+  return [
+    new HttpServerComponent(app, {
+      name: `${parts.namePrefix ?? ''}http`,
+      port: config.port,
+      host: config.host,
+      dependsOn: [parts.nats.name],
+    }),
+  ];
+}
+
+/** The order service as its own process (the default topology). */
 export function buildOrderService(config: OrderConfig): ServiceHandle {
   const name = 'order';
   const logger = createLogger({ service: name, version: config.version, level: config.logLevel });
   const supervisor = new Supervisor({ logger, shutdownDelayMs: config.shutdownDelayMs, shutdownTimeoutMs: config.shutdownTimeoutMs });
-  const metrics = createServiceMetrics({ service: name, version: config.version });
   const nats = new NatsConnectionComponent({ ...config.nats, clientName: `${name}-${config.version}` });
-  const app = buildOrderApp({ logger, health: supervisor, metrics });
-  supervisor.add(nats).add(new HttpServerComponent(app, { port: config.port, host: config.host, dependsOn: [nats.name] }));
+  supervisor.add(nats);
+  for (const component of orderComponents(config, { logger, health: supervisor, nats })) supervisor.add(component);
   return { name, logger, supervisor, shutdownTimeoutMs: config.shutdownTimeoutMs };
 }

@@ -15,7 +15,7 @@ export function workspaceRoot(from: string = __dirname): string {
   return dir;
 }
 
-export type AppName = 'gateway' | 'order' | 'consumer';
+export type AppName = 'gateway' | 'order' | 'consumer' | 'all-in-one';
 
 export interface StartAppOptions {
   /** Extra environment; PORT and HOST are chosen here unless given. */

@@ -13,6 +13,11 @@ describe('npm start arguments', () => {
     expect(r.ok).toBe(false);
     expect(!r.ok && r.error).toMatch(/--log-level expects one of fatal, error.*got "loud"/);
   });
+  it('selects the one-process topology with --one-process', () => {
+    expect(parseDevArgs([], {}).ok && (parseDevArgs([], {}) as { value: { oneProcess: boolean } }).value.oneProcess).toBe(false);
+    const r = parseDevArgs(['--one-process', '--log-level', 'debug'], {});
+    expect(r.ok && r.value.oneProcess && r.value.logLevel).toBe('debug');
+  });
   it('rejects unknown arguments by name', () => {
     const r = parseDevArgs(['--frobnicate'], {});
     expect(!r.ok && r.error).toBe('unknown argument "--frobnicate"');

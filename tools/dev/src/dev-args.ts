@@ -1,6 +1,8 @@
 /** What `npm start` runs with. */
 export interface DevOptions {
   readonly help: boolean;
+  /** Run the three services composed in one process (apps/all-in-one). */
+  readonly oneProcess: boolean;
   readonly logLevel: string;
   readonly natsServer: string;
   readonly natsPort: number;
@@ -17,6 +19,7 @@ Runs nats-server (JetStream, data under .data/) and gateway, order and consumer
 as separate processes on 127.0.0.1. Ctrl-C stops everything gracefully.
 
 Options:
+  --one-process         run gateway, order and consumer in one process (apps/all-in-one)
   --log-level <level>   fatal, error, warn, info (default), debug, trace or silent
   -h, --help            show this help
 
@@ -32,10 +35,12 @@ const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 /** Parses `npm start` arguments; every error names the argument and the expected form. */
 export function parseDevArgs(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): ParseResult {
   let help = false;
+  let oneProcess = false;
   let logLevel = 'info';
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '-h' || arg === '--help') help = true;
+    else if (arg === '--one-process') oneProcess = true;
     else if (arg === '--log-level') {
       const value = argv[++i];
       if (value === undefined || !LEVELS.includes(value)) {
@@ -66,6 +71,7 @@ export function parseDevArgs(argv: readonly string[], env: Readonly<Record<strin
     ok: true,
     value: {
       help,
+      oneProcess,
       logLevel,
       natsServer: env['NATS_SERVER_BIN'] || 'nats-server',
       natsPort: ports['NATS_PORT'] as number,

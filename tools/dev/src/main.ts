@@ -32,14 +32,32 @@ async function main(): Promise<void> {
   mkdirSync(dataDir, { recursive: true });
   const natsUrl = `nats://127.0.0.1:${options.natsPort}`;
   const common = { ...process.env, HOST: '127.0.0.1', LOG_LEVEL: options.logLevel, NATS_URL: natsUrl };
-  const app = (name: 'gateway' | 'order' | 'consumer', port: number, env: Record<string, string> = {}): ChildSpec => ({
+  const nodeChild = (name: string, app: string, port: number, env: Record<string, string>, readyPorts = [port]): ChildSpec => ({
     name,
     command: process.execPath,
-    args: ['--enable-source-maps', join(root, 'dist', 'apps', name, 'main.js')],
-    env: { ...common, PORT: String(port), ...env },
-    ready: (signal) => waitForHttp(`http://127.0.0.1:${port}/readyz`, signal),
+    args: ['--enable-source-maps', join(root, 'dist', 'apps', app, 'main.js')],
+    env: { ...common, ...env },
+    ready: async (signal) => {
+      for (const p of readyPorts) await waitForHttp(`http://127.0.0.1:${p}/readyz`, signal);
+    },
     stopTimeoutMs: 30_000,
   });
+  const { gateway, order, consumer } = options.ports;
+  const services: ChildSpec[] = options.oneProcess
+    ? [
+        nodeChild(
+          'tandem',
+          'all-in-one',
+          gateway,
+          { GATEWAY_PORT: String(gateway), ORDER_PORT: String(order), CONSUMER_PORT: String(consumer) },
+          [order, consumer, gateway],
+        ),
+      ]
+    : [
+        nodeChild('order', 'order', order, { PORT: String(order) }),
+        nodeChild('consumer', 'consumer', consumer, { PORT: String(consumer) }),
+        nodeChild('gateway', 'gateway', gateway, { PORT: String(gateway), ORDER_URL: `http://127.0.0.1:${order}` }),
+      ];
   const supervisor = new ProcessSupervisor({
     children: [
       {
@@ -49,9 +67,7 @@ async function main(): Promise<void> {
         ready: (signal) => waitForTcp('127.0.0.1', options.natsPort, signal),
         stopTimeoutMs: 10_000,
       },
-      app('order', options.ports.order),
-      app('consumer', options.ports.consumer),
-      app('gateway', options.ports.gateway, { ORDER_URL: `http://127.0.0.1:${options.ports.order}` }),
+      ...services,
     ],
   });
 
@@ -74,7 +90,7 @@ async function main(): Promise<void> {
         process.stdout.write('tandem: second signal, killing everything now\n');
         process.exit(1);
       }
-      process.stdout.write(`\ntandem: ${signal} received, stopping gateway, consumer, order, then NATS…\n`);
+      process.stdout.write(`\ntandem: ${signal} received, stopping the services, then NATS…\n`);
       void stop(0);
     });
   }
@@ -87,11 +103,10 @@ async function main(): Promise<void> {
     return;
   }
   if (stopping) return;
-  const { gateway, order, consumer } = options.ports;
   process.stdout.write(
     [
       '',
-      'Tandem is running:',
+      `Tandem is running (${options.oneProcess ? 'one process' : 'separate processes'}):`,
       `  gateway   http://127.0.0.1:${gateway}   (public API)`,
       `  order     http://127.0.0.1:${order}`,
       `  consumer  http://127.0.0.1:${consumer}`,

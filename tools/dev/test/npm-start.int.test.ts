@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { freePort, isProcessAlive as alive, ManagedProcess, waitFor, workspaceRoot } from '@tandem/testing';
 
 describe('npm start (tools/scripts/start.sh → tools/dev)', () => {
-  it('brings up NATS and all three services ready, and Ctrl-C stops them all in order with exit 0, leaving no process', async () => {
+  async function runAndInterrupt(args: string[], expectedChildren: string[]): Promise<void> {
     const dataDir = await mkdtemp(join(tmpdir(), 'tandem-start-'));
     const ports = {
       GATEWAY_PORT: await freePort(),
@@ -13,7 +13,7 @@ describe('npm start (tools/scripts/start.sh → tools/dev)', () => {
       NATS_PORT: await freePort(),
     };
     const env = Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)]));
-    const start = new ManagedProcess('npm start', 'bash', [join(workspaceRoot(), 'tools/scripts/start.sh')], {
+    const start = new ManagedProcess('npm start', 'bash', [join(workspaceRoot(), 'tools/scripts/start.sh'), ...args], {
       cwd: workspaceRoot(),
       env: { ...process.env, ...env, TANDEM_DATA_DIR: dataDir },
     });
@@ -25,21 +25,27 @@ describe('npm start (tools/scripts/start.sh → tools/dev)', () => {
       }
       expect(start.output()).toContain(`gateway   http://127.0.0.1:${ports.GATEWAY_PORT}`);
       const pids = start.lines.flatMap((l) => /is ready \(pid (\d+)\)/.exec(l)?.slice(1) ?? []).map(Number);
-      expect(pids).toHaveLength(4);
+      expect(pids).toHaveLength(expectedChildren.length);
 
       start.signal('SIGINT');
       const exit = await start.exited;
       expect(exit).toEqual({ code: 0, signal: null });
-      const stopping = start.lines
-        .filter((l) => /stopping (gateway|consumer|order|nats) \(pid/.test(l))
-        .map((l) => /stopping (\w+)/.exec(l)?.[1]);
-      expect(stopping).toEqual(['gateway', 'consumer', 'order', 'nats']);
+      const stopping = start.lines.filter((l) => /supervisor +\| stopping \S+ \(pid/.test(l)).map((l) => /stopping (\S+)/.exec(l)?.[1]);
+      expect(stopping).toEqual([...expectedChildren].reverse());
       expect(start.output()).toContain('tandem: stopped');
       await waitFor(() => pids.every((pid) => !alive(pid)), { description: 'every child to be gone', timeoutMs: 5_000 });
     } finally {
       await start.stop('SIGKILL');
       await rm(dataDir, { recursive: true, force: true });
     }
+  }
+
+  it('brings up NATS and all three services ready, and Ctrl-C stops them all in order with exit 0, leaving no process', async () => {
+    await runAndInterrupt([], ['nats', 'order', 'consumer', 'gateway']);
+  });
+
+  it('with --one-process runs the three services in one process, then stops it and NATS with exit 0', async () => {
+    await runAndInterrupt(['--one-process'], ['nats', 'tandem']);
   });
 
   it('refuses bad arguments with a message naming them and exit code 2', async () => {

@@ -55,6 +55,12 @@ describe('dependency rules are enforced by lint, not hoped for', () => {
     expect(lint('apps/order/src/fixture.ts', code)).toEqual([]);
   });
 
+  it('apps may not import each other; only the all-in-one composition may', () => {
+    const code = "import { orderComponents } from '@tandem/order';\nexport const x = orderComponents;\n";
+    expect(lint('apps/gateway/src/fixture.ts', code).map((m) => m.ruleId)).toEqual([rule]);
+    expect(lint('apps/all-in-one/src/fixture.ts', code)).toEqual([]);
+  });
+
   it('libraries may not exit the process or read the environment', () => {
     const messages = lint(
       'libs/messaging/src/fixture.ts',

@@ -1,0 +1,35 @@
+import { loadConsumerConfig, type ConsumerConfig } from '@tandem/consumer';
+import { loadGatewayConfig, type GatewayConfig } from '@tandem/gateway';
+import { loadOrderConfig, type OrderConfig } from '@tandem/order';
+import { Env, parseEnv } from '@tandem/runtime';
+import Type from 'typebox';
+
+const PortsEnv = Type.Object({
+  GATEWAY_PORT: Env.port(3000),
+  ORDER_PORT: Env.port(3001),
+  CONSUMER_PORT: Env.port(3002),
+});
+
+export interface AllInOneConfig {
+  readonly gateway: GatewayConfig;
+  readonly order: OrderConfig;
+  readonly consumer: ConsumerConfig;
+}
+
+/**
+ * One process, three services: each service reads the variables it always reads, except
+ * that the ports come from GATEWAY_PORT, ORDER_PORT and CONSUMER_PORT (PORT is ignored),
+ * and ORDER_URL defaults to this process's own order port.
+ */
+export function loadAllInOneConfig(env: Readonly<Record<string, string | undefined>>): AllInOneConfig {
+  const ports = parseEnv(PortsEnv, env);
+  return Object.freeze({
+    gateway: loadGatewayConfig({
+      ...env,
+      PORT: String(ports.GATEWAY_PORT),
+      ORDER_URL: env['ORDER_URL'] || `http://127.0.0.1:${ports.ORDER_PORT}`,
+    }),
+    order: loadOrderConfig({ ...env, PORT: String(ports.ORDER_PORT) }),
+    consumer: loadConsumerConfig({ ...env, PORT: String(ports.CONSUMER_PORT) }),
+  });
+}

@@ -1,0 +1,17 @@
+import { healthPlugin, type HealthSource } from '@tandem/runtime';
+import { metricsPlugin, type ServiceMetrics } from '@tandem/telemetry';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+
+export interface ConsumerHttpDeps {
+  readonly logger: FastifyBaseLogger;
+  readonly health: HealthSource;
+  readonly metrics: ServiceMetrics;
+}
+
+/** The consumer's small HTTP side: probes and metrics only (SPEC §2); never listens itself. */
+export function buildConsumerApp(deps: ConsumerHttpDeps): FastifyInstance {
+  const app = Fastify({ loggerInstance: deps.logger, bodyLimit: 1024 });
+  app.register(healthPlugin, { health: deps.health });
+  app.register(metricsPlugin, { metrics: deps.metrics });
+  return app;
+}
