@@ -36,6 +36,8 @@ export interface ProcessSupervisorOptions {
   readonly backoff?: BackoffPolicy;
   /** How long a child may take to become ready before start fails. Default 60 s. */
   readonly readyTimeoutMs?: number;
+  /** A child that stayed up this long before dying restarts at the first backoff step again. Default 60 s. */
+  readonly healthyResetMs?: number;
 }
 
 interface Child {
@@ -44,6 +46,7 @@ interface Child {
   process?: ChildProcess;
   restarts: number;
   attempt: number;
+  readyAt?: number;
   lastExit?: string;
   exited?: Promise<void>;
   restartTimer?: NodeJS.Timeout;
@@ -60,6 +63,7 @@ interface Child {
 export class ProcessSupervisor {
   private readonly children: Child[];
   private stopping = false;
+  private started = false;
   private readonly write: (line: string) => void;
   private readonly width: number;
   private readonly onExit = (): void => this.killAll();
@@ -77,6 +81,7 @@ export class ProcessSupervisor {
       if (this.stopping) return;
       await this.launch(child);
     }
+    this.started = true;
   }
 
   report(): ChildReport[] {
@@ -143,6 +148,7 @@ export class ProcessSupervisor {
     });
     if (!spec.ready) {
       child.state = 'ready';
+      child.readyAt = Date.now();
       return;
     }
     const controller = new AbortController();
@@ -158,6 +164,7 @@ export class ProcessSupervisor {
       ]);
       if (child.process === proc && child.state === 'starting') {
         child.state = 'ready';
+        child.readyAt = Date.now();
         this.log(`${spec.name} is ready (pid ${proc.pid})`);
       }
     } catch (error) {
@@ -174,11 +181,14 @@ export class ProcessSupervisor {
     const failed = code !== 0 || signal !== null;
     const policy = child.spec.restart ?? 'on-failure';
     const restart = policy === 'always' || (policy === 'on-failure' && failed);
-    if (!restart || child.state === 'starting') {
+    // During the initial start a child that dies is a start failure (start() rejects);
+    // afterwards, even one that dies while restarting is restarted again.
+    if (!restart || (child.state === 'starting' && !this.started)) {
       child.state = failed ? 'failed' : 'stopped';
       this.log(`${child.spec.name} exited (${child.lastExit})${restart ? ' while starting' : ''}`);
       return;
     }
+    if (child.readyAt !== undefined && Date.now() - child.readyAt >= (this.options.healthyResetMs ?? 60_000)) child.attempt = 0;
     const wait = backoffDelay(child.attempt, this.options.backoff ?? DEFAULT_BACKOFF);
     child.attempt += 1;
     child.state = 'restarting';
@@ -187,12 +197,7 @@ export class ProcessSupervisor {
       child.restartTimer = undefined;
       if (this.stopping) return;
       child.restarts += 1;
-      this.launch(child).then(
-        () => {
-          child.attempt = 0;
-        },
-        (error: unknown) => this.log(`restart of ${child.spec.name} failed: ${String((error as Error).message ?? error)}`),
-      );
+      this.launch(child).catch((error: unknown) => this.log(`restart of ${child.spec.name} failed: ${String((error as Error).message ?? error)}`));
     }, wait);
   }
 

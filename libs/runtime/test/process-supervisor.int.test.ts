@@ -62,6 +62,24 @@ describe('ProcessSupervisor (real child processes)', () => {
     }
   });
 
+  it('keeps restarting a child that keeps dying, waiting longer each time', async () => {
+    const lines: string[] = [];
+    const supervisor = new ProcessSupervisor({
+      children: [{ name: 'flaky', command: process.execPath, args: ['-e', 'setTimeout(() => process.exit(1), 50)'], stopTimeoutMs: 1_000 }],
+      write: (l) => lines.push(l),
+      backoff: { initialMs: 50, secondMs: 100, factor: 1.5, maxMs: 1_000, jitter: 0 },
+    });
+    try {
+      await supervisor.start();
+      await waitFor(() => (supervisor.report()[0]?.restarts ?? 0) >= 3, { description: 'three restarts' });
+      const waits = lines.flatMap((l) => /restarting in (\d+) ms/.exec(l)?.slice(1) ?? []).map(Number);
+      expect(waits.slice(0, 3)).toEqual([50, 100, 150]);
+      expect(supervisor.report()[0]?.lastExit).toBe('code 1');
+    } finally {
+      await supervisor.stop();
+    }
+  });
+
   it('SIGKILLs a child that ignores SIGTERM after its stop timeout and reports an unclean stop', async () => {
     const lines: string[] = [];
     const supervisor = new ProcessSupervisor({ children: [child('stubborn', { ignoreTerm: true })], write: (l) => lines.push(l) });
