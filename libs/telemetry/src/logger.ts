@@ -22,9 +22,23 @@ export const REDACTED_PATHS: readonly string[] = [
   'natsCreds',
 ];
 
+let stdout: DestinationStream | undefined;
+
 /**
- * The process's JSON logger (also Fastify's): one object per line, ISO time, level as a
- * label, `service` and `version` on every line, secrets redacted.
+ * One stdout stream for every logger in the process. Separate pino instances with their
+ * own streams reorder lines between them (seen in the one-process topology); sharing one
+ * synchronous stream keeps lines in the order they were logged and loses none when the
+ * process exits right after logging.
+ */
+function sharedStdout(): DestinationStream {
+  stdout ??= pino.destination({ dest: 1, sync: true });
+  return stdout;
+}
+
+/**
+ * A JSON logger (also Fastify's): one object per line, ISO time, level as a label,
+ * `service` and `version` on every line, secrets redacted. All loggers of a process write
+ * to one shared stdout stream unless given a destination.
  */
 export function createLogger(options: LoggerOptions): Logger {
   return pino(
@@ -35,6 +49,6 @@ export function createLogger(options: LoggerOptions): Logger {
       formatters: { level: (label) => ({ level: label }) },
       redact: { paths: [...REDACTED_PATHS], censor: '[redacted]' },
     },
-    options.destination,
+    options.destination ?? sharedStdout(),
   );
 }
