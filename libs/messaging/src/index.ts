@@ -1,4 +1,13 @@
+export { ConsumerRunner, DeadLetterHeaders } from './consumer-runner.component';
+export type { ConsumerRunnerOptions, MessageContext, MessageHandler } from './consumer-runner.component';
+export { EventNotStoredError, EventValidationError, PermanentError, TopologyConflictError } from './errors';
+export { EventCodec } from './event-codec';
+export type { EventType } from './event-codec';
 export { natsEnvProperties, NatsEnvSchema, toNatsSettings } from './nats-config';
 export type { NatsSettings } from './nats-config';
 export { NatsConnectionComponent, parseServers } from './nats-connection.component';
 export type { NatsConnectionOptions } from './nats-connection.component';
+export { Publisher } from './publisher';
+export type { PublisherOptions, PublishOptions } from './publisher';
+export { CONSUMER_DEFAULTS, ensureTopology } from './topology';
+export type { ConsumerSpec, StreamSpec, TopologySpec } from './topology';

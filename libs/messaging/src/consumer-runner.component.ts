@@ -1,0 +1,268 @@
+import { jetstream, type JsMsg } from '@nats-io/jetstream';
+import { headers as natsHeaders, type MsgHdrs } from '@nats-io/transport-node';
+import {
+  backoffDelay,
+  DEFAULT_BACKOFF,
+  delay,
+  type BackoffPolicy,
+  type Component,
+  type ComponentHealth,
+  type Deadline,
+  type StartContext,
+} from '@tandem/runtime';
+import type { Logger } from 'pino';
+import type { Static, TSchema } from 'typebox';
+import { PermanentError } from './errors';
+import { EventCodec, type EventType } from './event-codec';
+import type { NatsConnectionComponent } from './nats-connection.component';
+import { CONSUMER_DEFAULTS, type ConsumerSpec } from './topology';
+
+/** What a handler knows about the message it handles. */
+export interface MessageContext {
+  readonly subject: string;
+  readonly streamSequence: number;
+  /** 1 on first delivery. */
+  readonly deliveryCount: number;
+  readonly msgId?: string;
+  readonly headers?: MsgHdrs;
+  /** Aborted at the per-message deadline or when a stop runs out of time. */
+  readonly signal: AbortSignal;
+  readonly logger: Logger;
+}
+
+/** Return → ack. Throw → nak with growing delay. Throw {@link PermanentError} → dead letter. */
+export type MessageHandler<T> = (payload: T, context: MessageContext) => Promise<void>;
+
+export interface ConsumerRunnerOptions<S extends TSchema> {
+  readonly connection: NatsConnectionComponent;
+  /** The durable consumer (created beforehand by ensureTopology); its maxDeliver and ackWaitMs are used here too. */
+  readonly consumer: ConsumerSpec;
+  readonly event: EventType<S>;
+  readonly handler: MessageHandler<Static<S>>;
+  /** Messages handled at once. Default 16. */
+  readonly concurrency?: number;
+  /** Per-message deadline; past it the handler's signal aborts and the message is nakked. Default 60 s. */
+  readonly handlerTimeoutMs?: number;
+  /** Delays of `nak` after failures. Default 1 s, 2 s, ×1.5 up to 30 s. */
+  readonly retryBackoff?: BackoffPolicy;
+  /** Dead letters go to `<prefix><original subject>`. Default `dlq.`. */
+  readonly deadLetterPrefix?: string;
+  /** Part of a stop's deadline kept for nakking unfinished messages. Default 1 s. */
+  readonly nakMarginMs?: number;
+  /** Component name. Default `consumer:<durable>`. */
+  readonly name?: string;
+}
+
+/** How long one pull request waits for messages; also the longest a stop waits for the last pull to end. */
+const FETCH_EXPIRES_MS = 1_000;
+
+/** Headers a dead-lettered message carries (SPEC §4). */
+export const DeadLetterHeaders = Object.freeze({
+  originalSubject: 'Tandem-Original-Subject',
+  originalStream: 'Tandem-Original-Stream',
+  originalSequence: 'Tandem-Original-Sequence',
+  originalMsgId: 'Tandem-Original-Msg-Id',
+  deliveryCount: 'Tandem-Delivery-Count',
+  consumer: 'Tandem-Consumer',
+  error: 'Tandem-Error',
+} as const);
+
+interface InFlight {
+  readonly msg: JsMsg;
+  readonly controller: AbortController;
+  settled: boolean;
+  done?: Promise<void>;
+}
+
+/**
+ * Runs a handler over a durable JetStream pull consumer as a component (SPEC §4):
+ * bounded concurrency (it pulls only as many messages as it has free handler slots); a per-message
+ * deadline, with `working()` sent while a long handler runs; ack on success; `nak(delay)`
+ * with growing delay on failure; dead letter (republished with {@link DeadLetterHeaders},
+ * then `term`) for schema violations, {@link PermanentError}s and the last allowed
+ * delivery — so a poison message never blocks the messages behind it. A failed pull
+ * (broker gone, consumer missing) is retried with backoff. Stop: stop pulling, let in-flight handlers
+ * finish and ack, nak whatever cannot finish before the deadline.
+ */
+export class ConsumerRunner<S extends TSchema> implements Component {
+  readonly name: string;
+  readonly dependsOn: readonly string[];
+  private readonly codec: EventCodec<S>;
+  private readonly inFlight = new Set<InFlight>();
+  private loop?: Promise<void>;
+  private stopping = false;
+  private consuming = false;
+  private detail = 'not started';
+
+  constructor(private readonly options: ConsumerRunnerOptions<S>) {
+    this.name = options.name ?? `consumer:${options.consumer.durable}`;
+    this.dependsOn = [options.connection.name];
+    this.codec = new EventCodec(options.event);
+  }
+
+  async start(context: StartContext): Promise<void> {
+    this.stopping = false;
+    this.loop = this.run(context);
+  }
+
+  quiesce(): void {
+    this.stopping = true;
+    this.consuming = false;
+    this.detail = 'stopped pulling';
+  }
+
+  async stop(deadline: Deadline): Promise<void> {
+    this.quiesce();
+    const margin = this.options.nakMarginMs ?? 1_000;
+    const all = Promise.all([...this.inFlight].map((f) => f.done));
+    const finished = await Promise.race([all.then(() => true), delay(Math.max(0, deadline.remaining() - margin)).then(() => false)]);
+    if (!finished) {
+      for (const flight of this.inFlight) {
+        if (flight.settled) continue;
+        flight.settled = true;
+        flight.controller.abort(new Error('consumer stopping'));
+        flight.msg.nak();
+      }
+    }
+    await Promise.race([this.loop, delay(Math.max(0, deadline.remaining()))]);
+  }
+
+  health(): ComponentHealth {
+    return { ready: this.consuming, detail: this.detail };
+  }
+
+  holding(): string | undefined {
+    return this.inFlight.size > 0 ? `${this.inFlight.size} message(s) in flight` : undefined;
+  }
+
+  private async run(context: StartContext): Promise<void> {
+    const { consumer } = this.options;
+    const concurrency = this.options.concurrency ?? 16;
+    for (let attempt = 0; !this.stopping; attempt++) {
+      try {
+        const nc = await this.options.connection.whenConnected(context.signal);
+        const pull = await jetstream(nc).consumers.get(consumer.stream, consumer.durable);
+        this.consuming = true;
+        this.detail = `consuming ${consumer.stream}/${consumer.durable}`;
+        attempt = 0;
+        // fetch() rather than consume(): a pull stopped early drops the messages the server
+        // already sent it, and they sit unacked until ack_wait. A fetch asks for no more
+        // messages than there are free slots and always runs to its end, so every delivered
+        // message is either handled or nakked at once.
+        while (!this.stopping) {
+          const free = concurrency - this.inFlight.size;
+          if (free <= 0) {
+            await Promise.race([...this.inFlight].map((f) => f.done));
+            continue;
+          }
+          const batch = await pull.fetch({ max_messages: free, expires: FETCH_EXPIRES_MS });
+          for await (const msg of batch) {
+            if (this.stopping) msg.nak();
+            else this.dispatch(msg, context.logger);
+          }
+        }
+      } catch (error) {
+        if (this.stopping || context.signal.aborted) break;
+        this.consuming = false;
+        const wait = backoffDelay(attempt, DEFAULT_BACKOFF);
+        this.detail = `cannot consume ${consumer.stream}/${consumer.durable}: ${(error as Error).message}; retry in ${wait} ms`;
+        context.logger.warn({ err: error, retryInMs: wait }, 'consumer failed; retrying');
+        await delay(wait, context.signal).catch(() => undefined);
+      }
+    }
+    this.consuming = false;
+    await Promise.all([...this.inFlight].map((f) => f.done));
+  }
+
+  private dispatch(msg: JsMsg, logger: Logger): void {
+    const flight: InFlight = { msg, controller: new AbortController(), settled: false };
+    this.inFlight.add(flight);
+    flight.done = this.handle(flight, logger)
+      .catch((error: unknown) => logger.error({ err: error, seq: msg.seq }, 'settling a message failed'))
+      .finally(() => this.inFlight.delete(flight));
+  }
+
+  private async handle(flight: InFlight, baseLogger: Logger): Promise<void> {
+    const { msg, controller } = flight;
+    const maxDeliver = this.options.consumer.maxDeliver ?? CONSUMER_DEFAULTS.maxDeliver;
+    const deliveryCount = msg.info.deliveryCount;
+    const logger = baseLogger.child({ subject: msg.subject, seq: msg.seq, deliveryCount });
+    const decoded = this.codec.decode(msg.data);
+    if (decoded.problems.length > 0) {
+      await this.deadLetter(flight, `schema violation: ${decoded.problems.join('; ')}`, logger);
+      return;
+    }
+    const ackWaitMs = this.options.consumer.ackWaitMs ?? CONSUMER_DEFAULTS.ackWaitMs;
+    const keepAlive = setInterval(() => msg.working(), Math.max(100, ackWaitMs / 2));
+    const timeoutMs = this.options.handlerTimeoutMs ?? 60_000;
+    const timer = setTimeout(() => controller.abort(new Error(`handler exceeded ${timeoutMs} ms`)), timeoutMs);
+    try {
+      await Promise.race([
+        this.options.handler(decoded.value as Static<S>, {
+          subject: msg.subject,
+          streamSequence: msg.seq,
+          deliveryCount,
+          ...(msg.headers?.get('Nats-Msg-Id') ? { msgId: msg.headers.get('Nats-Msg-Id') } : {}),
+          ...(msg.headers ? { headers: msg.headers } : {}),
+          signal: controller.signal,
+          logger,
+        }),
+        new Promise<never>((_, reject) =>
+          controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true }),
+        ),
+      ]);
+      if (flight.settled) return;
+      flight.settled = true;
+      await msg.ackAck().catch(() => msg.ack());
+    } catch (error) {
+      if (flight.settled) return;
+      const reason = error instanceof Error ? error.message : String(error);
+      if (error instanceof PermanentError || deliveryCount >= maxDeliver) {
+        await this.deadLetter(
+          flight,
+          error instanceof PermanentError ? `permanent: ${reason}` : `exhausted ${deliveryCount} deliveries: ${reason}`,
+          logger,
+        );
+        return;
+      }
+      flight.settled = true;
+      const wait = backoffDelay(deliveryCount - 1, this.options.retryBackoff ?? DEFAULT_BACKOFF);
+      logger.warn({ err: error, redeliverInMs: wait }, 'handler failed; message will be redelivered');
+      msg.nak(wait);
+    } finally {
+      clearInterval(keepAlive);
+      clearTimeout(timer);
+    }
+  }
+
+  /** Republishes to the dead-letter subject and terminates the original; naks instead if that publish fails, so nothing is lost. */
+  private async deadLetter(flight: InFlight, reason: string, logger: Logger): Promise<void> {
+    const { msg } = flight;
+    flight.settled = true;
+    const h = natsHeaders();
+    h.set(DeadLetterHeaders.originalSubject, msg.subject);
+    h.set(DeadLetterHeaders.originalStream, msg.info.stream);
+    h.set(DeadLetterHeaders.originalSequence, String(msg.seq));
+    h.set(DeadLetterHeaders.deliveryCount, String(msg.info.deliveryCount));
+    h.set(DeadLetterHeaders.consumer, msg.info.consumer);
+    h.set(DeadLetterHeaders.error, reason.replace(/[\r\n]+/g, ' ').slice(0, 1024));
+    const originalId = msg.headers?.get('Nats-Msg-Id');
+    if (originalId) h.set(DeadLetterHeaders.originalMsgId, originalId);
+    const nc = this.options.connection.connection();
+    try {
+      if (!nc) throw new Error('not connected to NATS');
+      await jetstream(nc).publish(`${this.options.deadLetterPrefix ?? 'dlq.'}${msg.subject}`, msg.data, {
+        msgID: `dlq:${msg.info.stream}:${msg.seq}`,
+        headers: h,
+        timeout: 5_000,
+      });
+      // No reason payload: nats-server 2.9 does not understand `+TERM <reason>` and ignores
+      // it, leaving the message to be redelivered after ack_wait. The reason is in the DLQ.
+      msg.term();
+      logger.warn({ reason }, 'message dead-lettered');
+    } catch (error) {
+      logger.error({ err: error, reason }, 'dead-lettering failed; message will be redelivered');
+      msg.nak(backoffDelay(msg.info.deliveryCount - 1, this.options.retryBackoff ?? DEFAULT_BACKOFF));
+    }
+  }
+}

@@ -1,0 +1,79 @@
+import { jetstream, type PubAck } from '@nats-io/jetstream';
+import { headers as natsHeaders } from '@nats-io/transport-node';
+import { backoffDelay, delay, type BackoffPolicy } from '@tandem/runtime';
+import type { Static, TSchema } from 'typebox';
+import { EventNotStoredError, EventValidationError } from './errors';
+import { EventCodec, type EventType } from './event-codec';
+import type { NatsConnectionComponent } from './nats-connection.component';
+
+export interface PublisherOptions {
+  /** How long to wait for one PubAck. Default 5 s. */
+  readonly ackTimeoutMs?: number;
+  /** Attempts in all (first + retries) for a publish that got no PubAck. Default 3. */
+  readonly attempts?: number;
+  /** Waits between attempts. Default 100 ms, 200 ms, ×1.5. */
+  readonly backoff?: BackoffPolicy;
+}
+
+export interface PublishOptions {
+  /** Deduplication id (`Nats-Msg-Id`): the same id within the stream's window is stored once. */
+  readonly msgId: string;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+const RETRY_BACKOFF: BackoffPolicy = { initialMs: 100, secondMs: 200, factor: 1.5, maxMs: 2_000, jitter: 0.2 };
+
+/**
+ * Publishes events to JetStream and resolves only once the server has stored them.
+ * Validates the body against the event's schema first ({@link EventValidationError}),
+ * sets `Nats-Msg-Id`, awaits the PubAck with a timeout and retries with the same id
+ * (so a retry never stores twice). When the event is not stored — not connected, no
+ * stream, no PubAck after the last attempt — it throws {@link EventNotStoredError}.
+ */
+export class Publisher {
+  private readonly codecs = new Map<string, EventCodec<TSchema>>();
+
+  constructor(
+    private readonly connection: NatsConnectionComponent,
+    private readonly options: PublisherOptions = {},
+  ) {}
+
+  async publish<S extends TSchema>(event: EventType<S>, payload: Static<S>, options: PublishOptions): Promise<PubAck> {
+    const codec = this.codec(event);
+    const problems = codec.problems(payload);
+    if (problems.length > 0) throw new EventValidationError(event.subject, problems);
+    const data = codec.encode(payload);
+    const attempts = Math.max(1, this.options.attempts ?? 3);
+    let lastError: unknown;
+    for (let attempt = 0; attempt < attempts; attempt++) {
+      if (attempt > 0) await delay(backoffDelay(attempt - 1, this.options.backoff ?? RETRY_BACKOFF));
+      const nc = this.connection.connection();
+      if (!nc) {
+        lastError = new Error('not connected to NATS');
+        continue;
+      }
+      const h = natsHeaders();
+      for (const [key, value] of Object.entries(options.headers ?? {})) h.set(key, value);
+      try {
+        return await jetstream(nc).publish(event.subject, data, {
+          msgID: options.msgId,
+          timeout: this.options.ackTimeoutMs ?? 5_000,
+          headers: h,
+        });
+      } catch (error) {
+        lastError = error;
+      }
+    }
+    const reason = lastError instanceof Error ? lastError.message : String(lastError);
+    throw new EventNotStoredError(event.subject, `${reason} (after ${attempts} attempt${attempts === 1 ? '' : 's'})`, lastError);
+  }
+
+  private codec<S extends TSchema>(event: EventType<S>): EventCodec<S> {
+    let codec = this.codecs.get(event.subject);
+    if (!codec || codec.type.schema !== event.schema) {
+      codec = new EventCodec(event as EventType<TSchema>);
+      this.codecs.set(event.subject, codec);
+    }
+    return codec as unknown as EventCodec<S>;
+  }
+}

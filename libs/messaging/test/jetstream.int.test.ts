@@ -1,0 +1,280 @@
+import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
+import { deadlineIn, type StartContext } from '@tandem/runtime';
+import { freePort, NatsServer, waitFor } from '@tandem/testing';
+import pino from 'pino';
+import Type from 'typebox';
+import { ConsumerRunner, DeadLetterHeaders, type MessageHandler } from '../src/consumer-runner.component';
+import { EventNotStoredError, EventValidationError, PermanentError, TopologyConflictError } from '../src/errors';
+import { NatsConnectionComponent } from '../src/nats-connection.component';
+import { Publisher } from '../src/publisher';
+import { ensureTopology, type ConsumerSpec } from '../src/topology';
+
+const Job = Type.Object(
+  { id: Type.String({ minLength: 1 }), failTimes: Type.Optional(Type.Integer({ minimum: 0 })) },
+  { additionalProperties: false },
+);
+const jobCreated = { subject: 'test.job', schema: Job };
+const fast = { initialMs: 50, secondMs: 100, factor: 1.5, maxMs: 500, jitter: 0 };
+const silent = pino({ level: 'silent' });
+
+function context(): StartContext {
+  return {
+    signal: new AbortController().signal,
+    logger: silent,
+    fail: (e) => {
+      throw e;
+    },
+  };
+}
+
+describe('JetStream topology, publisher and consumer runner (real nats-server)', () => {
+  let server: NatsServer;
+  let nats: NatsConnectionComponent;
+  let jsm: JetStreamManager;
+  let durableCounter = 0;
+
+  beforeAll(async () => {
+    server = await NatsServer.start();
+    nats = new NatsConnectionComponent({ servers: [server.url], clientName: 'test', backoff: fast });
+    await nats.start(context());
+    const nc = await nats.whenConnected();
+    jsm = await jetstreamManager(nc);
+    await ensureTopology(
+      nc,
+      {
+        streams: [
+          { name: 'TEST', subjects: ['test.>'] },
+          { name: 'TEST_DLQ', subjects: ['dlq.test.>'] },
+        ],
+      },
+      { replicas: 1 },
+    );
+  });
+  afterAll(async () => {
+    await nats?.stop(deadlineIn(5_000));
+    await server?.cleanup();
+  });
+
+  /** A fresh durable per test, starting at the stream's current end. */
+  async function freshConsumer(overrides: Partial<ConsumerSpec> = {}): Promise<ConsumerSpec> {
+    const spec: ConsumerSpec = {
+      stream: 'TEST',
+      durable: `d${++durableCounter}`,
+      filterSubject: `test.job${durableCounter}`,
+      maxDeliver: 3,
+      ackWaitMs: 5_000,
+      ...overrides,
+    };
+    await ensureTopology(await nats.whenConnected(), { consumers: [spec] }, { replicas: 1 });
+    return spec;
+  }
+
+  function runner(spec: ConsumerSpec, handler: MessageHandler<{ id: string; failTimes?: number }>, concurrency = 8) {
+    return new ConsumerRunner({
+      connection: nats,
+      consumer: spec,
+      event: { subject: spec.filterSubject, schema: Job },
+      handler,
+      concurrency,
+      retryBackoff: fast,
+      deadLetterPrefix: 'dlq.',
+      name: spec.durable,
+    });
+  }
+
+  describe('ensureTopology', () => {
+    it('is idempotent, updates what may change and names the field that may not', async () => {
+      const nc = await nats.whenConnected();
+      const before = await jsm.streams.info('TEST');
+      await ensureTopology(nc, { streams: [{ name: 'TEST', subjects: ['test.>'] }] }, { replicas: 1 });
+      expect((await jsm.streams.info('TEST')).created).toEqual(before.created);
+      expect(before.config.duplicate_window).toBe(120_000_000_000);
+
+      const spec = await freshConsumer();
+      await ensureTopology(nc, { consumers: [{ ...spec, maxDeliver: 7 }] }, { replicas: 1 });
+      expect((await jsm.consumers.info('TEST', spec.durable)).config.max_deliver).toBe(7);
+
+      const conflict = ensureTopology(nc, { streams: [{ name: 'TEST', subjects: ['test.>'], storage: 'memory' }] }, { replicas: 1 });
+      await expect(conflict).rejects.toBeInstanceOf(TopologyConflictError);
+      await expect(conflict).rejects.toThrow('stream TEST: field "storage" is "file" on the server but "memory" is declared');
+      const filterConflict = ensureTopology(nc, { consumers: [{ ...spec, filterSubject: 'test.other' }] }, { replicas: 1 });
+      await expect(filterConflict).rejects.toThrow(`consumer TEST/${spec.durable}: field "filter_subject"`);
+    });
+  });
+
+  describe('Publisher', () => {
+    it('stores a message once however often the same message id is published', async () => {
+      const publisher = new Publisher(nats);
+      const event = { subject: 'test.dedupe', schema: Job };
+      const first = await publisher.publish(event, { id: 'a' }, { msgId: 'job-a' });
+      const second = await publisher.publish(event, { id: 'a' }, { msgId: 'job-a' });
+      expect(first.duplicate).toBe(false);
+      expect(second.duplicate).toBe(true);
+      expect(second.seq).toBe(first.seq);
+      const info = await jsm.streams.info('TEST', { subjects_filter: 'test.dedupe' });
+      expect(info.state.subjects?.['test.dedupe']).toBe(1);
+    });
+
+    it('refuses an invalid payload naming the problem, and stores nothing', async () => {
+      const publisher = new Publisher(nats);
+      const event = { subject: 'test.invalid', schema: Job };
+      const attempt = publisher.publish(event, { id: '' } as { id: string }, { msgId: 'x' });
+      await expect(attempt).rejects.toBeInstanceOf(EventValidationError);
+      await expect(attempt).rejects.toThrow(/payload for test.invalid is invalid: \/id: /);
+      const info = await jsm.streams.info('TEST', { subjects_filter: 'test.invalid' });
+      expect(info.state.subjects?.['test.invalid']).toBeUndefined();
+    });
+
+    it('says clearly when an event is not stored: no stream for the subject, or no broker', async () => {
+      await expect(
+        new Publisher(nats, { attempts: 2, ackTimeoutMs: 500 }).publish(
+          { subject: 'nostream.x', schema: Job },
+          { id: 'a' },
+          { msgId: 'n1' },
+        ),
+      ).rejects.toBeInstanceOf(EventNotStoredError);
+      const offline = new NatsConnectionComponent({
+        servers: [`nats://127.0.0.1:${await freePort()}`],
+        clientName: 'offline',
+        backoff: fast,
+      });
+      await offline.start(context());
+      try {
+        const attempt = new Publisher(offline, { attempts: 2 }).publish(jobCreated, { id: 'a' }, { msgId: 'n2' });
+        await expect(attempt).rejects.toThrow('event on test.job was not stored: not connected to NATS (after 2 attempts)');
+      } finally {
+        await offline.stop(deadlineIn(1_000));
+      }
+    });
+  });
+
+  describe('ConsumerRunner', () => {
+    it('redelivers a failing message with growing delays and acks it once it succeeds', async () => {
+      const spec = await freshConsumer({ maxDeliver: 5 });
+      const deliveries: number[] = [];
+      let successes = 0;
+      const r = runner(spec, async (_job, ctx) => {
+        deliveries.push(Date.now());
+        if (ctx.deliveryCount <= 2) throw new Error(`attempt ${ctx.deliveryCount} fails`);
+        successes += 1;
+      });
+      await r.start(context());
+      try {
+        await new Publisher(nats).publish({ subject: spec.filterSubject, schema: Job }, { id: 'retry' }, { msgId: `${spec.durable}-1` });
+        await waitFor(() => successes === 1, { description: 'the third delivery to succeed' });
+        await waitFor(async () => (await jsm.consumers.info('TEST', spec.durable)).num_ack_pending === 0, { description: 'ack' });
+        expect(deliveries).toHaveLength(3);
+        const [a, b, c] = deliveries as [number, number, number];
+        expect(b - a).toBeGreaterThanOrEqual(fast.initialMs - 10); // nak(50 ms)
+        expect(c - b).toBeGreaterThanOrEqual(fast.secondMs - 10); // nak(100 ms)
+        const info = await jsm.consumers.info('TEST', spec.durable);
+        expect(info.num_redelivered).toBe(0);
+        expect(info.delivered.stream_seq).toBe(info.ack_floor.stream_seq);
+      } finally {
+        await r.stop(deadlineIn(5_000));
+      }
+    });
+
+    it('dead-letters garbage, schema violations, permanent errors and exhausted messages with their headers, without holding up the rest', async () => {
+      const spec = await freshConsumer({ maxDeliver: 3 });
+      const handled: string[] = [];
+      const r = runner(
+        spec,
+        async (job) => {
+          if (job.id === 'permanent') throw new PermanentError('cannot ever work');
+          if (job.id === 'always') throw new Error('still broken');
+          handled.push(job.id);
+        },
+        4,
+      );
+      const nc = await nats.whenConnected();
+      const { jetstream } = await import('@nats-io/jetstream');
+      const js = jetstream(nc);
+      const subject = spec.filterSubject;
+      await js.publish(subject, new Uint8Array([0xff, 0xfe, 0x00]), { msgID: `${subject}-garbage` });
+      await js.publish(subject, JSON.stringify({ id: 42 }), { msgID: `${subject}-schema` });
+      await js.publish(subject, JSON.stringify({ id: 'always' }), { msgID: `${subject}-always` });
+      await js.publish(subject, JSON.stringify({ id: 'permanent' }), { msgID: `${subject}-permanent` });
+      for (let i = 0; i < 20; i++) await js.publish(subject, JSON.stringify({ id: `ok-${i}` }), { msgID: `${subject}-ok-${i}` });
+      await r.start(context());
+      try {
+        await waitFor(() => handled.length === 20, { description: 'all good messages handled' });
+        const dlqSubject = `dlq.${subject}`;
+        await waitFor(
+          async () => (await jsm.streams.info('TEST_DLQ', { subjects_filter: dlqSubject })).state.subjects?.[dlqSubject] === 4,
+          {
+            description: 'four dead letters',
+          },
+        );
+        const dead = [];
+        for (let seq = 1; ; seq++) {
+          const m = await jsm.streams.getMessage('TEST_DLQ', { seq }).catch(() => undefined);
+          if (!m) break;
+          if (m.subject === dlqSubject) dead.push(m);
+        }
+        const errors = dead.map((m) => m.header.get(DeadLetterHeaders.error));
+        expect(errors).toEqual(
+          expect.arrayContaining([
+            expect.stringMatching(/^schema violation: body is not UTF-8 JSON/),
+            expect.stringMatching(/^schema violation: \/id: /),
+            'exhausted 3 deliveries: still broken',
+            'permanent: cannot ever work',
+          ]),
+        );
+        const always = dead.find((m) => m.header.get(DeadLetterHeaders.error)?.startsWith('exhausted'));
+        expect(always?.header.get(DeadLetterHeaders.originalSubject)).toBe(subject);
+        expect(always?.header.get(DeadLetterHeaders.originalStream)).toBe('TEST');
+        expect(Number(always?.header.get(DeadLetterHeaders.originalSequence))).toBeGreaterThan(0);
+        expect(always?.header.get(DeadLetterHeaders.deliveryCount)).toBe('3');
+        expect(always?.header.get(DeadLetterHeaders.originalMsgId)).toBe(`${subject}-always`);
+        expect(always?.string()).toBe('{"id":"always"}');
+        await waitFor(async () => (await jsm.consumers.info('TEST', spec.durable)).num_ack_pending === 0, {
+          description: 'nothing left pending',
+        });
+        expect(new Set(handled).size).toBe(20);
+        // terminated, not left to time out and be redelivered: the one exhausted message
+        // was delivered exactly maxDeliver times and the others once
+        const info = await jsm.consumers.info('TEST', spec.durable);
+        expect(info.num_redelivered).toBe(0);
+        expect(info.delivered.consumer_seq).toBe(24 + 2);
+      } finally {
+        await r.stop(deadlineIn(5_000));
+      }
+    });
+
+    it('stops under load with nothing left unacked, and a new runner continues exactly where it stopped', async () => {
+      const spec = await freshConsumer({ maxDeliver: 5 });
+      const seen: string[] = [];
+      const handler: MessageHandler<{ id: string }> = async (job) => {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        seen.push(job.id);
+      };
+      const publisher = new Publisher(nats);
+      await Promise.all(
+        Array.from({ length: 300 }, (_, i) =>
+          publisher.publish({ subject: spec.filterSubject, schema: Job }, { id: `m${i}` }, { msgId: `${spec.durable}-${i}` }),
+        ),
+      );
+      const first = runner(spec, handler, 8);
+      await first.start(context());
+      await waitFor(() => seen.length >= 60, { description: 'some progress' });
+      await first.stop(deadlineIn(10_000));
+      const atStop = seen.length;
+      const info = await jsm.consumers.info('TEST', spec.durable);
+      expect(info.num_ack_pending).toBe(0);
+      expect(info.ack_floor.stream_seq).toBe(info.delivered.stream_seq);
+      expect(atStop).toBeLessThan(300);
+
+      const second = runner(spec, handler, 8);
+      await second.start(context());
+      try {
+        await waitFor(() => seen.length >= 300, { description: 'the rest processed', timeoutMs: 30_000 });
+        await waitFor(async () => (await jsm.consumers.info('TEST', spec.durable)).num_pending === 0, { description: 'nothing pending' });
+        expect(seen).toHaveLength(300);
+        expect(new Set(seen).size).toBe(300);
+      } finally {
+        await second.stop(deadlineIn(5_000));
+      }
+    });
+  });
+});
