@@ -12,8 +12,14 @@ import {
 } from '@tandem/runtime';
 import type { Logger } from 'pino';
 import type { Static, TSchema } from 'typebox';
-import { PermanentError } from './errors';
+import { SchemaViolationError } from './errors';
 import { EventCodec, type EventType } from './event-codec';
+import { deadLetter } from './middleware/dead-letter';
+import { idempotency, type ProcessedStore } from './middleware/idempotency';
+import { metrics as metricsMiddleware, type MessagingMetrics } from './middleware/metrics';
+import { chain, type Delivery, type Middleware, type Outcome, type Processor } from './middleware/middleware';
+import { retry } from './middleware/retry';
+import { tracing } from './middleware/tracing';
 import type { NatsConnectionComponent } from './nats-connection.component';
 import { CONSUMER_DEFAULTS, type ConsumerSpec } from './topology';
 
@@ -51,6 +57,12 @@ export interface ConsumerRunnerOptions<S extends TSchema> {
   readonly nakMarginMs?: number;
   /** Component name. Default `consumer:<durable>`. */
   readonly name?: string;
+  /** Record the messaging metrics here. */
+  readonly metrics?: MessagingMetrics;
+  /** Skip messages already processed (by `Nats-Msg-Id`). */
+  readonly processed?: ProcessedStore;
+  /** Extra middleware, innermost (closest to the handler). */
+  readonly middleware?: readonly Middleware[];
 }
 
 /** How long one pull request waits for messages; also the longest a stop waits for the last pull to end. */
@@ -88,6 +100,7 @@ export class ConsumerRunner<S extends TSchema> implements Component {
   readonly name: string;
   readonly dependsOn: readonly string[];
   private readonly codec: EventCodec<S>;
+  private readonly pipeline: Processor;
   private readonly inFlight = new Set<InFlight>();
   private loop?: Promise<void>;
   private stopping = false;
@@ -98,6 +111,18 @@ export class ConsumerRunner<S extends TSchema> implements Component {
     this.name = options.name ?? `consumer:${options.consumer.durable}`;
     this.dependsOn = [options.connection.name];
     this.codec = new EventCodec(options.event);
+    const maxDeliver = options.consumer.maxDeliver ?? CONSUMER_DEFAULTS.maxDeliver;
+    this.pipeline = chain(
+      [
+        tracing(),
+        ...(options.metrics ? [metricsMiddleware(options.metrics)] : []),
+        deadLetter(maxDeliver),
+        retry(options.retryBackoff ?? DEFAULT_BACKOFF),
+        ...(options.processed ? [idempotency(options.processed)] : []),
+        ...(options.middleware ?? []),
+      ],
+      (delivery) => this.process(delivery),
+    );
   }
 
   async start(context: StartContext): Promise<void> {
@@ -182,56 +207,74 @@ export class ConsumerRunner<S extends TSchema> implements Component {
       .finally(() => this.inFlight.delete(flight));
   }
 
+  /** The innermost step: decode and validate, then run the handler within its deadline. */
+  private async process(delivery: Delivery): Promise<Outcome> {
+    const decoded = this.codec.decode(delivery.data);
+    if (decoded.problems.length > 0) throw new SchemaViolationError(decoded.problems);
+    const { signal } = delivery;
+    await Promise.race([
+      this.options.handler(decoded.value as Static<S>, {
+        subject: delivery.subject,
+        streamSequence: delivery.streamSequence,
+        deliveryCount: delivery.deliveryCount,
+        ...(delivery.msgId === undefined ? {} : { msgId: delivery.msgId }),
+        ...(delivery.headers === undefined ? {} : { headers: delivery.headers }),
+        signal,
+        logger: delivery.logger,
+      }),
+      new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true })),
+    ]);
+    return { action: 'ack' };
+  }
+
   private async handle(flight: InFlight, baseLogger: Logger): Promise<void> {
     const { msg, controller } = flight;
-    const maxDeliver = this.options.consumer.maxDeliver ?? CONSUMER_DEFAULTS.maxDeliver;
-    const deliveryCount = msg.info.deliveryCount;
-    const logger = baseLogger.child({ subject: msg.subject, seq: msg.seq, deliveryCount });
-    const decoded = this.codec.decode(msg.data);
-    if (decoded.problems.length > 0) {
-      await this.deadLetter(flight, `schema violation: ${decoded.problems.join('; ')}`, logger);
-      return;
-    }
+    const logger = baseLogger.child({ subject: msg.subject, seq: msg.seq, deliveryCount: msg.info.deliveryCount });
     const ackWaitMs = this.options.consumer.ackWaitMs ?? CONSUMER_DEFAULTS.ackWaitMs;
     const keepAlive = setInterval(() => msg.working(), Math.max(100, ackWaitMs / 2));
     const timeoutMs = this.options.handlerTimeoutMs ?? 60_000;
     const timer = setTimeout(() => controller.abort(new Error(`handler exceeded ${timeoutMs} ms`)), timeoutMs);
+    const msgId = msg.headers?.get('Nats-Msg-Id');
+    let outcome: Outcome;
     try {
-      await Promise.race([
-        this.options.handler(decoded.value as Static<S>, {
-          subject: msg.subject,
-          streamSequence: msg.seq,
-          deliveryCount,
-          ...(msg.headers?.get('Nats-Msg-Id') ? { msgId: msg.headers.get('Nats-Msg-Id') } : {}),
-          ...(msg.headers ? { headers: msg.headers } : {}),
-          signal: controller.signal,
-          logger,
-        }),
-        new Promise<never>((_, reject) =>
-          controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true }),
-        ),
-      ]);
-      if (flight.settled) return;
-      flight.settled = true;
-      await msg.ackAck().catch(() => msg.ack());
+      outcome = await this.pipeline({
+        subject: msg.subject,
+        stream: msg.info.stream,
+        consumer: msg.info.consumer,
+        streamSequence: msg.seq,
+        deliveryCount: msg.info.deliveryCount,
+        ...(msgId ? { msgId } : {}),
+        ...(msg.headers ? { headers: msg.headers } : {}),
+        data: msg.data,
+        signal: controller.signal,
+        logger,
+      });
     } catch (error) {
-      if (flight.settled) return;
-      const reason = error instanceof Error ? error.message : String(error);
-      if (error instanceof PermanentError || deliveryCount >= maxDeliver) {
-        await this.deadLetter(
-          flight,
-          error instanceof PermanentError ? `permanent: ${reason}` : `exhausted ${deliveryCount} deliveries: ${reason}`,
-          logger,
-        );
-        return;
-      }
-      flight.settled = true;
-      const wait = backoffDelay(deliveryCount - 1, this.options.retryBackoff ?? DEFAULT_BACKOFF);
-      logger.warn({ err: error, redeliverInMs: wait }, 'handler failed; message will be redelivered');
-      msg.nak(wait);
+      // A middleware failed (e.g. the processed-store): retry the message later.
+      logger.error({ err: error }, 'message pipeline failed');
+      outcome = { action: 'nak', delayMs: backoffDelay(msg.info.deliveryCount - 1, this.options.retryBackoff ?? DEFAULT_BACKOFF), error };
     } finally {
       clearInterval(keepAlive);
       clearTimeout(timer);
+    }
+    await this.settle(flight, outcome, logger);
+  }
+
+  /** The one place where outcomes become acks, naks and dead letters. */
+  private async settle(flight: InFlight, outcome: Outcome, logger: Logger): Promise<void> {
+    if (flight.settled) return;
+    switch (outcome.action) {
+      case 'ack':
+        flight.settled = true;
+        await flight.msg.ackAck().catch(() => flight.msg.ack());
+        return;
+      case 'nak':
+        flight.settled = true;
+        flight.msg.nak(outcome.delayMs);
+        return;
+      case 'dead-letter':
+        await this.deadLetter(flight, outcome.reason, logger);
+        return;
     }
   }
 

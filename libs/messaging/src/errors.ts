@@ -46,3 +46,10 @@ export class PermanentError extends RuntimeError {
     super('TANDEM_ERR_PERMANENT', message, options);
   }
 }
+
+/** A message body that is not valid JSON of its event schema: dead-lettered, never retried. */
+export class SchemaViolationError extends PermanentError {
+  constructor(readonly problems: readonly string[]) {
+    super(`schema violation: ${problems.join('; ')}`);
+  }
+}

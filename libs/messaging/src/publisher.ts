@@ -1,9 +1,12 @@
 import { jetstream, type PubAck } from '@nats-io/jetstream';
+import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { headers as natsHeaders } from '@nats-io/transport-node';
 import { backoffDelay, delay, type BackoffPolicy } from '@tandem/runtime';
 import type { Static, TSchema } from 'typebox';
 import { EventNotStoredError, EventValidationError } from './errors';
 import { EventCodec, type EventType } from './event-codec';
+import type { MessagingMetrics } from './middleware/metrics';
+import { natsHeaderSetter } from './middleware/tracing';
 import type { NatsConnectionComponent } from './nats-connection.component';
 
 export interface PublisherOptions {
@@ -13,6 +16,8 @@ export interface PublisherOptions {
   readonly attempts?: number;
   /** Waits between attempts. Default 100 ms, 200 ms, ×1.5. */
   readonly backoff?: BackoffPolicy;
+  /** Count publishes here (`messaging_messages_published_total`). */
+  readonly metrics?: MessagingMetrics;
 }
 
 export interface PublishOptions {
@@ -27,7 +32,9 @@ const RETRY_BACKOFF: BackoffPolicy = { initialMs: 100, secondMs: 200, factor: 1.
  * Publishes events to JetStream and resolves only once the server has stored them.
  * Validates the body against the event's schema first ({@link EventValidationError}),
  * sets `Nats-Msg-Id`, awaits the PubAck with a timeout and retries with the same id
- * (so a retry never stores twice). When the event is not stored — not connected, no
+ * (so a retry never stores twice). A PRODUCER span `<subject> publish` is started and its
+ * context injected into the headers (W3C `traceparent`), so the consumer's span continues
+ * the trace. When the event is not stored — not connected, no
  * stream, no PubAck after the last attempt — it throws {@link EventNotStoredError}.
  */
 export class Publisher {
@@ -42,7 +49,30 @@ export class Publisher {
     const codec = this.codec(event);
     const problems = codec.problems(payload);
     if (problems.length > 0) throw new EventValidationError(event.subject, problems);
-    const data = codec.encode(payload);
+    const span = trace.getTracer('@tandem/messaging').startSpan(`${event.subject} publish`, {
+      kind: SpanKind.PRODUCER,
+      attributes: {
+        'messaging.system': 'nats',
+        'messaging.operation.type': 'send',
+        'messaging.destination.name': event.subject,
+        'messaging.message.id': options.msgId,
+      },
+    });
+    try {
+      const ack = await context.with(trace.setSpan(context.active(), span), () => this.send(event.subject, codec.encode(payload), options));
+      span.setAttribute('messaging.nats.stream_sequence', ack.seq);
+      this.options.metrics?.published.inc({ subject: event.subject, result: ack.duplicate ? 'duplicate' : 'stored' });
+      return ack;
+    } catch (error) {
+      span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
+      this.options.metrics?.published.inc({ subject: event.subject, result: 'failed' });
+      throw error;
+    } finally {
+      span.end();
+    }
+  }
+
+  private async send(subject: string, data: Uint8Array, options: PublishOptions): Promise<PubAck> {
     const attempts = Math.max(1, this.options.attempts ?? 3);
     let lastError: unknown;
     for (let attempt = 0; attempt < attempts; attempt++) {
@@ -54,8 +84,9 @@ export class Publisher {
       }
       const h = natsHeaders();
       for (const [key, value] of Object.entries(options.headers ?? {})) h.set(key, value);
+      propagation.inject(context.active(), h, natsHeaderSetter);
       try {
-        return await jetstream(nc).publish(event.subject, data, {
+        return await jetstream(nc).publish(subject, data, {
           msgID: options.msgId,
           timeout: this.options.ackTimeoutMs ?? 5_000,
           headers: h,
@@ -65,7 +96,7 @@ export class Publisher {
       }
     }
     const reason = lastError instanceof Error ? lastError.message : String(lastError);
-    throw new EventNotStoredError(event.subject, `${reason} (after ${attempts} attempt${attempts === 1 ? '' : 's'})`, lastError);
+    throw new EventNotStoredError(subject, `${reason} (after ${attempts} attempt${attempts === 1 ? '' : 's'})`, lastError);
   }
 
   private codec<S extends TSchema>(event: EventType<S>): EventCodec<S> {

@@ -76,7 +76,6 @@ describe('ConsumerRunner under faults (real nats-server)', () => {
       expect(atKill).toBeLessThan(total);
       expect(seen.size).toBe(total);
       expect(calls).toBeGreaterThanOrEqual(total);
-      // eslint-disable-next-line no-console -- the figures are part of the test's report
       console.log(
         `10k under restart: processed ${seen.size} unique, ${calls} handler calls (${calls - total} redeliveries), ${atKill} before the kill`,
       );

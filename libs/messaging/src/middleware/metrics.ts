@@ -1,0 +1,75 @@
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { Middleware } from './middleware';
+
+/** The messaging metrics of a process, registered once on its registry. */
+export interface MessagingMetrics {
+  readonly consumed: Counter<'subject' | 'consumer' | 'outcome'>;
+  readonly redelivered: Counter<'subject' | 'consumer'>;
+  readonly duration: Histogram<'subject' | 'consumer' | 'outcome'>;
+  readonly inFlight: Gauge<'consumer'>;
+  readonly published: Counter<'subject' | 'result'>;
+}
+
+const cache = new WeakMap<Registry, MessagingMetrics>();
+
+/** Creates (or returns) the messaging metrics on `registry`. */
+export function messagingMetrics(registry: Registry): MessagingMetrics {
+  const existing = cache.get(registry);
+  if (existing) return existing;
+  const metrics: MessagingMetrics = {
+    consumed: new Counter({
+      name: 'messaging_messages_consumed_total',
+      help: 'Messages settled by a consumer, by outcome: acked, nakked (to be redelivered) or dead_lettered.',
+      labelNames: ['subject', 'consumer', 'outcome'],
+      registers: [registry],
+    }),
+    redelivered: new Counter({
+      name: 'messaging_messages_redelivered_total',
+      help: 'Deliveries that were not the first delivery of their message.',
+      labelNames: ['subject', 'consumer'],
+      registers: [registry],
+    }),
+    duration: new Histogram({
+      name: 'messaging_process_duration_seconds',
+      help: 'Time from receiving a message to deciding its outcome, in seconds.',
+      labelNames: ['subject', 'consumer', 'outcome'],
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers: [registry],
+    }),
+    inFlight: new Gauge({
+      name: 'messaging_messages_in_flight',
+      help: 'Messages being handled right now.',
+      labelNames: ['consumer'],
+      registers: [registry],
+    }),
+    published: new Counter({
+      name: 'messaging_messages_published_total',
+      help: 'Publishes by result: stored, duplicate (dropped by the stream as a repeat) or failed.',
+      labelNames: ['subject', 'result'],
+      registers: [registry],
+    }),
+  };
+  cache.set(registry, metrics);
+  return metrics;
+}
+
+const outcomeLabel = { ack: 'acked', nak: 'nakked', 'dead-letter': 'dead_lettered' } as const;
+
+/** Counts every delivery by outcome, redeliveries, in-flight messages and processing time. */
+export function metrics(m: MessagingMetrics): Middleware {
+  return (next) => async (delivery) => {
+    const labels = { subject: delivery.subject, consumer: delivery.consumer };
+    if (delivery.deliveryCount > 1) m.redelivered.inc(labels);
+    m.inFlight.inc({ consumer: delivery.consumer });
+    const stopTimer = m.duration.startTimer();
+    try {
+      const outcome = await next(delivery);
+      const outcomeName = outcomeLabel[outcome.action];
+      stopTimer({ ...labels, outcome: outcomeName });
+      m.consumed.inc({ ...labels, outcome: outcomeName });
+      return outcome;
+    } finally {
+      m.inFlight.dec({ consumer: delivery.consumer });
+    }
+  };
+}
