@@ -1,4 +1,5 @@
-import { NatsConnectionComponent } from '@tandem/messaging';
+import { Topology } from '@tandem/contracts';
+import { NatsConnectionComponent, TopologyComponent } from '@tandem/messaging';
 import { HttpServerComponent, Supervisor, type Component, type HealthSource, type ServiceHandle } from '@tandem/runtime';
 import { createLogger, createServiceMetrics } from '@tandem/telemetry';
 import type { Logger } from 'pino';
@@ -18,7 +19,17 @@ export interface ConsumerParts {
 export function consumerComponents(config: ConsumerConfig, parts: ConsumerParts): Component[] {
   const metrics = createServiceMetrics({ service: 'consumer', version: config.version });
   const app = buildConsumerApp({ logger: parts.logger, health: parts.health, metrics });
+  const topology = new TopologyComponent(
+    parts.nats,
+    {
+      streams: [Topology.ordersStream, Topology.deadLetterStream],
+      consumers: [Topology.fulfilmentConsumer],
+    },
+    config.nats.replicas,
+    `${parts.namePrefix ?? ''}topology`,
+  );
   return [
+    topology,
     new HttpServerComponent(app, {
       name: `${parts.namePrefix ?? ''}http`,
       port: config.port,

@@ -1,4 +1,5 @@
-import { NatsConnectionComponent } from '@tandem/messaging';
+import { Topology } from '@tandem/contracts';
+import { NatsConnectionComponent, TopologyComponent } from '@tandem/messaging';
 import { HttpServerComponent, Supervisor, type Component, type HealthSource, type ServiceHandle } from '@tandem/runtime';
 import { createLogger, createServiceMetrics } from '@tandem/telemetry';
 import type { Logger } from 'pino';
@@ -21,7 +22,18 @@ export interface OrderParts {
 export function orderComponents(config: OrderConfig, parts: OrderParts): Component[] {
   const metrics = createServiceMetrics({ service: 'order', version: config.version });
   const app = buildOrderApp({ logger: parts.logger, health: parts.health, metrics });
+  const topology = new TopologyComponent(
+    parts.nats,
+    {
+      streams: [Topology.ordersStream, Topology.deadLetterStream],
+      consumers: [Topology.orderStatusConsumer],
+      buckets: [Topology.ordersBucket],
+    },
+    config.nats.replicas,
+    `${parts.namePrefix ?? ''}topology`,
+  );
   return [
+    topology,
     new HttpServerComponent(app, {
       name: `${parts.namePrefix ?? ''}http`,
       port: config.port,

@@ -1,8 +1,37 @@
+import { jetstreamManager, StorageType } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
 import { AppProcess, freePort, NatsServer, waitForPortClosed } from '@tandem/testing';
 
 type Readyz = { status: string; components: Array<{ name: string; ready: boolean; state: string; detail?: string }> };
 
 describe('order service process (dist/apps/order/main.js)', () => {
+  it('creates its JetStream topology at start, idempotently, and refuses to run against a conflicting one', async () => {
+    const server = await NatsServer.start();
+    const nc = await connect({ servers: server.url });
+    try {
+      for (let run = 0; run < 2; run++) {
+        const app = await AppProcess.start('order', { env: { NATS_URL: server.url } });
+        expect(await app.stop('SIGTERM')).toEqual({ code: 0, signal: null });
+      }
+      const jsm = await jetstreamManager(nc);
+      const orders = await jsm.streams.info('ORDERS');
+      expect(orders.config).toMatchObject({ subjects: ['orders.>'], storage: 'file', duplicate_window: 120_000_000_000, num_replicas: 1 });
+      expect((await jsm.streams.info('ORDERS_DLQ')).config.subjects).toEqual(['dlq.orders.>']);
+      expect((await jsm.consumers.info('ORDERS', 'order-status')).config).toMatchObject({ filter_subject: 'orders.fulfilled', max_deliver: 5 });
+      expect((await jsm.streams.info('KV_orders')).config.max_msgs_per_subject).toBe(5);
+
+      await jsm.streams.delete('ORDERS');
+      await jsm.streams.add({ name: 'ORDERS', subjects: ['orders.>'], storage: StorageType.Memory });
+      const app = await AppProcess.start('order', { env: { NATS_URL: server.url }, waitForReady: false });
+      expect((await app.process.exited).code).toBe(1);
+      expect(app.process.output()).toContain('stream ORDERS: field \\"storage\\" is \\"memory\\" on the server but \\"file\\" is declared');
+    } finally {
+      await nc.close();
+      await server.cleanup();
+    }
+  });
+
+
   it('stops at start with exit code 78 naming each invalid variable', async () => {
     const app = await AppProcess.start('order', { env: { PORT: '0', NATS_URL: 'http://x' }, waitForReady: false });
     const exit = await app.process.exited;
@@ -43,7 +72,7 @@ describe('order service process (dist/apps/order/main.js)', () => {
         .logs()
         .filter((l) => l['shutdownStep'])
         .map((l) => l['shutdownStep'] + (l['component'] ? `:${l['component']}` : ''));
-      expect(steps).toEqual(['readiness-off', 'delay', 'stop-intake', 'stop:http', 'stop:nats', 'complete']);
+      expect(steps).toEqual(['readiness-off', 'delay', 'stop-intake', 'stop:http', 'stop:topology', 'stop:nats', 'complete']);
     } finally {
       await app.stop('SIGKILL');
       await server?.cleanup();

@@ -6,13 +6,30 @@ export const Subjects = Object.freeze({
 
 export type EventSubject = (typeof Subjects)[keyof typeof Subjects];
 
-/** JetStream streams, durable consumers and buckets named by SPEC §4. */
+/**
+ * JetStream streams, durable consumers and buckets (SPEC §4), as data in the shape the
+ * messaging lib's `ensureTopology` takes. Services declare what they own from these.
+ */
 export const Topology = Object.freeze({
-  ordersStream: { name: 'ORDERS', subjects: ['orders.>'] },
-  deadLetterStream: { name: 'ORDERS_DLQ', subjects: ['dlq.orders.>'] },
-  fulfilmentConsumer: { durable: 'fulfilment', filterSubject: Subjects.orderCreated },
-  orderStatusConsumer: { durable: 'order-status', filterSubject: Subjects.orderFulfilled },
-  ordersBucket: { name: 'orders' },
+  ordersStream: { name: 'ORDERS', subjects: ['orders.>'], duplicateWindowMs: 120_000 },
+  deadLetterStream: { name: 'ORDERS_DLQ', subjects: ['dlq.orders.>'], duplicateWindowMs: 120_000 },
+  fulfilmentConsumer: {
+    stream: 'ORDERS',
+    durable: 'fulfilment',
+    filterSubject: Subjects.orderCreated,
+    ackWaitMs: 30_000,
+    maxDeliver: 5,
+    maxAckPending: 1_000,
+  },
+  orderStatusConsumer: {
+    stream: 'ORDERS',
+    durable: 'order-status',
+    filterSubject: Subjects.orderFulfilled,
+    ackWaitMs: 30_000,
+    maxDeliver: 5,
+    maxAckPending: 1_000,
+  },
+  ordersBucket: { name: 'orders', history: 5 },
 } as const);
 
 /** The dead-letter subject for a message first published on `subject` (`orders.created` → `dlq.orders.created`). */

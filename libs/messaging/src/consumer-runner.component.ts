@@ -1,4 +1,4 @@
-import { jetstream, type JsMsg } from '@nats-io/jetstream';
+import { JetStreamApiCodes, JetStreamApiError, jetstream, type Consumer, type JsMsg } from '@nats-io/jetstream';
 import { headers as natsHeaders, type MsgHdrs } from '@nats-io/transport-node';
 import {
   backoffDelay,
@@ -21,7 +21,7 @@ import { chain, type Delivery, type Middleware, type Outcome, type Processor } f
 import { retry } from './middleware/retry';
 import { tracing } from './middleware/tracing';
 import type { NatsConnectionComponent } from './nats-connection.component';
-import { CONSUMER_DEFAULTS, type ConsumerSpec } from './topology';
+import { CONSUMER_DEFAULTS, ensureTopology, type ConsumerSpec } from './topology';
 
 /** What a handler knows about the message it handles. */
 export interface MessageContext {
@@ -61,6 +61,8 @@ export interface ConsumerRunnerOptions<S extends TSchema> {
   readonly metrics?: MessagingMetrics;
   /** Skip messages already processed (by `Nats-Msg-Id`). */
   readonly processed?: ProcessedStore;
+  /** Replicas when the runner has to recreate its consumer. Default 1. */
+  readonly replicas?: number;
   /** Extra middleware, innermost (closest to the handler). */
   readonly middleware?: readonly Middleware[];
 }
@@ -181,6 +183,7 @@ export class ConsumerRunner<S extends TSchema> implements Component {
             continue;
           }
           const batch = await pull.fetch({ max_messages: free, expires: FETCH_EXPIRES_MS });
+          void this.sampleBacklog(pull);
           for await (const msg of batch) {
             if (this.stopping) msg.nak();
             else this.dispatch(msg, context.logger);
@@ -189,6 +192,15 @@ export class ConsumerRunner<S extends TSchema> implements Component {
       } catch (error) {
         if (this.stopping || context.signal.aborted) break;
         this.consuming = false;
+        if (isConsumerNotFound(error)) {
+          // Deleted behind our back (or never created): declare it again and carry on.
+          context.logger.warn({ consumer: consumer.durable }, 'consumer not found; recreating it');
+          await ensureTopology(
+            await this.options.connection.whenConnected(context.signal),
+            { consumers: [consumer] },
+            { replicas: this.options.replicas ?? 1 },
+          ).catch((e: unknown) => context.logger.warn({ err: e }, 'recreating the consumer failed'));
+        }
         const wait = backoffDelay(attempt, DEFAULT_BACKOFF);
         this.detail = `cannot consume ${consumer.stream}/${consumer.durable}: ${(error as Error).message}; retry in ${wait} ms`;
         context.logger.warn({ err: error, retryInMs: wait }, 'consumer failed; retrying');
@@ -197,6 +209,19 @@ export class ConsumerRunner<S extends TSchema> implements Component {
     }
     this.consuming = false;
     await Promise.all([...this.inFlight].map((f) => f.done));
+  }
+
+  private lastSample = 0;
+
+  /** Updates the pending / ack-pending gauges at most every 5 s. */
+  private async sampleBacklog(pull: Consumer): Promise<void> {
+    const m = this.options.metrics;
+    if (!m || Date.now() - this.lastSample < 5_000) return;
+    this.lastSample = Date.now();
+    const info = await pull.info().catch(() => undefined);
+    if (!info) return;
+    m.consumerPending.set({ consumer: this.options.consumer.durable }, info.num_pending);
+    m.consumerAckPending.set({ consumer: this.options.consumer.durable }, info.num_ack_pending);
   }
 
   private dispatch(msg: JsMsg, logger: Logger): void {
@@ -308,4 +333,9 @@ export class ConsumerRunner<S extends TSchema> implements Component {
       msg.nak(backoffDelay(msg.info.deliveryCount - 1, this.options.retryBackoff ?? DEFAULT_BACKOFF));
     }
   }
+}
+
+function isConsumerNotFound(error: unknown): boolean {
+  if (error instanceof JetStreamApiError) return error.code === JetStreamApiCodes.ConsumerNotFound;
+  return error instanceof Error && /consumer not found/i.test(error.message);
 }

@@ -12,6 +12,7 @@ import {
   type StreamConfig,
   type StreamInfo,
 } from '@nats-io/jetstream';
+import { Kvm } from '@nats-io/kv';
 import { nanos, type NatsConnection } from '@nats-io/transport-node';
 import { TopologyConflictError } from './errors';
 
@@ -39,10 +40,20 @@ export interface ConsumerSpec {
   readonly maxAckPending?: number;
 }
 
+/** A JetStream KV bucket as data. */
+export interface BucketSpec {
+  readonly name: string;
+  /** Values kept per key. Default 1. */
+  readonly history?: number;
+  /** Entries older than this are removed; 0 keeps them (default). */
+  readonly ttlMs?: number;
+}
+
 /** What a service needs to exist on the server before it starts its work. */
 export interface TopologySpec {
   readonly streams?: readonly StreamSpec[];
   readonly consumers?: readonly ConsumerSpec[];
+  readonly buckets?: readonly BucketSpec[];
 }
 
 export const CONSUMER_DEFAULTS = Object.freeze({ ackWaitMs: 30_000, maxDeliver: 5, maxAckPending: 1_000 });
@@ -57,6 +68,20 @@ export async function ensureTopology(nc: NatsConnection, spec: TopologySpec, opt
   const jsm = await jetstreamManager(nc);
   for (const stream of spec.streams ?? []) await ensureStream(jsm, stream, options.replicas);
   for (const consumer of spec.consumers ?? []) await ensureConsumer(jsm, consumer, options.replicas);
+  for (const bucket of spec.buckets ?? []) await ensureBucket(nc, jsm, bucket, options.replicas);
+}
+
+async function ensureBucket(nc: NatsConnection, jsm: JetStreamManager, spec: BucketSpec, replicas: number): Promise<void> {
+  const streamName = `KV_${spec.name}`;
+  const existing = await jsm.streams.info(streamName).catch((error: unknown) => {
+    if (error instanceof JetStreamApiError && error.code === JetStreamApiCodes.StreamNotFound) return undefined;
+    throw error;
+  });
+  const history = spec.history ?? 1;
+  if (existing && existing.config.max_msgs_per_subject !== history) {
+    throw new TopologyConflictError('bucket', spec.name, 'history', existing.config.max_msgs_per_subject, history);
+  }
+  if (!existing) await new Kvm(nc).create(spec.name, { history, ttl: spec.ttlMs ?? 0, replicas });
 }
 
 function streamConfig(spec: StreamSpec, replicas: number): Partial<StreamConfig> & { name: string } {

@@ -242,6 +242,27 @@ describe('JetStream topology, publisher and consumer runner (real nats-server)',
       }
     });
 
+    it('recreates its consumer when it is deleted behind its back, and keeps consuming', async () => {
+      const spec = await freshConsumer();
+      const seen: string[] = [];
+      const r = runner(spec, async (job) => {
+        seen.push(job.id);
+      });
+      await r.start(context());
+      const publisher = new Publisher(nats);
+      const event = { subject: spec.filterSubject, schema: Job };
+      try {
+        await publisher.publish(event, { id: 'before' }, { msgId: `${spec.durable}-before` });
+        await waitFor(() => seen.includes('before'), { description: 'first message' });
+        await jsm.consumers.delete('TEST', spec.durable);
+        await publisher.publish(event, { id: 'after' }, { msgId: `${spec.durable}-after` });
+        await waitFor(() => seen.includes('after'), { description: 'a message after the consumer was recreated', timeoutMs: 30_000 });
+        expect((await jsm.consumers.info('TEST', spec.durable)).config.filter_subject).toBe(spec.filterSubject);
+      } finally {
+        await r.stop(deadlineIn(5_000));
+      }
+    });
+
     it('stops under load with nothing left unacked, and a new runner continues exactly where it stopped', async () => {
       const spec = await freshConsumer({ maxDeliver: 5 });
       const seen: string[] = [];

@@ -8,6 +8,8 @@ export interface MessagingMetrics {
   readonly duration: Histogram<'subject' | 'consumer' | 'outcome'>;
   readonly inFlight: Gauge<'consumer'>;
   readonly published: Counter<'subject' | 'result'>;
+  readonly consumerPending: Gauge<'consumer'>;
+  readonly consumerAckPending: Gauge<'consumer'>;
 }
 
 const cache = new WeakMap<Registry, MessagingMetrics>();
@@ -46,6 +48,18 @@ export function messagingMetrics(registry: Registry): MessagingMetrics {
       name: 'messaging_messages_published_total',
       help: 'Publishes by result: stored, duplicate (dropped by the stream as a repeat) or failed.',
       labelNames: ['subject', 'result'],
+      registers: [registry],
+    }),
+    consumerPending: new Gauge({
+      name: 'messaging_consumer_pending_messages',
+      help: 'Messages in the stream not yet delivered to the consumer (sampled every few seconds).',
+      labelNames: ['consumer'],
+      registers: [registry],
+    }),
+    consumerAckPending: new Gauge({
+      name: 'messaging_consumer_ack_pending_messages',
+      help: 'Messages delivered to the consumer and not yet acknowledged (sampled every few seconds).',
+      labelNames: ['consumer'],
       registers: [registry],
     }),
   };
