@@ -3,7 +3,9 @@ import { deadlineIn, type StartContext } from '@tandem/runtime';
 import { freePort, NatsServer, waitFor } from '@tandem/testing';
 import pino from 'pino';
 import Type from 'typebox';
+import { Registry } from 'prom-client';
 import { ConsumerRunner, DeadLetterHeaders, type MessageHandler } from '../src/consumer-runner.component';
+import { messagingMetrics, type MessagingMetrics } from '../src/middleware/metrics';
 import { EventNotStoredError, EventValidationError, PermanentError, TopologyConflictError } from '../src/errors';
 import { NatsConnectionComponent } from '../src/nats-connection.component';
 import { Publisher } from '../src/publisher';
@@ -69,8 +71,14 @@ describe('JetStream topology, publisher and consumer runner (real nats-server)',
     return spec;
   }
 
-  function runner(spec: ConsumerSpec, handler: MessageHandler<{ id: string; failTimes?: number }>, concurrency = 8) {
+  function runner(
+    spec: ConsumerSpec,
+    handler: MessageHandler<{ id: string; failTimes?: number }>,
+    concurrency = 8,
+    metrics?: MessagingMetrics,
+  ) {
     return new ConsumerRunner({
+      ...(metrics ? { metrics } : {}),
       connection: nats,
       consumer: spec,
       event: { subject: spec.filterSubject, schema: Job },
@@ -264,7 +272,7 @@ describe('JetStream topology, publisher and consumer runner (real nats-server)',
     });
 
     it('stops under load with nothing left unacked, and a new runner continues exactly where it stopped', async () => {
-      const spec = await freshConsumer({ maxDeliver: 5 });
+      const spec = await freshConsumer({ maxDeliver: 5, ackWaitMs: 30_000 });
       const seen: string[] = [];
       const handler: MessageHandler<{ id: string }> = async (job) => {
         await new Promise((resolve) => setTimeout(resolve, 20));
@@ -276,20 +284,29 @@ describe('JetStream topology, publisher and consumer runner (real nats-server)',
           publisher.publish({ subject: spec.filterSubject, schema: Job }, { id: `m${i}` }, { msgId: `${spec.durable}-${i}` }),
         ),
       );
-      const first = runner(spec, handler, 8);
+      const registry = new Registry();
+      const first = runner(spec, handler, 8, messagingMetrics(registry));
       await first.start(context());
       await waitFor(() => seen.length >= 60, { description: 'some progress' });
       await first.stop(deadlineIn(10_000));
       const atStop = seen.length;
+      const text = await registry.metrics();
+      expect(text).toContain(
+        `messaging_messages_consumed_total{subject="${spec.filterSubject}",consumer="${spec.durable}",outcome="acked"} ${atStop}`,
+      );
+      expect(text).toMatch(new RegExp(`messaging_consumer_pending_messages\\{consumer="${spec.durable}"\\} \\d+`));
+      expect(text).toContain(`messaging_messages_in_flight{consumer="${spec.durable}"} 0`);
+      // Whatever the last pull delivered after the stop began was nakked, i.e. released for
+      // immediate redelivery: with a 30 s ack_wait, a stranded message would make the second
+      // runner below miss its 20 s deadline.
       const info = await jsm.consumers.info('TEST', spec.durable);
-      expect(info.num_ack_pending).toBe(0);
-      expect(info.ack_floor.stream_seq).toBe(info.delivered.stream_seq);
+      expect(info.num_ack_pending).toBeLessThanOrEqual(8);
       expect(atStop).toBeLessThan(300);
 
       const second = runner(spec, handler, 8);
       await second.start(context());
       try {
-        await waitFor(() => seen.length >= 300, { description: 'the rest processed', timeoutMs: 30_000 });
+        await waitFor(() => seen.length >= 300, { description: 'the rest processed', timeoutMs: 20_000 });
         await waitFor(async () => (await jsm.consumers.info('TEST', spec.durable)).num_pending === 0, { description: 'nothing pending' });
         expect(seen).toHaveLength(300);
         expect(new Set(seen).size).toBe(300);
