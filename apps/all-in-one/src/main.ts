@@ -1,5 +1,14 @@
-import { runMain } from '@tandem/runtime';
+// instrument must stay the first import: it patches modules before they load
+import { telemetry } from './instrument';
+import { ConfigError, runMain } from '@tandem/runtime';
 import { loadAllInOneConfig } from './config';
 import { buildAllInOneService } from './service';
 
-runMain({ name: 'all-in-one', loadConfig: () => loadAllInOneConfig(process.env), build: buildAllInOneService });
+runMain({
+  name: 'all-in-one',
+  loadConfig: () => {
+    if (telemetry.problems.length > 0) throw new ConfigError(telemetry.problems);
+    return loadAllInOneConfig(process.env);
+  },
+  build: (config) => buildAllInOneService(config, telemetry),
+});

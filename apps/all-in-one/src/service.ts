@@ -3,7 +3,7 @@ import { gatewayComponents } from '@tandem/gateway';
 import { NatsConnectionComponent } from '@tandem/messaging';
 import { orderComponents } from '@tandem/order';
 import { Supervisor, type ServiceHandle } from '@tandem/runtime';
-import { createLogger } from '@tandem/telemetry';
+import { createLogger, TelemetryComponent, type Telemetry } from '@tandem/telemetry';
 import type { AllInOneConfig } from './config';
 
 /**
@@ -13,10 +13,14 @@ import type { AllInOneConfig } from './config';
  * port's `/readyz` turns 200 only when all components are ready. Shutdown stops the
  * three HTTP servers (gateway first), then drains the shared connection.
  */
-export function buildAllInOneService(config: AllInOneConfig): ServiceHandle {
+export function buildAllInOneService(config: AllInOneConfig, telemetry?: Telemetry): ServiceHandle {
   const { gateway, order, consumer } = config;
   const logger = createLogger({ service: 'all-in-one', version: order.version, level: order.logLevel });
   const supervisor = new Supervisor({ logger, shutdownDelayMs: order.shutdownDelayMs, shutdownTimeoutMs: order.shutdownTimeoutMs });
+  if (telemetry) {
+    telemetry.attachLogger(logger);
+    supervisor.add(new TelemetryComponent(telemetry));
+  }
   const nats = new NatsConnectionComponent({ ...order.nats, clientName: `all-in-one-${order.version}` });
   const serviceLogger = (service: string, version: string, level: string) => createLogger({ service, version, level });
   supervisor.add(nats);

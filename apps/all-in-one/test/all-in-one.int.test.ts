@@ -24,7 +24,14 @@ describe('all-in-one process: three services, one supervisor, one NATS connectio
         const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
         expect(ready.status).toBe(200);
         const body = (await ready.json()) as { components: Array<{ name: string }> };
-        expect(body.components.map((c) => c.name).sort()).toEqual(['consumer.http', 'consumer.topology', 'gateway.http', 'nats', 'order.http', 'order.topology']);
+        expect(body.components.map((c) => c.name).sort()).toEqual([
+          'consumer.http',
+          'consumer.topology',
+          'gateway.http',
+          'nats',
+          'order.http',
+          'order.topology',
+        ]);
         const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
         expect(metrics).toContain(`tandem_build_info{version="v1",node_version="${process.version}",service="${service}"} 1`);
       }

@@ -1,7 +1,7 @@
 import { Topology } from '@tandem/contracts';
 import { NatsConnectionComponent, TopologyComponent } from '@tandem/messaging';
 import { HttpServerComponent, Supervisor, type Component, type HealthSource, type ServiceHandle } from '@tandem/runtime';
-import { createLogger, createServiceMetrics } from '@tandem/telemetry';
+import { createLogger, createServiceMetrics, TelemetryComponent, type Telemetry } from '@tandem/telemetry';
 import type { Logger } from 'pino';
 import { buildConsumerApp } from './app';
 import type { ConsumerConfig } from './config';
@@ -40,10 +40,14 @@ export function consumerComponents(config: ConsumerConfig, parts: ConsumerParts)
 }
 
 /** The consumer as its own process (the default topology). */
-export function buildConsumerService(config: ConsumerConfig): ServiceHandle {
+export function buildConsumerService(config: ConsumerConfig, telemetry?: Telemetry): ServiceHandle {
   const name = 'consumer';
   const logger = createLogger({ service: name, version: config.version, level: config.logLevel });
   const supervisor = new Supervisor({ logger, shutdownDelayMs: config.shutdownDelayMs, shutdownTimeoutMs: config.shutdownTimeoutMs });
+  if (telemetry) {
+    telemetry.attachLogger(logger);
+    supervisor.add(new TelemetryComponent(telemetry));
+  }
   const nats = new NatsConnectionComponent({ ...config.nats, clientName: `${name}-${config.version}` });
   supervisor.add(nats);
   for (const component of consumerComponents(config, { logger, health: supervisor, nats })) supervisor.add(component);

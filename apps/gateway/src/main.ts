@@ -1,5 +1,14 @@
-import { runMain } from '@tandem/runtime';
+// instrument must stay the first import: it patches modules before they load
+import { telemetry } from './instrument';
+import { ConfigError, runMain } from '@tandem/runtime';
 import { loadGatewayConfig } from './config';
 import { buildGatewayService } from './service';
 
-runMain({ name: 'gateway', loadConfig: () => loadGatewayConfig(process.env), build: buildGatewayService });
+runMain({
+  name: 'gateway',
+  loadConfig: () => {
+    if (telemetry.problems.length > 0) throw new ConfigError(telemetry.problems);
+    return loadGatewayConfig(process.env);
+  },
+  build: (config) => buildGatewayService(config, telemetry),
+});

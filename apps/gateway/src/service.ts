@@ -1,5 +1,5 @@
 import { HttpServerComponent, Supervisor, type Component, type HealthSource, type ServiceHandle } from '@tandem/runtime';
-import { createLogger, createServiceMetrics } from '@tandem/telemetry';
+import { createLogger, createServiceMetrics, TelemetryComponent, type Telemetry } from '@tandem/telemetry';
 import type { Logger } from 'pino';
 import { buildGatewayApp } from './app';
 import type { GatewayConfig } from './config';
@@ -20,10 +20,14 @@ export function gatewayComponents(config: GatewayConfig, parts: GatewayParts): C
 }
 
 /** The gateway as its own process (the default topology). */
-export function buildGatewayService(config: GatewayConfig): ServiceHandle {
+export function buildGatewayService(config: GatewayConfig, telemetry?: Telemetry): ServiceHandle {
   const name = 'gateway';
   const logger = createLogger({ service: name, version: config.version, level: config.logLevel });
   const supervisor = new Supervisor({ logger, shutdownDelayMs: config.shutdownDelayMs, shutdownTimeoutMs: config.shutdownTimeoutMs });
+  if (telemetry) {
+    telemetry.attachLogger(logger);
+    supervisor.add(new TelemetryComponent(telemetry));
+  }
   for (const component of gatewayComponents(config, { logger, health: supervisor })) supervisor.add(component);
   return { name, logger, supervisor, shutdownTimeoutMs: config.shutdownTimeoutMs };
 }

@@ -1,5 +1,14 @@
-import { runMain } from '@tandem/runtime';
+// instrument must stay the first import: it patches modules before they load
+import { telemetry } from './instrument';
+import { ConfigError, runMain } from '@tandem/runtime';
 import { loadOrderConfig } from './config';
 import { buildOrderService } from './service';
 
-runMain({ name: 'order', loadConfig: () => loadOrderConfig(process.env), build: buildOrderService });
+runMain({
+  name: 'order',
+  loadConfig: () => {
+    if (telemetry.problems.length > 0) throw new ConfigError(telemetry.problems);
+    return loadOrderConfig(process.env);
+  },
+  build: (config) => buildOrderService(config, telemetry),
+});

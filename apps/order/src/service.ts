@@ -1,7 +1,7 @@
 import { Topology } from '@tandem/contracts';
 import { NatsConnectionComponent, TopologyComponent } from '@tandem/messaging';
 import { HttpServerComponent, Supervisor, type Component, type HealthSource, type ServiceHandle } from '@tandem/runtime';
-import { createLogger, createServiceMetrics } from '@tandem/telemetry';
+import { createLogger, createServiceMetrics, TelemetryComponent, type Telemetry } from '@tandem/telemetry';
 import type { Logger } from 'pino';
 import { buildOrderApp } from './app';
 import type { OrderConfig } from './config';
@@ -44,10 +44,14 @@ export function orderComponents(config: OrderConfig, parts: OrderParts): Compone
 }
 
 /** The order service as its own process (the default topology). */
-export function buildOrderService(config: OrderConfig): ServiceHandle {
+export function buildOrderService(config: OrderConfig, telemetry?: Telemetry): ServiceHandle {
   const name = 'order';
   const logger = createLogger({ service: name, version: config.version, level: config.logLevel });
   const supervisor = new Supervisor({ logger, shutdownDelayMs: config.shutdownDelayMs, shutdownTimeoutMs: config.shutdownTimeoutMs });
+  if (telemetry) {
+    telemetry.attachLogger(logger);
+    supervisor.add(new TelemetryComponent(telemetry));
+  }
   const nats = new NatsConnectionComponent({ ...config.nats, clientName: `${name}-${config.version}` });
   supervisor.add(nats);
   for (const component of orderComponents(config, { logger, health: supervisor, nats })) supervisor.add(component);

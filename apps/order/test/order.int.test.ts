@@ -17,7 +17,10 @@ describe('order service process (dist/apps/order/main.js)', () => {
       const orders = await jsm.streams.info('ORDERS');
       expect(orders.config).toMatchObject({ subjects: ['orders.>'], storage: 'file', duplicate_window: 120_000_000_000, num_replicas: 1 });
       expect((await jsm.streams.info('ORDERS_DLQ')).config.subjects).toEqual(['dlq.orders.>']);
-      expect((await jsm.consumers.info('ORDERS', 'order-status')).config).toMatchObject({ filter_subject: 'orders.fulfilled', max_deliver: 5 });
+      expect((await jsm.consumers.info('ORDERS', 'order-status')).config).toMatchObject({
+        filter_subject: 'orders.fulfilled',
+        max_deliver: 5,
+      });
       expect((await jsm.streams.info('KV_orders')).config.max_msgs_per_subject).toBe(5);
 
       await jsm.streams.delete('ORDERS');
@@ -30,7 +33,6 @@ describe('order service process (dist/apps/order/main.js)', () => {
       await server.cleanup();
     }
   });
-
 
   it('stops at start with exit code 78 naming each invalid variable', async () => {
     const app = await AppProcess.start('order', { env: { PORT: '0', NATS_URL: 'http://x' }, waitForReady: false });

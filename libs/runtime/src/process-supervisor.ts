@@ -197,7 +197,9 @@ export class ProcessSupervisor {
       child.restartTimer = undefined;
       if (this.stopping) return;
       child.restarts += 1;
-      this.launch(child).catch((error: unknown) => this.log(`restart of ${child.spec.name} failed: ${String((error as Error).message ?? error)}`));
+      this.launch(child).catch((error: unknown) =>
+        this.log(`restart of ${child.spec.name} failed: ${String((error as Error).message ?? error)}`),
+      );
     }, wait);
   }
 

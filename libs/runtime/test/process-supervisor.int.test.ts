@@ -24,7 +24,10 @@ describe('ProcessSupervisor (real child processes)', () => {
     });
     try {
       await supervisor.start();
-      await waitFor(() => lines.some((l) => l.startsWith('gamma') && l.includes('up gamma')), { description: 'gamma up' });
+      // children without a ready check count as started at once: wait for each to say so
+      await waitFor(() => ['alpha', 'beta', 'gamma'].every((n) => lines.some((l) => l.includes(`up ${n}`))), {
+        description: 'all three up',
+      });
       const grandchild = Number(
         (await waitFor(() => lines.find((l) => l.includes('grandchild')), { description: 'grandchild' })).split(' ').pop(),
       );
@@ -40,8 +43,11 @@ describe('ProcessSupervisor (real child processes)', () => {
       expect(restarted.lastExit).toBe('signal SIGKILL');
       expect(supervisor.report().find((c) => c.name === 'alpha')?.restarts).toBe(0);
 
+      await waitFor(() => lines.filter((l) => l.includes('grandchild')).length === 2, { description: "the new beta's grandchild" });
       const pids = supervisor.report().map((c) => c.pid as number);
       expect(await supervisor.stop()).toBe(true);
+      // output can trail a child's exit event by a moment
+      await waitFor(() => lines.filter((l) => / \| bye /.test(l)).length === 3, { description: 'three goodbyes' });
       const byes = lines.filter((l) => / \| bye /.test(l)).map((l) => l.split('bye ')[1]);
       expect(byes).toEqual(['gamma', 'beta', 'alpha']);
       for (const pid of pids) expect(alive(pid)).toBe(false);
@@ -87,7 +93,7 @@ describe('ProcessSupervisor (real child processes)', () => {
     await waitFor(() => lines.some((l) => l.includes('up stubborn')), { description: 'stubborn up' });
     const pid = supervisor.report()[0]?.pid as number;
     expect(await supervisor.stop()).toBe(false);
-    expect(lines.some((l) => l.includes('ignoring SIGTERM'))).toBe(true);
+    await waitFor(() => lines.some((l) => l.includes('ignoring SIGTERM')), { description: 'the child saw SIGTERM' });
     expect(lines.some((l) => l.includes('did not exit within 1000 ms; sending SIGKILL'))).toBe(true);
     expect(alive(pid)).toBe(false);
   });

@@ -4,3 +4,5 @@ export { createServiceMetrics } from './metrics';
 export type { ServiceMetrics, ServiceMetricsOptions } from './metrics';
 export { metricsPlugin } from './metrics.plugin';
 export type { MetricsPluginOptions } from './metrics.plugin';
+export { TelemetryComponent } from './telemetry.component';
+export type { Telemetry, TelemetryOptions, TracesExporter } from './tracing';

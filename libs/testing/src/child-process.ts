@@ -25,7 +25,9 @@ export class ManagedProcess {
       if (stream) createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => this.lines.push(line));
     }
     this.exited = new Promise((resolve) => {
-      this.child.once('exit', (code, signal) => {
+      // 'close', not 'exit': it fires once the child's output has been read to the end,
+      // so a test that checks output after the exit never misses the last lines.
+      this.child.once('close', (code, signal) => {
         running.delete(this);
         resolve({ code, signal });
       });

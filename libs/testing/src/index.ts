@@ -7,3 +7,5 @@ export { natsServerBinary, NatsServer, waitForPortClosed } from './nats-server';
 export type { NatsServerOptions } from './nats-server';
 export { waitFor } from './wait-for';
 export { bundleFixture } from './bundle-fixture';
+export { OtlpCapture } from './otlp-capture';
+export type { CapturedSpan } from './otlp-capture';

@@ -1,0 +1,107 @@
+import { join } from 'node:path';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect, type Msg } from '@nats-io/transport-node';
+import { AppProcess, bundleFixture, freePort, ManagedProcess, NatsServer, OtlpCapture, waitFor } from '@tandem/testing';
+
+const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
+const traceparent = `00-${TRACE_ID}-00f067aa0ba902b7-01`;
+
+describe('telemetry in real processes', () => {
+  it('exports the server spans over OTLP/HTTP with the resource attributes, continuing the incoming trace', async () => {
+    const capture = await OtlpCapture.start();
+    const app = await AppProcess.start('gateway', {
+      env: {
+        SERVICE_VERSION: 'v2',
+        K8S_POD_NAME: 'gateway-7d9f-abcde',
+        K8S_NAMESPACE_NAME: 'tandem',
+        OTEL_TRACES_EXPORTER: '',
+        OTEL_EXPORTER_OTLP_ENDPOINT: capture.endpoint,
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+        OTEL_BSP_SCHEDULE_DELAY: '100',
+      },
+    });
+    try {
+      const response = await fetch(`${app.url}/nowhere`, { headers: { traceparent } });
+      expect(response.status).toBe(404);
+      const span = await waitFor(() => capture.spans.find((s) => s.traceId === TRACE_ID && s.kind === 2), {
+        description: 'the server span at the capture server',
+      });
+      expect(span.resource).toMatchObject({
+        'service.name': 'gateway',
+        'service.version': 'v2',
+        'deployment.environment.name': 'local',
+        'k8s.pod.name': 'gateway-7d9f-abcde',
+        'k8s.namespace.name': 'tandem',
+      });
+      expect(span.parentSpanId).toBe('00f067aa0ba902b7');
+      // probes are not traced
+      await app.get('/readyz');
+      expect(capture.spans.some((s) => String(s.attributes['url.path'] ?? s.attributes['http.target'] ?? '').includes('readyz'))).toBe(
+        false,
+      );
+      const line = app.logs().find((l) => l['trace_id'] === TRACE_ID);
+      expect(line).toBeDefined();
+    } finally {
+      await app.stop();
+      await capture.stop();
+    }
+  });
+
+  it('warns once, not per batch, when no collector answers, and still shuts down cleanly', async () => {
+    const app = await AppProcess.start('gateway', {
+      env: {
+        OTEL_TRACES_EXPORTER: 'otlp',
+        OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${await freePort()}`,
+        OTEL_BSP_SCHEDULE_DELAY: '50',
+        OTEL_EXPORTER_OTLP_TIMEOUT: '500',
+      },
+    });
+    try {
+      await fetch(`${app.url}/a`);
+      await app.process.waitForLine(/telemetry export failed/, 30_000);
+      for (let i = 0; i < 5; i++) await fetch(`${app.url}/b${i}`);
+      expect(await app.stop('SIGTERM')).toEqual({ code: 0, signal: null }); // shutdown flushes: one more failed export
+      expect(app.process.lines.filter((l) => l.includes('telemetry export failed'))).toHaveLength(1);
+    } finally {
+      await app.stop('SIGKILL');
+    }
+  });
+
+  it('refuses an unknown OTEL_TRACES_EXPORTER at start with exit code 78', async () => {
+    const app = await AppProcess.start('gateway', { env: { OTEL_TRACES_EXPORTER: 'zipkin' }, waitForReady: false });
+    expect((await app.process.exited).code).toBe(78);
+    expect(app.process.output()).toContain('OTEL_TRACES_EXPORTER: expected otlp, console or none, got "zipkin"');
+  });
+
+  it('with OTEL_TRACES_EXPORTER=none still passes the incoming trace on: into NATS headers and onto log lines', async () => {
+    const nats = await NatsServer.start();
+    const nc = await connect({ servers: nats.url });
+    const fixture = await bundleFixture(join(__dirname, 'fixtures', 'telemetry-fixture.ts'));
+    const port = await freePort();
+    const proc = new ManagedProcess('telemetry-fixture', process.execPath, [fixture], {
+      env: { PATH: process.env['PATH'] ?? '', PORT: String(port), NATS_URL: nats.url, OTEL_TRACES_EXPORTER: 'none' },
+    });
+    try {
+      await (await jetstreamManager(nc)).streams.add({ name: 'T', subjects: ['t.>'] });
+      const received: Msg[] = [];
+      nc.subscribe('t.emit', {
+        callback: (_e, m) => {
+          received.push(m);
+        },
+      });
+      await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined))?.status === 200, {
+        description: `fixture ready\n${proc.output()}`,
+      });
+      const response = await fetch(`http://127.0.0.1:${port}/emit`, { method: 'POST', headers: { traceparent } });
+      expect(response.status).toBe(200);
+      const message = await waitFor(() => received[0], { description: 'the event' });
+      expect(message.headers?.get('traceparent')).toMatch(new RegExp(`^00-${TRACE_ID}-[0-9a-f]{16}-01$`));
+      const logged = proc.lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l['msg'] === 'emitting');
+      expect(logged?.['trace_id']).toBe(TRACE_ID);
+    } finally {
+      await proc.stop();
+      await nc.close();
+      await nats.cleanup();
+    }
+  });
+});
