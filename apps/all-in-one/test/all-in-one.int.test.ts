@@ -31,6 +31,7 @@ describe('all-in-one process: three services, one supervisor, one NATS connectio
           'nats',
           'order.http',
           'order.topology',
+          'telemetry',
         ]);
         const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
         expect(metrics).toContain(`tandem_build_info{version="v1",node_version="${process.version}",service="${service}"} 1`);
@@ -53,6 +54,7 @@ describe('all-in-one process: three services, one supervisor, one NATS connectio
         'stop:order.http',
         'stop:order.topology',
         'stop:nats',
+        'stop:telemetry',
         'complete',
       ]);
     } finally {

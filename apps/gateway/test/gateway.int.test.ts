@@ -18,7 +18,13 @@ describe('gateway process (dist/apps/gateway/main.js)', () => {
     try {
       const ready = await app.get('/readyz');
       expect(ready.status).toBe(200);
-      expect(ready.body).toMatchObject({ status: 'ready', components: [{ name: 'http', ready: true }] });
+      expect(ready.body).toMatchObject({
+        status: 'ready',
+        components: [
+          { name: 'telemetry', ready: true },
+          { name: 'http', ready: true },
+        ],
+      });
       expect((await app.get('/nowhere')).status).toBe(404);
       expect(await app.stop('SIGTERM')).toEqual({ code: 0, signal: null });
     } finally {

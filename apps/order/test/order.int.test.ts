@@ -74,7 +74,7 @@ describe('order service process (dist/apps/order/main.js)', () => {
         .logs()
         .filter((l) => l['shutdownStep'])
         .map((l) => l['shutdownStep'] + (l['component'] ? `:${l['component']}` : ''));
-      expect(steps).toEqual(['readiness-off', 'delay', 'stop-intake', 'stop:http', 'stop:topology', 'stop:nats', 'complete']);
+      expect(steps).toEqual(['readiness-off', 'delay', 'stop-intake', 'stop:http', 'stop:topology', 'stop:nats', 'stop:telemetry', 'complete']);
     } finally {
       await app.stop('SIGKILL');
       await server?.cleanup();
