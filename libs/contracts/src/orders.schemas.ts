@@ -1,0 +1,53 @@
+import Type, { type Static } from 'typebox';
+
+/**
+ * HTTP bodies of the order API (SPEC §3). One schema each: Fastify validates requests
+ * with it, TypeScript types come from it, and the OpenAPI document is generated from it.
+ */
+
+export const Sku = Type.String({
+  minLength: 1,
+  maxLength: 64,
+  pattern: '^[A-Za-z0-9_-]+$',
+  description: 'Stock keeping unit: 1–64 of A–Z, a–z, 0–9, "-", "_"',
+});
+export const Quantity = Type.Integer({ minimum: 1, maximum: 1000, description: 'How many, 1–1000' });
+export const CustomerId = Type.String({ minLength: 1, maxLength: 128, description: 'Opaque customer reference, 1–128 characters' });
+export const OrderId = Type.String({ format: 'uuid', description: 'Order id (UUID)' });
+export const OrderStatusSchema = Type.Union([Type.Literal('accepted'), Type.Literal('fulfilled')], { description: 'accepted → fulfilled' });
+
+export const CreateOrderRequest = Type.Object(
+  { sku: Sku, qty: Quantity, customerId: Type.Optional(CustomerId) },
+  { $id: 'CreateOrderRequest', additionalProperties: false },
+);
+export type CreateOrderRequest = Static<typeof CreateOrderRequest>;
+
+export const OrderResponse = Type.Object(
+  {
+    id: OrderId,
+    sku: Sku,
+    qty: Quantity,
+    customerId: Type.Optional(CustomerId),
+    status: OrderStatusSchema,
+    createdAt: Type.String({ format: 'date-time' }),
+    updatedAt: Type.String({ format: 'date-time' }),
+    version: Type.String({ description: 'SERVICE_VERSION of the order instance that created the order' }),
+    estimatedDelivery: Type.Optional(Type.String({ format: 'date', description: 'Only from order v2: the canary shows in responses' })),
+  },
+  { $id: 'Order', additionalProperties: false },
+);
+export type OrderResponse = Static<typeof OrderResponse>;
+
+/** RFC 9457 problem details; validation errors list the offending fields. */
+export const Problem = Type.Object(
+  {
+    type: Type.String(),
+    title: Type.String(),
+    status: Type.Integer({ minimum: 400, maximum: 599 }),
+    detail: Type.String(),
+    instance: Type.Optional(Type.String()),
+    errors: Type.Optional(Type.Array(Type.Object({ field: Type.String(), message: Type.String() }))),
+  },
+  { $id: 'Problem' },
+);
+export type Problem = Static<typeof Problem>;
