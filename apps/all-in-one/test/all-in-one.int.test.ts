@@ -25,10 +25,13 @@ describe('all-in-one process: three services, one supervisor, one NATS connectio
         expect(ready.status).toBe(200);
         const body = (await ready.json()) as { components: Array<{ name: string }> };
         expect(body.components.map((c) => c.name).sort()).toEqual([
+          'consumer.consumer:fulfilment',
           'consumer.http',
           'consumer.topology',
           'gateway.http',
           'nats',
+          'order.consumer:order-projection',
+          'order.consumer:order-status',
           'order.http',
           'order.topology',
           'telemetry',
@@ -50,8 +53,11 @@ describe('all-in-one process: three services, one supervisor, one NATS connectio
         'stop-intake',
         'stop:gateway.http',
         'stop:consumer.http',
+        'stop:consumer.consumer:fulfilment',
         'stop:consumer.topology',
         'stop:order.http',
+        'stop:order.consumer:order-projection',
+        'stop:order.consumer:order-status',
         'stop:order.topology',
         'stop:nats',
         'stop:telemetry',

@@ -1,9 +1,10 @@
-import { Topology } from '@tandem/contracts';
-import { NatsConnectionComponent, TopologyComponent } from '@tandem/messaging';
+import { OrderEvents, Topology } from '@tandem/contracts';
+import { ConsumerRunner, messagingMetrics, NatsConnectionComponent, Publisher, TopologyComponent } from '@tandem/messaging';
 import { HttpServerComponent, Supervisor, type Component, type HealthSource, type ServiceHandle } from '@tandem/runtime';
 import { createLogger, createServiceMetrics, TelemetryComponent, type Telemetry } from '@tandem/telemetry';
 import type { Logger } from 'pino';
 import { buildConsumerApp } from './app';
+import { fulfilmentHandler } from './handlers/order-created.handler';
 import type { ConsumerConfig } from './config';
 
 /** What the consumer's components share with the process they run in. */
@@ -15,7 +16,7 @@ export interface ConsumerParts {
   readonly namePrefix?: string;
 }
 
-/** The fulfilment worker's components: for now its probe/metrics HTTP server. */
+/** The fulfilment worker's components: its topology, the `fulfilment` consumer, and its probe/metrics HTTP server. */
 export function consumerComponents(config: ConsumerConfig, parts: ConsumerParts): Component[] {
   const metrics = createServiceMetrics({ service: 'consumer', version: config.version });
   const app = buildConsumerApp({ logger: parts.logger, health: parts.health, metrics });
@@ -28,8 +29,21 @@ export function consumerComponents(config: ConsumerConfig, parts: ConsumerParts)
     config.nats.replicas,
     `${parts.namePrefix ?? ''}topology`,
   );
+  const messaging = messagingMetrics(metrics.registry);
+  const fulfilment = new ConsumerRunner({
+    name: `${parts.namePrefix ?? ''}consumer:fulfilment`,
+    connection: parts.nats,
+    consumer: Topology.fulfilmentConsumer,
+    event: OrderEvents.created,
+    handler: fulfilmentHandler(new Publisher(parts.nats, { metrics: messaging }), config.fulfilment),
+    concurrency: config.fulfilment.concurrency,
+    metrics: messaging,
+    replicas: config.nats.replicas,
+    requires: topology,
+  });
   return [
     topology,
+    fulfilment,
     new HttpServerComponent(app, {
       name: `${parts.namePrefix ?? ''}http`,
       port: config.port,

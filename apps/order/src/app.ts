@@ -1,17 +1,36 @@
-import { healthPlugin, type HealthSource } from '@tandem/runtime';
+import { healthPlugin, problemPlugin, type HealthSource } from '@tandem/runtime';
+import type { OrderEvents, OrderRepository } from '@tandem/orders';
 import { metricsPlugin, type ServiceMetrics } from '@tandem/telemetry';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { ordersRoutes } from './routes/orders.routes';
 
 export interface OrderDeps {
   readonly logger: FastifyBaseLogger;
   readonly health: HealthSource;
   readonly metrics: ServiceMetrics;
+  readonly orders: OrderRepository;
+  readonly events: OrderEvents;
+  readonly version: string;
 }
+
+/** Error codes of the catalogue and how the order API answers them. */
+export const ORDER_PROBLEMS = {
+  TANDEM_ERR_EVENT_NOT_STORED: { status: 503, title: 'Service Unavailable', retryAfterSeconds: 2 },
+  TANDEM_ERR_NATS_UNAVAILABLE: { status: 503, title: 'Service Unavailable', retryAfterSeconds: 2 },
+  TANDEM_ERR_IDEMPOTENCY_CONFLICT: { status: 409, title: 'Conflict' },
+} as const;
 
 /** Builds the order service's HTTP app; never listens (tests drive it with `inject()`). */
 export function buildOrderApp(deps: OrderDeps): FastifyInstance {
-  const app = Fastify({ loggerInstance: deps.logger, bodyLimit: 16 * 1024 });
+  const app = Fastify({
+    loggerInstance: deps.logger,
+    bodyLimit: 16 * 1024,
+    // Strict validation: no type coercion, no silently dropped properties, every error listed.
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: true } },
+  });
+  app.register(problemPlugin, { mappings: ORDER_PROBLEMS });
   app.register(healthPlugin, { health: deps.health });
   app.register(metricsPlugin, { metrics: deps.metrics });
+  app.register(ordersRoutes, { orders: deps.orders, events: deps.events, version: deps.version });
   return app;
 }

@@ -1,9 +1,14 @@
-import { Topology } from '@tandem/contracts';
-import { NatsConnectionComponent, TopologyComponent } from '@tandem/messaging';
-import { HttpServerComponent, Supervisor, type Component, type HealthSource, type ServiceHandle } from '@tandem/runtime';
+import { Kvm, type KV } from '@nats-io/kv';
+import { OrderEvents, Topology } from '@tandem/contracts';
+import { ConsumerRunner, messagingMetrics, NatsConnectionComponent, Publisher, TopologyComponent } from '@tandem/messaging';
+import { HttpServerComponent, RuntimeError, Supervisor, type Component, type HealthSource, type ServiceHandle } from '@tandem/runtime';
 import { createLogger, createServiceMetrics, TelemetryComponent, type Telemetry } from '@tandem/telemetry';
 import type { Logger } from 'pino';
+import { JetStreamOrderEvents } from './adapters/jetstream-order-events';
+import { KvOrderRepository } from './adapters/kv-order-repository';
 import { buildOrderApp } from './app';
+import { orderCreatedProjection } from './handlers/order-created.handler';
+import { orderFulfilledHandler } from './handlers/order-fulfilled.handler';
 import type { OrderConfig } from './config';
 
 /** What the order service's components share with the process they run in. */
@@ -16,30 +21,62 @@ export interface OrderParts {
 }
 
 /**
- * The order service's components: its HTTP server, which depends on the NATS connection
- * so that it stops first on shutdown and in-flight requests can still publish.
+ * The order service's components: its topology, the `order-status` and `order-projection`
+ * consumers, and its HTTP API (registered last, so it stops first on shutdown and
+ * in-flight requests can still publish and read).
  */
 export function orderComponents(config: OrderConfig, parts: OrderParts): Component[] {
+  const prefix = parts.namePrefix ?? '';
   const metrics = createServiceMetrics({ service: 'order', version: config.version });
-  const app = buildOrderApp({ logger: parts.logger, health: parts.health, metrics });
+  const messaging = messagingMetrics(metrics.registry);
+  const { nats } = parts;
+  let bucket: Promise<KV> | undefined;
+  const orders = new KvOrderRepository(() => {
+    const nc = nats.connection();
+    if (!nc) return Promise.reject(new RuntimeError('TANDEM_ERR_NATS_UNAVAILABLE', 'NATS is not connected'));
+    bucket ??= new Kvm(nc).open(Topology.ordersBucket.name).catch((error: unknown) => {
+      bucket = undefined;
+      throw error;
+    });
+    return bucket;
+  });
+  const events = new JetStreamOrderEvents(new Publisher(nats, { metrics: messaging, ackTimeoutMs: 2_000 }), nats);
+  const app = buildOrderApp({ logger: parts.logger, health: parts.health, metrics, orders, events, version: config.version });
   const topology = new TopologyComponent(
-    parts.nats,
+    nats,
     {
       streams: [Topology.ordersStream, Topology.deadLetterStream],
-      consumers: [Topology.orderStatusConsumer],
+      consumers: [Topology.orderStatusConsumer, Topology.orderProjectionConsumer],
       buckets: [Topology.ordersBucket],
     },
     config.nats.replicas,
-    `${parts.namePrefix ?? ''}topology`,
+    `${prefix}topology`,
   );
+  const orderStatus = new ConsumerRunner({
+    name: `${prefix}consumer:order-status`,
+    connection: nats,
+    consumer: Topology.orderStatusConsumer,
+    event: OrderEvents.fulfilled,
+    handler: orderFulfilledHandler(orders),
+    metrics: messaging,
+    replicas: config.nats.replicas,
+    requires: topology,
+  });
+  const projection = new ConsumerRunner({
+    name: `${prefix}consumer:order-projection`,
+    connection: nats,
+    consumer: Topology.orderProjectionConsumer,
+    event: OrderEvents.created,
+    handler: orderCreatedProjection(orders),
+    metrics: messaging,
+    replicas: config.nats.replicas,
+    requires: topology,
+  });
   return [
     topology,
-    new HttpServerComponent(app, {
-      name: `${parts.namePrefix ?? ''}http`,
-      port: config.port,
-      host: config.host,
-      dependsOn: [parts.nats.name],
-    }),
+    orderStatus,
+    projection,
+    new HttpServerComponent(app, { name: `${prefix}http`, port: config.port, host: config.host, dependsOn: [nats.name] }),
   ];
 }
 

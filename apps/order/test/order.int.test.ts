@@ -74,7 +74,18 @@ describe('order service process (dist/apps/order/main.js)', () => {
         .logs()
         .filter((l) => l['shutdownStep'])
         .map((l) => l['shutdownStep'] + (l['component'] ? `:${l['component']}` : ''));
-      expect(steps).toEqual(['readiness-off', 'delay', 'stop-intake', 'stop:http', 'stop:topology', 'stop:nats', 'stop:telemetry', 'complete']);
+      expect(steps).toEqual([
+        'readiness-off',
+        'delay',
+        'stop-intake',
+        'stop:http',
+        'stop:consumer:order-projection',
+        'stop:consumer:order-status',
+        'stop:topology',
+        'stop:nats',
+        'stop:telemetry',
+        'complete',
+      ]);
     } finally {
       await app.stop('SIGKILL');
       await server?.cleanup();

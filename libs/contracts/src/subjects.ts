@@ -29,6 +29,15 @@ export const Topology = Object.freeze({
     maxDeliver: 5,
     maxAckPending: 1_000,
   },
+  /** Writes missing read-model entries from orders.created (docs/decisions/0007). */
+  orderProjectionConsumer: {
+    stream: 'ORDERS',
+    durable: 'order-projection',
+    filterSubject: Subjects.orderCreated,
+    ackWaitMs: 30_000,
+    maxDeliver: 5,
+    maxAckPending: 1_000,
+  },
   ordersBucket: { name: 'orders', history: 5 },
 } as const);
 

@@ -61,6 +61,8 @@ export interface ConsumerRunnerOptions<S extends TSchema> {
   readonly metrics?: MessagingMetrics;
   /** Skip messages already processed (by `Nats-Msg-Id`). */
   readonly processed?: ProcessedStore;
+  /** A component that must be ready before the first pull (e.g. the TopologyComponent creating the consumer). */
+  readonly requires?: Component;
   /** Replicas when the runner has to recreate its consumer. Default 1. */
   readonly replicas?: number;
   /** Extra middleware, innermost (closest to the handler). */
@@ -111,7 +113,7 @@ export class ConsumerRunner<S extends TSchema> implements Component {
 
   constructor(private readonly options: ConsumerRunnerOptions<S>) {
     this.name = options.name ?? `consumer:${options.consumer.durable}`;
-    this.dependsOn = [options.connection.name];
+    this.dependsOn = [options.connection.name, ...(options.requires ? [options.requires.name] : [])];
     this.codec = new EventCodec(options.event);
     const maxDeliver = options.consumer.maxDeliver ?? CONSUMER_DEFAULTS.maxDeliver;
     this.pipeline = chain(
@@ -168,6 +170,11 @@ export class ConsumerRunner<S extends TSchema> implements Component {
     for (let attempt = 0; !this.stopping; attempt++) {
       try {
         const nc = await this.options.connection.whenConnected(context.signal);
+        while (this.options.requires && !this.options.requires.health().ready && !this.stopping) {
+          this.detail = `waiting for ${this.options.requires.name}`;
+          await delay(100, context.signal);
+        }
+        if (this.stopping) break;
         const pull = await jetstream(nc).consumers.get(consumer.stream, consumer.durable);
         this.consuming = true;
         this.detail = `consuming ${consumer.stream}/${consumer.durable}`;

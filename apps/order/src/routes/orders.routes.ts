@@ -1,0 +1,61 @@
+import { CreateOrderRequest, OrderId, OrderResponse, Problem } from '@tandem/contracts';
+import { createOrder, type OrderEvents, type OrderRepository } from '@tandem/orders';
+import type { FastifyInstance } from 'fastify';
+import Type from 'typebox';
+
+export interface OrdersRoutesOptions {
+  readonly orders: OrderRepository;
+  readonly events: OrderEvents;
+  /** SERVICE_VERSION: stamped on new orders and on every response (`x-order-version`). */
+  readonly version: string;
+}
+
+const IdempotencyHeaders = Type.Object({ 'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 255 })) });
+
+/** The order service's API: create (event first, idempotent) and read orders. */
+export async function ordersRoutes(app: FastifyInstance, options: OrdersRoutesOptions): Promise<void> {
+  app.addHook('onSend', async (_request, reply) => {
+    reply.header('x-order-version', options.version);
+  });
+
+  app.post(
+    '/orders',
+    {
+      schema: {
+        body: CreateOrderRequest,
+        headers: IdempotencyHeaders,
+        response: { 201: OrderResponse, 400: Problem, 409: Problem, 503: Problem },
+      },
+    },
+    async (request, reply) => {
+      const key = (request.headers as { 'idempotency-key'?: string })['idempotency-key'];
+      const { order, created } = await createOrder(
+        { orders: options.orders, events: options.events },
+        {
+          request: request.body as CreateOrderRequest,
+          ...(key === undefined ? {} : { idempotencyKey: key }),
+          version: options.version,
+          now: new Date(),
+        },
+      );
+      if (!created) reply.header('idempotent-replayed', 'true');
+      return reply.code(201).header('location', `/orders/${order.id}`).send(order);
+    },
+  );
+
+  app.get(
+    '/orders/:id',
+    { schema: { params: Type.Object({ id: OrderId }), response: { 200: OrderResponse, 404: Problem } } },
+    async (request, reply) => {
+      const { id } = request.params as { id: string };
+      const stored = await options.orders.get(id);
+      if (!stored) {
+        return reply
+          .code(404)
+          .type('application/problem+json')
+          .send({ type: 'about:blank', title: 'Not Found', status: 404, detail: `order ${id} does not exist` });
+      }
+      return stored.order;
+    },
+  );
+}

@@ -1,0 +1,73 @@
+import Fastify from 'fastify';
+import { RuntimeError } from './errors';
+import { problemPlugin } from './problem.plugin';
+
+describe('problem+json errors', () => {
+  const app = Fastify({ bodyLimit: 64, ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: true } } });
+  app.register(problemPlugin, {
+    mappings: { TANDEM_ERR_EVENT_NOT_STORED: { status: 503, title: 'Service Unavailable', retryAfterSeconds: 2 } },
+  });
+  app.register(async (scope) => {
+    scope.post(
+      '/things',
+      {
+        schema: {
+          body: {
+            type: 'object',
+            required: ['sku', 'qty'],
+            additionalProperties: false,
+            properties: { sku: { type: 'string', minLength: 1 }, qty: { type: 'integer', minimum: 1 } },
+          },
+        },
+      },
+      async () => ({ ok: true }),
+    );
+    scope.get('/down', async () => {
+      throw new RuntimeError('TANDEM_ERR_EVENT_NOT_STORED', 'event on orders.created was not stored: not connected');
+    });
+    scope.get('/bug', async () => {
+      throw new Error('secret internals');
+    });
+  });
+  afterAll(() => app.close());
+
+  it('lists every offending field of a validation error', async () => {
+    const r = await app.inject({ method: 'POST', url: '/things', payload: { sku: '', qty: '1', extra: 1 } });
+    expect(r.statusCode).toBe(400);
+    expect(r.headers['content-type']).toContain('application/problem+json');
+    const body = r.json();
+    expect(body).toMatchObject({ type: 'about:blank', title: 'Bad Request', status: 400 });
+    expect(body.errors.map((e: { field: string }) => e.field).sort()).toEqual(['extra', 'qty', 'sku']);
+  });
+
+  it('answers malformed JSON 400, oversized bodies 413 and unknown routes 404, all as problems', async () => {
+    const malformed = await app.inject({
+      method: 'POST',
+      url: '/things',
+      headers: { 'content-type': 'application/json' },
+      payload: '{"sku":',
+    });
+    expect(malformed.statusCode).toBe(400);
+    expect(malformed.headers['content-type']).toContain('application/problem+json');
+    const huge = await app.inject({
+      method: 'POST',
+      url: '/things',
+      headers: { 'content-type': 'application/json' },
+      payload: JSON.stringify({ sku: 'x'.repeat(100), qty: 1 }),
+    });
+    expect(huge.statusCode).toBe(413);
+    expect(huge.json()).toMatchObject({ status: 413, title: 'Content Too Large' });
+    const missing = await app.inject('/nope');
+    expect(missing.statusCode).toBe(404);
+    expect(missing.json()).toMatchObject({ status: 404, detail: 'no route for GET /nope' });
+  });
+
+  it('maps catalogue codes (503 with Retry-After) and hides unexpected errors', async () => {
+    const down = await app.inject('/down');
+    expect(down.statusCode).toBe(503);
+    expect(down.headers['retry-after']).toBe('2');
+    const bug = await app.inject('/bug');
+    expect(bug.statusCode).toBe(500);
+    expect(bug.body).not.toContain('secret internals');
+  });
+});

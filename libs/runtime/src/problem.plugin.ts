@@ -1,0 +1,102 @@
+import type { FastifyError, FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+
+/** How an error code from the catalogue is answered. */
+export interface ProblemMapping {
+  readonly status: number;
+  readonly title: string;
+  /** Seconds for a `Retry-After` header (503s). */
+  readonly retryAfterSeconds?: number;
+}
+
+export interface ProblemPluginOptions {
+  /** Error `code` → HTTP answer, e.g. `TANDEM_ERR_EVENT_NOT_STORED` → 503. */
+  readonly mappings?: Readonly<Record<string, ProblemMapping>>;
+}
+
+const PROBLEM = 'application/problem+json';
+
+/**
+ * The one place errors become HTTP answers: RFC 9457 `application/problem+json` with
+ * `type`, `title`, `status`, `detail`; validation errors list each offending field;
+ * unknown routes are 404, oversized bodies 413, malformed JSON 400; mapped error codes
+ * get their status (and `Retry-After`); anything else is a 500 that reveals nothing.
+ */
+async function problems(app: FastifyInstance, options: ProblemPluginOptions): Promise<void> {
+  const mappings = options.mappings ?? {};
+  app.setNotFoundHandler(async (request, reply) =>
+    reply
+      .code(404)
+      .type(PROBLEM)
+      .send({
+        type: 'about:blank',
+        title: 'Not Found',
+        status: 404,
+        detail: `no route for ${request.method} ${request.url.split('?')[0]}`,
+      }),
+  );
+  app.setErrorHandler(async (error: FastifyError & { code?: string }, request, reply) => {
+    if (error.validation) {
+      const errors = error.validation.map((v) => ({
+        field: fieldOf(v.instancePath, v.params as Record<string, unknown>, error.validationContext),
+        message: v.message ?? 'is invalid',
+      }));
+      return reply
+        .code(400)
+        .type(PROBLEM)
+        .send({
+          type: 'about:blank',
+          title: 'Bad Request',
+          status: 400,
+          detail: `invalid ${error.validationContext ?? 'request'}`,
+          errors,
+        });
+    }
+    const mapped = error.code ? mappings[error.code] : undefined;
+    if (mapped) {
+      if (mapped.retryAfterSeconds !== undefined) reply.header('retry-after', String(mapped.retryAfterSeconds));
+      if (mapped.status >= 500) request.log.warn({ err: error }, mapped.title);
+      return reply
+        .code(mapped.status)
+        .type(PROBLEM)
+        .send({ type: 'about:blank', title: mapped.title, status: mapped.status, detail: error.message });
+    }
+    const status = typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+    if (status === 500) {
+      request.log.error({ err: error }, 'unhandled error');
+      return reply
+        .code(500)
+        .type(PROBLEM)
+        .send({ type: 'about:blank', title: 'Internal Server Error', status: 500, detail: 'the request could not be completed' });
+    }
+    return reply
+      .code(status)
+      .type(PROBLEM)
+      .send({ type: 'about:blank', title: titleFor(status), status, detail: error.message });
+  });
+}
+
+function fieldOf(instancePath: string, params: Record<string, unknown>, context: string | undefined): string {
+  const path = instancePath.replace(/^\//, '').replace(/\//g, '.');
+  const missing = params['missingProperty'] ?? params['additionalProperty'];
+  const leaf = typeof missing === 'string' ? (path ? `${path}.${missing}` : missing) : path;
+  return leaf || context || 'body';
+}
+
+function titleFor(status: number): string {
+  return (
+    (
+      {
+        400: 'Bad Request',
+        404: 'Not Found',
+        405: 'Method Not Allowed',
+        409: 'Conflict',
+        413: 'Content Too Large',
+        415: 'Unsupported Media Type',
+        429: 'Too Many Requests',
+      } as Record<number, string>
+    )[status] ?? 'Client Error'
+  );
+}
+
+export const problemPlugin = fp(problems, { name: 'tandem-problems', fastify: '5.x' });
