@@ -208,6 +208,15 @@ export class ConsumerRunner<S extends TSchema> implements Component {
             { replicas: this.options.replicas ?? 1 },
           ).catch((e: unknown) => context.logger.warn({ err: e }, 'recreating the consumer failed'));
         }
+        if (!this.options.connection.connection()) {
+          // The broker is gone: the connection reconnects with its own backoff. Resume as
+          // soon as it is back instead of piling up our own, longer, retry delays.
+          this.detail = 'waiting for the NATS connection';
+          while (!this.options.connection.connection() && !this.stopping && !context.signal.aborted)
+            await delay(100, context.signal).catch(() => undefined);
+          attempt = -1;
+          continue;
+        }
         const wait = backoffDelay(attempt, DEFAULT_BACKOFF);
         this.detail = `cannot consume ${consumer.stream}/${consumer.durable}: ${(error as Error).message}; retry in ${wait} ms`;
         context.logger.warn({ err: error, retryInMs: wait }, 'consumer failed; retrying');

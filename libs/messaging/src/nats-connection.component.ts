@@ -138,7 +138,10 @@ export class NatsConnectionComponent implements Component {
           servers: [...this.options.servers],
           name: this.options.clientName,
           maxReconnectAttempts: -1,
-          reconnectDelayHandler: () => backoffDelay(this.reconnectAttempt++, policy),
+          // nats.js asks for the delay more than once per dial (before and after waiting), so
+          // the handler must not advance the schedule itself: dials are counted from the
+          // 'reconnecting' status it emits once per dial.
+          reconnectDelayHandler: () => backoffDelay(this.reconnectAttempt, policy),
           timeout: this.options.connectTimeoutMs ?? 5_000,
           ...(this.options.user === undefined ? {} : { user: this.options.user, pass: this.options.pass }),
           ...(authenticator ? { authenticator } : {}),
@@ -186,6 +189,7 @@ export class NatsConnectionComponent implements Component {
         logger.warn({ server: status.server }, 'disconnected from NATS');
         break;
       case 'reconnecting':
+        this.reconnectAttempt += 1;
         this.detail = `reconnecting (attempt ${this.reconnectAttempt})`;
         break;
       case 'reconnect':
