@@ -1,17 +1,50 @@
-import { healthPlugin, type HealthSource } from '@tandem/runtime';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import { healthPlugin, problemPlugin, type HealthSource } from '@tandem/runtime';
 import { metricsPlugin, type ServiceMetrics } from '@tandem/telemetry';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { OrderClient } from './order-client';
+import { ordersRoutes } from './routes/orders.routes';
 
 export interface GatewayDeps {
   readonly logger: FastifyBaseLogger;
   readonly health: HealthSource;
   readonly metrics: ServiceMetrics;
+  readonly orders: OrderClient;
+  readonly version: string;
+  /** Requests per client per window; off when `rateLimitWindowMs` is 0. */
+  readonly rateLimitMax: number;
+  readonly rateLimitWindowMs: number;
 }
 
 /** Builds the gateway's HTTP app; never listens (tests drive it with `inject()`). */
 export function buildGatewayApp(deps: GatewayDeps): FastifyInstance {
-  const app = Fastify({ loggerInstance: deps.logger, bodyLimit: 16 * 1024 });
+  const app = Fastify({
+    loggerInstance: deps.logger,
+    bodyLimit: 16 * 1024,
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: true } },
+  });
+  app.register(problemPlugin, {
+    mappings: { TANDEM_ERR_ORDER_UNAVAILABLE: { status: 503, title: 'Service Unavailable', retryAfterSeconds: 2 } },
+  });
+  app.register(helmet, { global: true });
+  app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Tandem public API',
+        version: deps.version,
+        description: 'Orders: create and read. Errors are application/problem+json (RFC 9457).',
+      },
+    },
+  });
   app.register(healthPlugin, { health: deps.health });
   app.register(metricsPlugin, { metrics: deps.metrics });
+  app.register(async (api) => {
+    if (deps.rateLimitWindowMs > 0) await api.register(rateLimit, { max: deps.rateLimitMax, timeWindow: deps.rateLimitWindowMs });
+    await api.register(ordersRoutes, { orders: deps.orders });
+  });
+  app.get('/openapi.json', { schema: { hide: true }, logLevel: 'warn' }, async () => app.swagger());
   return app;
 }

@@ -2,6 +2,7 @@ import { HttpServerComponent, Supervisor, type Component, type HealthSource, typ
 import { createLogger, createServiceMetrics, TelemetryComponent, type Telemetry } from '@tandem/telemetry';
 import type { Logger } from 'pino';
 import { buildGatewayApp } from './app';
+import { OrderClient } from './order-client';
 import type { GatewayConfig } from './config';
 
 /** What the gateway's components share with the process they run in. */
@@ -15,7 +16,17 @@ export interface GatewayParts {
 /** The gateway's components: its HTTP server. It uses no NATS. */
 export function gatewayComponents(config: GatewayConfig, parts: GatewayParts): Component[] {
   const metrics = createServiceMetrics({ service: 'gateway', version: config.version });
-  const app = buildGatewayApp({ logger: parts.logger, health: parts.health, metrics });
+  const orders = new OrderClient({ baseUrl: config.orderUrl });
+  const app = buildGatewayApp({
+    logger: parts.logger,
+    health: parts.health,
+    metrics,
+    orders,
+    version: config.version,
+    rateLimitMax: config.rateLimitMax,
+    rateLimitWindowMs: config.rateLimitWindowMs,
+  });
+  app.addHook('onClose', () => orders.close());
   return [new HttpServerComponent(app, { name: `${parts.namePrefix ?? ''}http`, port: config.port, host: config.host })];
 }
 

@@ -24,6 +24,15 @@ describe('npm start (tools/scripts/start.sh → tools/dev)', () => {
         expect(response.status).toBe(200);
       }
       expect(start.output()).toContain(`gateway   http://127.0.0.1:${ports.GATEWAY_PORT}`);
+      // the printed curl really creates an order
+      const curl = start.lines.find((l) => l.includes('curl -s -i -X POST'));
+      expect(curl).toBeDefined();
+      const created = await fetch(`http://127.0.0.1:${ports.GATEWAY_PORT}/orders`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'idempotency-key': 'start-test' },
+        body: /-d '([^']+)'/.exec(curl ?? '')?.[1] ?? '',
+      });
+      expect(created.status).toBe(201);
       const pids = start.lines.flatMap((l) => /is ready \(pid (\d+)\)/.exec(l)?.slice(1) ?? []).map(Number);
       expect(pids).toHaveLength(expectedChildren.length);
 

@@ -1,0 +1,78 @@
+import { RuntimeError } from '@tandem/runtime';
+import { Pool, type Dispatcher } from 'undici';
+
+/** What the gateway passes back from the order service. */
+export interface OrderServiceResponse {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string;
+}
+
+export interface OrderClientOptions {
+  readonly baseUrl: string;
+  readonly connectTimeoutMs?: number;
+  /** Bound on waiting for the order service's answer (headers and body each). */
+  readonly requestTimeoutMs?: number;
+  readonly connections?: number;
+}
+
+/** Headers of the order service's answer that reach the client. */
+const PASSED_HEADERS = ['content-type', 'location', 'x-order-version', 'idempotent-replayed', 'retry-after'];
+
+/**
+ * The gateway's HTTP client for the order service: a keep-alive undici pool with connect
+ * and request timeouts. Reads are retried once on a connection failure (they are
+ * idempotent); a POST never is — its idempotency is the Idempotency-Key's job. An
+ * unreachable or silent order service is `TANDEM_ERR_ORDER_UNAVAILABLE` (→ 503).
+ */
+export class OrderClient {
+  private readonly pool: Pool;
+
+  constructor(options: OrderClientOptions) {
+    this.pool = new Pool(options.baseUrl, {
+      connections: options.connections ?? 64,
+      connectTimeout: options.connectTimeoutMs ?? 2_000,
+      headersTimeout: options.requestTimeoutMs ?? 10_000,
+      bodyTimeout: options.requestTimeoutMs ?? 10_000,
+      keepAliveTimeout: 30_000,
+    });
+  }
+
+  create(body: unknown, idempotencyKey: string | undefined): Promise<OrderServiceResponse> {
+    return this.send({
+      method: 'POST',
+      path: '/orders',
+      headers: { 'content-type': 'application/json', ...(idempotencyKey === undefined ? {} : { 'idempotency-key': idempotencyKey }) },
+      body: JSON.stringify(body),
+    });
+  }
+
+  async get(id: string): Promise<OrderServiceResponse> {
+    const request = { method: 'GET' as const, path: `/orders/${encodeURIComponent(id)}` };
+    try {
+      return await this.send(request);
+    } catch (error) {
+      if (error instanceof RuntimeError && error.code === 'TANDEM_ERR_ORDER_UNAVAILABLE') return this.send(request);
+      throw error;
+    }
+  }
+
+  close(): Promise<void> {
+    return this.pool.close();
+  }
+
+  private async send(request: Dispatcher.RequestOptions): Promise<OrderServiceResponse> {
+    try {
+      const response = await this.pool.request(request);
+      const body = await response.body.text();
+      const headers: Record<string, string> = {};
+      for (const name of PASSED_HEADERS) {
+        const value = response.headers[name];
+        if (typeof value === 'string') headers[name] = value;
+      }
+      return { status: response.statusCode, headers, body };
+    } catch (error) {
+      throw new RuntimeError('TANDEM_ERR_ORDER_UNAVAILABLE', `order service unavailable: ${(error as Error).message}`, { cause: error });
+    }
+  }
+}

@@ -1,0 +1,72 @@
+import { CreateOrderRequest, OrderId, OrderResponse, Problem } from '@tandem/contracts';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import Type from 'typebox';
+import type { OrderClient, OrderServiceResponse } from '../order-client';
+
+export interface GatewayOrdersRoutesOptions {
+  readonly orders: OrderClient;
+}
+
+const IdempotencyHeaders = Type.Object({ 'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 255 })) });
+
+/**
+ * The public order API (SPEC §3). Requests are validated here with the same schemas the
+ * order service uses, then forwarded; the order service's status, body and headers
+ * (`Location`, `x-order-version`, `Retry-After`, …) come back unchanged.
+ */
+export async function ordersRoutes(app: FastifyInstance, options: GatewayOrdersRoutesOptions): Promise<void> {
+  const relay = (reply: FastifyReply, response: OrderServiceResponse) =>
+    reply.code(response.status).headers(response.headers).send(response.body);
+
+  app.post(
+    '/orders',
+    {
+      schema: {
+        summary: 'Create an order',
+        description: 'Stored and announced on orders.created before 201. Retrying with the same Idempotency-Key returns the same order.',
+        body: CreateOrderRequest,
+        headers: IdempotencyHeaders,
+        response: { 201: OrderResponse, 400: Problem, 409: Problem, 413: Problem, 429: Problem, 503: Problem },
+      },
+    },
+    async (request, reply) => {
+      const key = (request.headers as { 'idempotency-key'?: string })['idempotency-key'];
+      return relay(reply, await options.orders.create(request.body, key));
+    },
+  );
+
+  app.get(
+    '/orders/:id',
+    {
+      schema: {
+        summary: 'Read an order',
+        params: Type.Object({ id: OrderId }),
+        response: { 200: OrderResponse, 404: Problem, 503: Problem },
+      },
+    },
+    async (request, reply) => relay(reply, await options.orders.get((request.params as { id: string }).id)),
+  );
+
+  // Known paths with other methods are 405 with Allow, not 404.
+  for (const [url, allow] of [
+    ['/orders', 'POST'],
+    ['/orders/:id', 'GET'],
+  ] as const) {
+    app.route({
+      method: ['PUT', 'PATCH', 'DELETE', ...(allow === 'POST' ? (['GET'] as const) : (['POST'] as const))],
+      url,
+      schema: { hide: true },
+      handler: async (request, reply) =>
+        reply
+          .code(405)
+          .header('allow', allow)
+          .type('application/problem+json')
+          .send({
+            type: 'about:blank',
+            title: 'Method Not Allowed',
+            status: 405,
+            detail: `${request.method} is not allowed on ${url}; use ${allow}`,
+          }),
+    });
+  }
+}
