@@ -1,0 +1,52 @@
+import { Supervisor } from '@tandem/runtime';
+import { createServiceMetrics } from '@tandem/telemetry';
+import pino from 'pino';
+import { buildGatewayApp } from './app';
+import { OrderClient } from './order-client';
+
+/** The order service is not running here: the gateway's own behaviour is under test. */
+function gateway(rateLimitMax: number, rateLimitWindowMs: number) {
+  const logger = pino({ level: 'silent' });
+  const orders = new OrderClient({ baseUrl: 'http://127.0.0.1:9', connectTimeoutMs: 500 });
+  const app = buildGatewayApp({
+    logger,
+    health: new Supervisor({ logger, shutdownDelayMs: 0, shutdownTimeoutMs: 1_000 }),
+    metrics: createServiceMetrics({ service: 'gateway', version: 'v1' }),
+    orders,
+    version: 'v1',
+    rateLimitMax,
+    rateLimitWindowMs,
+  });
+  app.addHook('onClose', () => orders.close());
+  return app;
+}
+
+describe('gateway app', () => {
+  it('limits each client to RATE_LIMIT_MAX requests per window with a 429 problem', async () => {
+    const app = gateway(2, 60_000);
+    try {
+      const statuses = [];
+      for (let i = 0; i < 3; i++)
+        statuses.push((await app.inject({ method: 'GET', url: '/orders/0b6f2d0e-4c1a-4c2b-9d7e-2f0f5a1b3c4d' })).statusCode);
+      expect(statuses.slice(0, 2)).toEqual([503, 503]); // nothing listens on the order port
+      expect(statuses[2]).toBe(429);
+      const limited = await app.inject({ method: 'GET', url: '/orders/0b6f2d0e-4c1a-4c2b-9d7e-2f0f5a1b3c4d' });
+      expect(limited.headers['content-type']).toContain('application/problem+json');
+      expect(limited.headers['retry-after']).toBeDefined();
+      // probes are never limited
+      expect((await app.inject('/livez')).statusCode).toBe(200);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('has no limit when the window is 0 (the local default)', async () => {
+    const app = gateway(1, 0);
+    try {
+      for (let i = 0; i < 5; i++)
+        expect((await app.inject({ method: 'POST', url: '/orders', payload: { sku: 'bad sku', qty: 1 } })).statusCode).toBe(400);
+    } finally {
+      await app.close();
+    }
+  });
+});

@@ -1,0 +1,117 @@
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import { AppProcess, NatsServer, OtlpCapture, waitFor } from '@tandem/testing';
+
+async function system(consumerEnv: Record<string, string>, extraEnv: Record<string, string> = {}) {
+  const nats = await NatsServer.start();
+  const order = await AppProcess.start('order', { env: { NATS_URL: nats.url, ...extraEnv } });
+  const consumer = await AppProcess.start('consumer', { env: { NATS_URL: nats.url, ...consumerEnv, ...extraEnv } });
+  const gateway = await AppProcess.start('gateway', { env: { ORDER_URL: order.url, ...extraEnv } });
+  const nc = await connect({ servers: nats.url });
+  const jsm = await jetstreamManager(nc);
+  const post = async (key: string, headers: Record<string, string> = {}) => {
+    const r = await fetch(`${gateway.url}/orders`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'idempotency-key': key, ...headers },
+      body: JSON.stringify({ sku: 'FAULT', qty: 1 }),
+    });
+    expect(r.status).toBe(201);
+    return ((await r.json()) as { id: string }).id;
+  };
+  const status = async (id: string) => ((await (await fetch(`${gateway.url}/orders/${id}`)).json()) as { status: string }).status;
+  const stop = async () => {
+    await Promise.all([gateway.stop(), order.stop(), consumer.stop()]);
+    await nc.close();
+    await nats.cleanup();
+  };
+  return { nats, jsm, post, status, stop };
+}
+
+describe('order flow under faults (built apps, real NATS)', () => {
+  it('with FULFILMENT_FAIL_RATE=0.3 every order still ends fulfilled, and each is fulfilled exactly once', async () => {
+    const s = await system({ FULFILMENT_FAIL_RATE: '0.3' });
+    try {
+      const ids = [];
+      for (let i = 0; i < 20; i++) ids.push(await s.post(`flaky-${i}`));
+      await waitFor(async () => (await Promise.all(ids.map(s.status))).every((x) => x === 'fulfilled'), {
+        description: 'all 20 orders fulfilled',
+        timeoutMs: 60_000,
+        intervalMs: 250,
+      });
+      const info = await s.jsm.streams.info('ORDERS', { subjects_filter: 'orders.>' });
+      expect(info.state.subjects).toEqual({ 'orders.created': 20, 'orders.fulfilled': 20 });
+      const fulfilment = await s.jsm.consumers.info('ORDERS', 'fulfilment');
+      expect(fulfilment.num_ack_pending).toBe(0);
+    } finally {
+      await s.stop();
+    }
+  });
+
+  it('with a permanently failing fulfilment the event lands in ORDERS_DLQ with its headers and the order stays accepted', async () => {
+    const s = await system({ FULFILMENT_FAIL_RATE: '1' });
+    try {
+      const id = await s.post('doomed');
+      const dead = await waitFor(
+        async () => s.jsm.streams.getMessage('ORDERS_DLQ', { last_by_subj: 'dlq.orders.created' }).catch(() => undefined),
+        { description: 'the dead letter (5 deliveries: about 10 s of backoff)', timeoutMs: 45_000, intervalMs: 250 },
+      );
+      expect(dead?.json<{ orderId: string }>().orderId).toBe(id);
+      expect(dead?.header.get('Tandem-Original-Subject')).toBe('orders.created');
+      expect(dead?.header.get('Tandem-Delivery-Count')).toBe('5');
+      expect(dead?.header.get('Tandem-Error')).toContain('exhausted 5 deliveries: simulated fulfilment failure');
+      expect(await s.status(id)).toBe('accepted');
+    } finally {
+      await s.stop();
+    }
+  });
+
+  it('one order is one trace across gateway, order and consumer (captured over OTLP)', async () => {
+    const capture = await OtlpCapture.start();
+    const s = await system(
+      {},
+      {
+        OTEL_TRACES_EXPORTER: 'otlp',
+        OTEL_EXPORTER_OTLP_ENDPOINT: capture.endpoint,
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+        OTEL_BSP_SCHEDULE_DELAY: '100',
+      },
+    );
+    try {
+      const traceId = '5b8efff798038103d269b633813fc60c';
+      const id = await s.post('traced', { traceparent: `00-${traceId}-eee19b7ec3c1b174-01` });
+      await waitFor(async () => (await s.status(id)) === 'fulfilled', { description: 'fulfilled' });
+      const spans = await waitFor(
+        () => {
+          const inTrace = capture.spans.filter((x) => x.traceId === traceId);
+          const has = (name: string, service: string) => inTrace.some((x) => x.name === name && x.resource['service.name'] === service);
+          // spans of different services arrive in separate batches: wait for all of them
+          const complete =
+            has('orders.created publish', 'order') &&
+            has('orders.created process', 'consumer') &&
+            has('orders.created process', 'order') &&
+            has('orders.fulfilled publish', 'consumer') &&
+            has('orders.fulfilled process', 'order') &&
+            inTrace.some((x) => x.resource['service.name'] === 'gateway');
+          return complete ? inTrace : undefined;
+        },
+        { description: 'the whole trace at the collector', timeoutMs: 20_000 },
+      );
+      const services = new Set(spans.map((x) => x.resource['service.name']));
+      expect(services).toEqual(new Set(['gateway', 'order', 'consumer']));
+      const span = (name: string, service: string) => spans.find((x) => x.name === name && x.resource['service.name'] === service);
+      const published = span('orders.created publish', 'order');
+      const fulfilment = span('orders.created process', 'consumer');
+      const projection = span('orders.created process', 'order'); // the read-model projection sees it too
+      const fulfilledPublished = span('orders.fulfilled publish', 'consumer');
+      const statusUpdate = span('orders.fulfilled process', 'order');
+      for (const x of [published, fulfilment, projection, fulfilledPublished, statusUpdate]) expect(x).toBeDefined();
+      expect(fulfilment?.parentSpanId).toBe(published?.spanId);
+      expect(projection?.parentSpanId).toBe(published?.spanId);
+      expect(statusUpdate?.parentSpanId).toBe(fulfilledPublished?.spanId);
+      expect(fulfilment?.attributes).toMatchObject({ 'messaging.system': 'nats', 'messaging.destination.name': 'orders.created' });
+    } finally {
+      await s.stop();
+      await capture.stop();
+    }
+  });
+});
