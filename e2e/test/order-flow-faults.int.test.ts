@@ -31,7 +31,7 @@ describe('order flow under faults (built apps, real NATS)', () => {
   it('with FULFILMENT_FAIL_RATE=0.3 every order still ends fulfilled, and each is fulfilled exactly once', async () => {
     const s = await system({ FULFILMENT_FAIL_RATE: '0.3' });
     try {
-      const ids = [];
+      const ids: string[] = [];
       for (let i = 0; i < 20; i++) ids.push(await s.post(`flaky-${i}`));
       await waitFor(async () => (await Promise.all(ids.map(s.status))).every((x) => x === 'fulfilled'), {
         description: 'all 20 orders fulfilled',
