@@ -1,4 +1,6 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ManagedProcess } from './child-process';
@@ -47,12 +49,34 @@ export class NatsCluster {
       nodes.push({ name, port: p.client, configFile });
     }
     const cluster = new NatsCluster(dir, nodes);
-    await Promise.all(nodes.map((_, i) => cluster.startNode(i)));
-    await waitFor(() => nodes.every((n) => n.process?.lines.some((l) => /metadata leader/.test(l))), {
-      timeoutMs: 30_000,
-      description: 'the JetStream cluster to elect a metadata leader',
-    });
+    try {
+      await cluster.waitUntilUp();
+    } catch (error) {
+      await cluster.cleanup(); // never leave nodes running behind a failed start
+      throw error;
+    }
     return cluster;
+  }
+
+  private async waitUntilUp(): Promise<void> {
+    const nodes = this.nodes;
+    await Promise.all(nodes.map((_, i) => this.startNode(i)));
+    // Ready when the JetStream API answers through every node (a meta leader exists and
+    // each node knows it); log lines about the election differ by role and timing.
+    await waitFor(
+      async () => {
+        for (const node of nodes) {
+          const nc = await connect({ servers: `nats://127.0.0.1:${node.port}`, timeout: 2_000 });
+          try {
+            await (await jetstreamManager(nc, { timeout: 2_000 })).getAccountInfo();
+          } finally {
+            await nc.close();
+          }
+        }
+        return true;
+      },
+      { timeoutMs: 60_000, intervalMs: 250, description: 'the JetStream cluster to elect a metadata leader' },
+    );
   }
 
   /** All client URLs, comma-separated (the `NATS_URL` form). */
