@@ -1,4 +1,4 @@
-import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { orderIdFor } from '@tandem/orders';
 import { AppProcess, NatsServer, waitFor, waitForPortClosed } from '@tandem/testing';
@@ -85,6 +85,22 @@ describe('order flow: order service + consumer + NATS', () => {
     const problem = (await bad.json()) as { errors: Array<{ field: string }> };
     expect(problem.errors.map((e) => e.field).sort()).toEqual(['qty', 'sku']);
     expect(await createdEvents()).toBe(before);
+  });
+
+  it('an order whose event was stored but whose KV write was lost (crash in between) is restored from the event', async () => {
+    const id = orderIdFor('crashed-between');
+    const event = { eventVersion: 1, orderId: id, sku: 'CRASH', qty: 1, createdAt: new Date().toISOString(), serviceVersion: 'v1' };
+    // What the order service had published before it died, without the KV write.
+    await jetstream(nc).publish('orders.created', JSON.stringify(event), { msgID: `order-created-${id}` });
+    const restored = await waitFor(
+      async () => {
+        const r = await fetch(`${order.url}/orders/${id}`);
+        return r.status === 200 ? ((await r.json()) as OrderBody) : undefined;
+      },
+      { description: 'the projection to restore the order' },
+    );
+    expect(restored.id).toBe(id);
+    expect(order.logs().some((l) => l['msg'] === 'order restored from its event' && l['orderId'] === id)).toBe(true);
   });
 
   it('with NATS down, POST answers 503 with Retry-After within its timeout, and the order never appears', async () => {
