@@ -1,7 +1,6 @@
-import { Kvm, type KV } from '@nats-io/kv';
 import { OrderEvents, Topology } from '@tandem/contracts';
 import { ConsumerRunner, messagingMetrics, NatsConnectionComponent, Publisher, TopologyComponent } from '@tandem/messaging';
-import { HttpServerComponent, RuntimeError, Supervisor, type Component, type HealthSource, type ServiceHandle } from '@tandem/runtime';
+import { HttpServerComponent, Supervisor, type Component, type HealthSource, type ServiceHandle } from '@tandem/runtime';
 import { createLogger, createServiceMetrics, TelemetryComponent, type Telemetry } from '@tandem/telemetry';
 import type { Logger } from 'pino';
 import { JetStreamOrderEvents } from './adapters/jetstream-order-events';
@@ -30,16 +29,7 @@ export function orderComponents(config: OrderConfig, parts: OrderParts): Compone
   const metrics = createServiceMetrics({ service: 'order', version: config.version });
   const messaging = messagingMetrics(metrics.registry);
   const { nats } = parts;
-  let bucket: Promise<KV> | undefined;
-  const orders = new KvOrderRepository(() => {
-    const nc = nats.connection();
-    if (!nc) return Promise.reject(new RuntimeError('TANDEM_ERR_NATS_UNAVAILABLE', 'NATS is not connected'));
-    bucket ??= new Kvm(nc).open(Topology.ordersBucket.name).catch((error: unknown) => {
-      bucket = undefined;
-      throw error;
-    });
-    return bucket;
-  });
+  const orders = KvOrderRepository.overConnection(nats, Topology.ordersBucket.name);
   const events = new JetStreamOrderEvents(new Publisher(nats, { metrics: messaging, ackTimeoutMs: 2_000 }), nats);
   const app = buildOrderApp({ logger: parts.logger, health: parts.health, metrics, orders, events, version: config.version });
   const topology = new TopologyComponent(

@@ -250,6 +250,70 @@ describe('JetStream topology, publisher and consumer runner (real nats-server)',
       }
     });
 
+    it('aborts a handler at its per-message deadline and has the message redelivered', async () => {
+      const spec = await freshConsumer({ maxDeliver: 5, ackWaitMs: 30_000 });
+      const attempts: number[] = [];
+      const r = new ConsumerRunner({
+        connection: nats,
+        consumer: spec,
+        event: { subject: spec.filterSubject, schema: Job },
+        handlerTimeoutMs: 300,
+        retryBackoff: fast,
+        handler: async (_job, ctx) => {
+          attempts.push(ctx.deliveryCount);
+          if (ctx.deliveryCount === 1) {
+            // never finishes by itself: only the deadline ends it
+            await new Promise((_, reject) => ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason), { once: true }));
+          }
+        },
+      });
+      await r.start(context());
+      try {
+        await new Publisher(nats).publish(
+          { subject: spec.filterSubject, schema: Job },
+          { id: 'stuck' },
+          { msgId: `${spec.durable}-stuck` },
+        );
+        // With a 30 s ack_wait, only the deadline's nak explains a prompt second delivery.
+        await waitFor(() => attempts.length === 2, { description: 'a second delivery after the deadline', timeoutMs: 10_000 });
+        await waitFor(async () => (await jsm.consumers.info('TEST', spec.durable)).num_ack_pending === 0, { description: 'acked' });
+        expect(attempts).toEqual([1, 2]);
+      } finally {
+        await r.stop(deadlineIn(5_000));
+      }
+    });
+
+    it('on a stop shorter than the work, naks what cannot finish so it is redelivered at once', async () => {
+      const spec = await freshConsumer({ maxDeliver: 5, ackWaitMs: 30_000 });
+      const first = new ConsumerRunner({
+        connection: nats,
+        consumer: spec,
+        event: { subject: spec.filterSubject, schema: Job },
+        nakMarginMs: 300,
+        handler: async () => {
+          await new Promise((resolve) => setTimeout(resolve, 20_000).unref());
+        },
+      });
+      await first.start(context());
+      await new Publisher(nats).publish({ subject: spec.filterSubject, schema: Job }, { id: 'slow' }, { msgId: `${spec.durable}-slow` });
+      await waitFor(async () => (await jsm.consumers.info('TEST', spec.durable)).num_ack_pending === 1, { description: 'in flight' });
+      const started = Date.now();
+      await first.stop(deadlineIn(1_500));
+      expect(Date.now() - started).toBeLessThan(5_000); // the stop respected its deadline
+      const seen: number[] = [];
+      const second = runner(spec, async (_job, ctx) => {
+        seen.push(ctx.deliveryCount);
+      });
+      await second.start(context());
+      try {
+        // ack_wait is 30 s: a redelivery within 10 s means the first runner nakked it
+        await waitFor(() => seen.length === 1, { description: 'prompt redelivery to the next runner', timeoutMs: 10_000 });
+        expect(seen).toEqual([2]);
+      } finally {
+        await second.stop(deadlineIn(5_000));
+      }
+    });
+
     it('recreates its consumer when it is deleted behind its back, and keeps consuming', async () => {
       const spec = await freshConsumer();
       const seen: string[] = [];

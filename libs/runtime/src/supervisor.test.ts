@@ -156,6 +156,25 @@ describe('Supervisor', () => {
     await supervisor.shutdown('test');
   });
 
+  it('starts the backoff schedule again once a component has run healthily for healthyResetMs', async () => {
+    const { supervisor, journal, lines } = setup({ healthyResetMs: 150 });
+    const flaky = new TestComponent('flaky', journal);
+    supervisor.add(flaky);
+    await supervisor.start();
+    const waits = (): number[] =>
+      lines.filter((l) => l['component'] === 'flaky' && typeof l['restartInMs'] === 'number').map((l) => Number(l['restartInMs']));
+    const running = () => supervisor.health().components[0]?.state === 'running';
+    flaky.context?.fail(new Error('one'));
+    await until(() => running() && waits().length === 1, 'first restart');
+    flaky.context?.fail(new Error('two')); // at once: the schedule goes on
+    await until(() => running() && waits().length === 2, 'second restart');
+    await delay(250); // healthy for longer than healthyResetMs
+    flaky.context?.fail(new Error('three'));
+    await until(() => running() && waits().length === 3, 'third restart');
+    expect(waits()).toEqual([fastBackoff.initialMs, fastBackoff.secondMs, fastBackoff.initialMs]);
+    await supervisor.shutdown('test');
+  });
+
   it('retries a component whose start fails, waiting longer each time', async () => {
     const { supervisor, journal } = setup();
     const component = new TestComponent('nats', journal);

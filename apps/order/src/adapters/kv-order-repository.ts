@@ -1,10 +1,30 @@
 import { JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
-import type { KV } from '@nats-io/kv';
+import { Kvm, type KV } from '@nats-io/kv';
+import type { NatsConnectionComponent } from '@tandem/messaging';
+import { RuntimeError } from '@tandem/runtime';
 import type { Order, OrderRepository, StoredOrder } from '@tandem/orders';
 
 /** Orders in the JetStream KV bucket `orders`, one key per order id, with CAS on the revision. */
 export class KvOrderRepository implements OrderRepository {
   constructor(private readonly bucket: () => Promise<KV>) {}
+
+  /**
+   * Over the process's NATS connection: the bucket is opened on first use and reopened
+   * after a failure; while NATS is disconnected every call fails with
+   * `TANDEM_ERR_NATS_UNAVAILABLE` (→ 503) instead of waiting.
+   */
+  static overConnection(nats: NatsConnectionComponent, bucketName: string): KvOrderRepository {
+    let bucket: Promise<KV> | undefined;
+    return new KvOrderRepository(() => {
+      const nc = nats.connection();
+      if (!nc) return Promise.reject(new RuntimeError('TANDEM_ERR_NATS_UNAVAILABLE', 'NATS is not connected'));
+      bucket ??= new Kvm(nc).open(bucketName).catch((error: unknown) => {
+        bucket = undefined;
+        throw error;
+      });
+      return bucket;
+    });
+  }
 
   async get(id: string): Promise<StoredOrder | undefined> {
     const entry = await (await this.bucket()).get(id);
