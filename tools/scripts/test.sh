@@ -16,6 +16,7 @@ source tools/scripts/node-env.sh || setup_failed "no supported Node.js (see abov
 export NX_DAEMON=false NX_NO_CLOUD=true NX_TUI=false
 bash tools/scripts/ensure-deps.sh || setup_failed "could not install dependencies (see above)"
 bash tools/scripts/ensure-nats.sh || setup_failed "no nats-server (see above)"
+bash tools/scripts/ensure-shellcheck.sh || setup_failed "no shellcheck (see above)"
 export PATH="$PWD/node_modules/.bin:$PATH"
 if [ -z "${NATS_SERVER_BIN:-}" ]; then NATS_SERVER_BIN="$(command -v nats-server)"; export NATS_SERVER_BIN; fi
 
@@ -38,6 +39,7 @@ check "workspace in sync (nx sync:check)" nx sync:check
 check "lint" nx run-many -t lint --outputStyle=static
 check "type-check" nx run-many -t typecheck --outputStyle=static
 check "build" nx run-many -t build --outputStyle=static
+check "deploy:check (manifests under deploy/)" node dist/tools/deploy-check/main.js
 
 echo "==> tests (jest)"
 mkdir -p tmp
