@@ -1,0 +1,98 @@
+import { asArray, getPath, isRecord, kindOf, namespaceOf, type FieldPath, type KubeObject } from './model';
+
+/** A problem a rule found in one rendered object. */
+export interface RuleFinding {
+  readonly object: KubeObject;
+  readonly path: FieldPath;
+  readonly message: string;
+}
+
+/** A named cross-check over the objects one kustomization renders. */
+export interface Rule {
+  /** Stable name printed with every finding (`route-weights`). */
+  readonly name: string;
+  /** One line for `--help` and the README. */
+  readonly description: string;
+  check(objects: RenderedSet): RuleFinding[];
+}
+
+/** A pod template and where it lives in its workload object. */
+export interface Workload {
+  readonly object: KubeObject;
+  /** Path of the pod spec (`spec.template.spec`). */
+  readonly podSpecPath: FieldPath;
+  readonly podSpec: Record<string, unknown>;
+  readonly labels: Record<string, string>;
+  readonly annotations: Record<string, string>;
+  readonly containers: { readonly container: Record<string, unknown>; readonly path: FieldPath }[];
+}
+
+const WORKLOAD_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet']);
+
+/** The objects of one render, with lookups the rules share. */
+export class RenderedSet {
+  constructor(readonly objects: readonly KubeObject[]) {}
+
+  ofKind(kind: string): KubeObject[] {
+    return this.objects.filter((object) => kindOf(object) === kind);
+  }
+
+  /** Deployments, StatefulSets and DaemonSets with their pod templates. */
+  workloads(): Workload[] {
+    return this.objects
+      .filter((object) => WORKLOAD_KINDS.has(kindOf(object)))
+      .map((object) => {
+        const podSpecPath = ['spec', 'template', 'spec'];
+        const podSpec = getPath(object, podSpecPath);
+        const metadata = getPath(object, ['spec', 'template', 'metadata']);
+        const containers = asArray(isRecord(podSpec) ? podSpec['containers'] : undefined)
+          .map((container, index) => ({ container, path: [...podSpecPath, 'containers', index] }))
+          .filter((entry): entry is { container: Record<string, unknown>; path: (string | number)[] } => isRecord(entry.container));
+        return {
+          object,
+          podSpecPath,
+          podSpec: isRecord(podSpec) ? podSpec : {},
+          labels: stringMap(isRecord(metadata) ? metadata['labels'] : undefined),
+          annotations: stringMap(isRecord(metadata) ? metadata['annotations'] : undefined),
+          containers,
+        };
+      });
+  }
+
+  /** Workloads in a namespace whose pod labels include every selector label. */
+  workloadsSelectedBy(namespace: string, selector: Record<string, string>): Workload[] {
+    return this.workloads().filter((workload) => namespaceOf(workload.object) === namespace && selects(selector, workload.labels));
+  }
+
+  /** The Service a mesh host name refers to (`name`, `name.ns`, `name.ns.svc`, `name.ns.svc.cluster.local`), seen from a namespace. */
+  serviceForHost(host: string, fromNamespace: string): KubeObject | undefined {
+    const parts = host.split('.');
+    const name = parts[0] ?? '';
+    const namespace = parts.length === 1 ? fromNamespace : (parts[1] ?? '');
+    const suffix = parts.slice(2).join('.');
+    if (!['', 'svc', 'svc.cluster.local'].includes(suffix)) return undefined;
+    return this.ofKind('Service').find((service) => getPath(service, ['metadata', 'name']) === name && namespaceOf(service) === namespace);
+  }
+}
+
+export function selects(selector: Record<string, string>, labels: Record<string, string>): boolean {
+  const entries = Object.entries(selector);
+  return entries.length > 0 && entries.every(([key, value]) => labels[key] === value);
+}
+
+export function stringMap(value: unknown): Record<string, string> {
+  if (!isRecord(value)) return {};
+  return Object.fromEntries(Object.entries(value).map(([key, entry]) => [key, String(entry)]));
+}
+
+/** Tandem's own images (`tandem/gateway`, `registry/…/tandem/order:…`), which serve /livez, /readyz and /metrics. */
+export function tandemApp(image: unknown): string | undefined {
+  if (typeof image !== 'string') return undefined;
+  return /(?:^|\/)tandem\/(gateway|order|consumer)(?:[:@]|$)/.exec(image)?.[1];
+}
+
+/** The value of a literal `env` entry of a container. */
+export function envValue(container: Record<string, unknown>, name: string): string | undefined {
+  const entry = asArray(container['env']).find((item) => isRecord(item) && item['name'] === name);
+  return isRecord(entry) && typeof entry['value'] === 'string' ? entry['value'] : undefined;
+}

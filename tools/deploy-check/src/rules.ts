@@ -1,0 +1,33 @@
+import type { Rule } from './rule';
+import { authzPrincipals } from './rules/authz-principals';
+import { hostServices } from './rules/host-services';
+import { imagePinned } from './rules/image-pinned';
+import { mtlsStrict } from './rules/mtls-strict';
+import { routeSubsets } from './rules/route-subsets';
+import { routeWeights } from './rules/route-weights';
+import { servicePorts } from './rules/service-ports';
+import { sidecarLifecycle } from './rules/sidecar-lifecycle';
+import { subsetPods } from './rules/subset-pods';
+import { terminationGrace } from './rules/termination-grace';
+import { workloadLabels } from './rules/workload-labels';
+import { workloadProbes } from './rules/workload-probes';
+import { workloadResources } from './rules/workload-resources';
+import { workloadSecurity } from './rules/workload-security';
+
+/** Every cross-check deploy:check runs on each rendered kustomization, in report order. */
+export const RULES: readonly Rule[] = [
+  routeWeights,
+  routeSubsets,
+  subsetPods,
+  hostServices,
+  servicePorts,
+  workloadProbes,
+  workloadResources,
+  workloadSecurity,
+  workloadLabels,
+  mtlsStrict,
+  authzPrincipals,
+  terminationGrace,
+  imagePinned,
+  sidecarLifecycle,
+];
