@@ -43,7 +43,15 @@ export async function runDeployCheck(options: DeployCheckOptions): Promise<Deplo
   const index = new SourceIndex(deployDir);
   const findings = new FindingList();
   for (const problem of index.syntaxProblems) {
-    findings.add({ rule: 'yaml-syntax', file: problem.file, line: problem.line, object: '(file)', field: '', message: problem.message, renderedBy: [] });
+    findings.add({
+      rule: 'yaml-syntax',
+      file: problem.file,
+      line: problem.line,
+      object: '(file)',
+      field: '',
+      message: problem.message,
+      renderedBy: [],
+    });
   }
 
   const renders: RenderSummary[] = [];
@@ -59,7 +67,14 @@ export async function runDeployCheck(options: DeployCheckOptions): Promise<Deplo
       renders.push({ kustomization: name, renderer: rendered.renderer, objects: objects.length });
     } catch (error) {
       renders.push({ kustomization: name, objects: 0 });
-      findings.add({ rule: 'render', file: `${name}/kustomization.yaml`, object: '(kustomization)', field: '', message: (error as Error).message, renderedBy: [name] });
+      findings.add({
+        rule: 'render',
+        file: `${name}/kustomization.yaml`,
+        object: '(kustomization)',
+        field: '',
+        message: (error as Error).message,
+        renderedBy: [name],
+      });
       continue;
     }
     const set = new RenderedSet(objects);
@@ -86,7 +101,14 @@ function sourceOf(index: SourceIndex, object: KubeObject): { source?: SourceDocu
   return source ? { source } : {};
 }
 
-function locate(index: SourceIndex, object: KubeObject, path: FieldPath, rule: string, message: string, renderedBy: string | undefined): Finding {
+function locate(
+  index: SourceIndex,
+  object: KubeObject,
+  path: FieldPath,
+  rule: string,
+  message: string,
+  renderedBy: string | undefined,
+): Finding {
   const source = index.find(object);
   const line = source ? index.lineOf(source, path) : undefined;
   return {
@@ -112,7 +134,9 @@ class FindingList {
   }
 
   list(): Finding[] {
-    return [...this.byKey.values()].sort((a, b) => a.file.localeCompare(b.file) || (a.line ?? 0) - (b.line ?? 0) || a.rule.localeCompare(b.rule));
+    return [...this.byKey.values()].sort(
+      (a, b) => a.file.localeCompare(b.file) || (a.line ?? 0) - (b.line ?? 0) || a.rule.localeCompare(b.rule),
+    );
   }
 }
 

@@ -49,7 +49,8 @@ function render(directory: string, visiting: Set<string>): KubeObject[] {
   const objects: KubeObject[] = [];
   for (const entry of asArray(spec['resources'])) {
     if (typeof entry !== 'string') throw new KustomizationError(directory, 'resources entries must be paths');
-    if (entry.includes('://')) throw new KustomizationError(directory, `remote resource "${entry}" is not supported by the built-in renderer`);
+    if (entry.includes('://'))
+      throw new KustomizationError(directory, `remote resource "${entry}" is not supported by the built-in renderer`);
     const path = resolve(directory, entry);
     if (!existsSync(path)) throw new KustomizationError(directory, `resource "${entry}" does not exist`);
     objects.push(...(statSync(path).isDirectory() ? render(path, visiting) : readObjects(path)));
@@ -71,7 +72,8 @@ function assertUnique(directory: string, objects: readonly KubeObject[]): void {
   const seen = new Set<string>();
   for (const object of objects) {
     const id = `${String(object.apiVersion)}/${kindOf(object)}/${namespaceOf(object)}/${nameOf(object)}`;
-    if (seen.has(id)) throw new KustomizationError(directory, `${kindOf(object)} ${namespaceOf(object)}/${nameOf(object)} is declared twice`);
+    if (seen.has(id))
+      throw new KustomizationError(directory, `${kindOf(object)} ${namespaceOf(object)}/${nameOf(object)} is declared twice`);
     seen.add(id);
   }
 }
@@ -80,7 +82,8 @@ function applyPatch(directory: string, objects: KubeObject[], patch: unknown, in
   const where = `patches[${index}]`;
   if (!isRecord(patch)) throw new KustomizationError(directory, `${where} must be a mapping`);
   const target = patch['target'];
-  if (!isRecord(target)) throw new KustomizationError(directory, `${where}: only patches with a target are supported by the built-in renderer`);
+  if (!isRecord(target))
+    throw new KustomizationError(directory, `${where}: only patches with a target are supported by the built-in renderer`);
   if (target['labelSelector'] !== undefined || target['annotationSelector'] !== undefined) {
     throw new KustomizationError(directory, `${where}: target selectors are not supported by the built-in renderer`);
   }
@@ -93,17 +96,26 @@ function applyPatch(directory: string, objects: KubeObject[], patch: unknown, in
   if (text === undefined) throw new KustomizationError(directory, `${where} needs "patch" or "path"`);
   const operations = parse(text) as unknown;
   if (!Array.isArray(operations)) {
-    throw new KustomizationError(directory, `${where}: strategic-merge patches are not supported by the built-in renderer; use JSON 6902 operations`);
+    throw new KustomizationError(
+      directory,
+      `${where}: strategic-merge patches are not supported by the built-in renderer; use JSON 6902 operations`,
+    );
   }
   const matches = objects.filter((object) => matchesTarget(object, target));
   matches.forEach((object) => {
-    const patched = applyOperations(structuredClone(object), operations, (message) => new KustomizationError(directory, `${where}: ${message}`));
+    const patched = applyOperations(
+      structuredClone(object),
+      operations,
+      (message) => new KustomizationError(directory, `${where}: ${message}`),
+    );
     objects[objects.indexOf(object)] = patched as KubeObject;
   });
 }
 
 function matchesTarget(object: KubeObject, target: Record<string, unknown>): boolean {
-  const [group, version] = String(object.apiVersion ?? '').includes('/') ? String(object.apiVersion).split('/') : ['', String(object.apiVersion ?? '')];
+  const [group, version] = String(object.apiVersion ?? '').includes('/')
+    ? String(object.apiVersion).split('/')
+    : ['', String(object.apiVersion ?? '')];
   const checks: [unknown, string][] = [
     [target['group'], group ?? ''],
     [target['version'], version ?? ''],
@@ -122,7 +134,13 @@ export function applyOperations(document: unknown, operations: readonly unknown[
       throw fail(`operation ${index} needs "op" and "path"`);
     }
     const { op, path } = operation as { op: string; path: string };
-    const tokens = path === '' ? [] : path.split('/').slice(1).map((token) => token.replace(/~1/g, '/').replace(/~0/g, '~'));
+    const tokens =
+      path === ''
+        ? []
+        : path
+            .split('/')
+            .slice(1)
+            .map((token) => token.replace(/~1/g, '/').replace(/~0/g, '~'));
     if (tokens.length === 0) {
       if (op === 'replace' || op === 'add') root = structuredClone(operation['value']);
       else throw fail(`operation ${index}: "${op}" on the whole document`);

@@ -43,9 +43,13 @@ async function main(argv: readonly string[]): Promise<number> {
     return 2;
   }
   for (const summary of result.renders) {
-    process.stdout.write(`rendered ${summary.kustomization}: ${summary.objects} objects${summary.renderer ? ` (${summary.renderer})` : ''}\n`);
+    process.stdout.write(
+      `rendered ${summary.kustomization}: ${summary.objects} objects${summary.renderer ? ` (${summary.renderer})` : ''}\n`,
+    );
   }
-  process.stdout.write(`checked ${result.files} files, ${result.schemaChecked} objects against their schemas, ${RULES.length} rules per render\n`);
+  process.stdout.write(
+    `checked ${result.files} files, ${result.schemaChecked} objects against their schemas, ${RULES.length} rules per render\n`,
+  );
   for (const finding of result.findings) process.stdout.write(`${formatFinding(finding)}\n`);
   if (result.findings.length === 0) {
     process.stdout.write('deploy:check: no findings\n');

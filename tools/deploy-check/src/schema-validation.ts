@@ -34,7 +34,13 @@ export async function validateSchema(object: KubeObject): Promise<SchemaProblem[
   const kind = kindOf(object);
   if (!apiVersion || !kind) return [{ path: apiVersion ? ['kind'] : ['apiVersion'], message: 'is missing' }];
   const model = await loadModel(apiVersion, kind);
-  if (!model) return [{ path: ['apiVersion'], message: `no schema is known for apiVersion "${apiVersion}" kind "${kind}" (misspelt, or not served by Kubernetes/Istio)` }];
+  if (!model)
+    return [
+      {
+        path: ['apiVersion'],
+        message: `no schema is known for apiVersion "${apiVersion}" kind "${kind}" (misspelt, or not served by Kubernetes/Istio)`,
+      },
+    ];
   try {
     new model(object).validate();
     return [];

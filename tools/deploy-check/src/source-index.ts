@@ -35,7 +35,9 @@ export class SourceIndex {
 
   /** The document declaring an object with this kind, namespace and name, if any. */
   find(object: KubeObject): SourceDocument | undefined {
-    return this.byIdentity.get(identity(object)) ?? this.byIdentity.get(identity({ ...object, metadata: { ...object.metadata, namespace: '' } }));
+    return (
+      this.byIdentity.get(identity(object)) ?? this.byIdentity.get(identity({ ...object, metadata: { ...object.metadata, namespace: '' } }))
+    );
   }
 
   /** 1-based line of a field in a source document, or of the deepest part of the path that exists there. */

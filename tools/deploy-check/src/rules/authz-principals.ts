@@ -21,12 +21,20 @@ export const authzPrincipals: Rule = {
               const path = ['spec', 'rules', ruleIndex, 'from', fromIndex, 'source', field, index];
               const match = PRINCIPAL.exec(principal);
               if (!match) {
-                findings.push({ object: policy, path, message: `principal "${principal}" is not of the form <trust-domain>/ns/<namespace>/sa/<service-account>` });
+                findings.push({
+                  object: policy,
+                  path,
+                  message: `principal "${principal}" is not of the form <trust-domain>/ns/<namespace>/sa/<service-account>`,
+                });
                 return;
               }
               const account = `${match[1]}/${match[2]}`;
               if (!accounts.has(account) && !MESH_ACCOUNTS.has(account)) {
-                findings.push({ object: policy, path, message: `principal "${principal}" names ServiceAccount ${account}, which does not exist` });
+                findings.push({
+                  object: policy,
+                  path,
+                  message: `principal "${principal}" names ServiceAccount ${account}, which does not exist`,
+                });
               }
             });
           }

@@ -22,7 +22,11 @@ export const hostServices: Rule = {
     }
     for (const destination of routeDestinations(set.ofKind('VirtualService'))) {
       if (missing(destination.host, namespaceOf(destination.object))) {
-        findings.push({ object: destination.object, path: [...destination.path, 'host'], message: `destination host ${destination.host} is not a Service in this render` });
+        findings.push({
+          object: destination.object,
+          path: [...destination.path, 'host'],
+          message: `destination host ${destination.host} is not a Service in this render`,
+        });
       }
     }
     for (const rule of set.ofKind('DestinationRule')) {

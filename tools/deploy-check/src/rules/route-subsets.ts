@@ -14,7 +14,11 @@ export const routeSubsets: Rule = {
       const rule = destinationRuleFor(rules, destination.host, namespaceOf(destination.object));
       const path = [...destination.path, 'subset'];
       if (!rule) {
-        findings.push({ object: destination.object, path, message: `subset "${destination.subset}" of ${destination.host}: no DestinationRule has host ${destination.host}` });
+        findings.push({
+          object: destination.object,
+          path,
+          message: `subset "${destination.subset}" of ${destination.host}: no DestinationRule has host ${destination.host}`,
+        });
         continue;
       }
       const names = asArray(getPath(rule, ['spec', 'subsets'])).map((subset) => (isRecord(subset) ? subset['name'] : undefined));

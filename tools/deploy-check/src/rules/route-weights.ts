@@ -16,14 +16,22 @@ export const routeWeights: Rule = {
           const weights = destinations.map((destination) => (isRecord(destination) ? destination['weight'] : undefined));
           weights.forEach((weight, index) => {
             if (weight !== undefined && (typeof weight !== 'number' || !Number.isInteger(weight) || weight < 0 || weight > 100)) {
-              findings.push({ object, path: [...path, index, 'weight'], message: `weight ${JSON.stringify(weight)} is not a whole number from 0 to 100` });
+              findings.push({
+                object,
+                path: [...path, index, 'weight'],
+                message: `weight ${JSON.stringify(weight)} is not a whole number from 0 to 100`,
+              });
             }
           });
           if (destinations.length < 2) return;
           const sum = weights.reduce<number>((total, weight) => total + (typeof weight === 'number' ? weight : 0), 0);
           if (sum !== 100) {
             const name = typeof route['name'] === 'string' ? ` "${route['name']}"` : '';
-            findings.push({ object, path, message: `weights of route${name} add up to ${sum}, not 100 (${weights.map((w) => String(w ?? 'unset')).join(' + ')})` });
+            findings.push({
+              object,
+              path,
+              message: `weights of route${name} add up to ${sum}, not 100 (${weights.map((w) => String(w ?? 'unset')).join(' + ')})`,
+            });
           }
         });
       }

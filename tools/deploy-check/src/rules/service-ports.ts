@@ -15,9 +15,17 @@ export const servicePorts: Rule = {
       const selector = stringMap(getPath(service, ['spec', 'selector']));
       const workloads = Object.keys(selector).length > 0 ? set.workloadsSelectedBy(namespaceOf(service), selector) : undefined;
       if (workloads && workloads.length === 0) {
-        findings.push({ object: service, path: ['spec', 'selector'], message: `selects no pods: no workload in ${namespaceOf(service)} has labels ${Object.entries(selector).map(([k, v]) => `${k}=${v}`).join(',')}` });
+        findings.push({
+          object: service,
+          path: ['spec', 'selector'],
+          message: `selects no pods: no workload in ${namespaceOf(service)} has labels ${Object.entries(selector)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(',')}`,
+        });
       }
-      const containerPorts = (workloads ?? []).flatMap((workload) => workload.containers.flatMap(({ container }) => asArray(container['ports']).filter(isRecord)));
+      const containerPorts = (workloads ?? []).flatMap((workload) =>
+        workload.containers.flatMap(({ container }) => asArray(container['ports']).filter(isRecord)),
+      );
       asArray(getPath(service, ['spec', 'ports'])).forEach((port, index) => {
         if (!isRecord(port)) return;
         const name = port['name'];
@@ -32,7 +40,11 @@ export const servicePorts: Rule = {
         const target = port['targetPort'] ?? port['port'];
         const found = containerPorts.some((cp) => (typeof target === 'string' ? cp['name'] === target : cp['containerPort'] === target));
         if (!found) {
-          findings.push({ object: service, path: ['spec', 'ports', index, 'targetPort'], message: `targetPort ${JSON.stringify(target)} is not a container port of the selected pods` });
+          findings.push({
+            object: service,
+            path: ['spec', 'ports', index, 'targetPort'],
+            message: `targetPort ${JSON.stringify(target)} is not a container port of the selected pods`,
+          });
         }
       });
     }

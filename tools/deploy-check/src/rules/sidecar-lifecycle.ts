@@ -8,7 +8,8 @@ import type { Rule, RuleFinding } from '../rule';
  */
 export const sidecarLifecycle: Rule = {
   name: 'sidecar-lifecycle',
-  description: 'pods in injected namespaces set holdApplicationUntilProxyStarts and EXIT_ON_ZERO_ACTIVE_CONNECTIONS in proxy.istio.io/config',
+  description:
+    'pods in injected namespaces set holdApplicationUntilProxyStarts and EXIT_ON_ZERO_ACTIVE_CONNECTIONS in proxy.istio.io/config',
   check(set) {
     const findings: RuleFinding[] = [];
     const injected = new Set(
@@ -29,14 +30,19 @@ export const sidecarLifecycle: Rule = {
         continue;
       }
       if (getPath(config, ['holdApplicationUntilProxyStarts']) !== true) {
-        findings.push({ object: workload.object, path, message: 'does not set holdApplicationUntilProxyStarts: true (the app could start before its sidecar and fail its first calls)' });
+        findings.push({
+          object: workload.object,
+          path,
+          message: 'does not set holdApplicationUntilProxyStarts: true (the app could start before its sidecar and fail its first calls)',
+        });
       }
       const exitOnZero = String(getPath(config, ['proxyMetadata', 'EXIT_ON_ZERO_ACTIVE_CONNECTIONS']) ?? '');
       if (exitOnZero !== 'true' && getPath(config, ['terminationDrainDuration']) === undefined) {
         findings.push({
           object: workload.object,
           path,
-          message: 'sets neither proxyMetadata.EXIT_ON_ZERO_ACTIVE_CONNECTIONS "true" nor terminationDrainDuration: the sidecar would stop 5 s after SIGTERM, cutting NATS before the app drains',
+          message:
+            'sets neither proxyMetadata.EXIT_ON_ZERO_ACTIVE_CONNECTIONS "true" nor terminationDrainDuration: the sidecar would stop 5 s after SIGTERM, cutting NATS before the app drains',
         });
       }
     }

@@ -18,8 +18,14 @@ export const subsetPods: Rule = {
         const labels = stringMap(subset['labels']);
         const matches = set.workloadsSelectedBy(namespaceOf(service), { ...selector, ...labels });
         if (matches.length === 0) {
-          const wanted = Object.entries({ ...selector, ...labels }).map(([key, value]) => `${key}=${value}`).join(',');
-          findings.push({ object: rule, path: ['spec', 'subsets', index, 'labels'], message: `subset "${String(subset['name'])}" selects no pods: no workload in ${namespaceOf(service)} has labels ${wanted}` });
+          const wanted = Object.entries({ ...selector, ...labels })
+            .map(([key, value]) => `${key}=${value}`)
+            .join(',');
+          findings.push({
+            object: rule,
+            path: ['spec', 'subsets', index, 'labels'],
+            message: `subset "${String(subset['name'])}" selects no pods: no workload in ${namespaceOf(service)} has labels ${wanted}`,
+          });
         }
       });
     }

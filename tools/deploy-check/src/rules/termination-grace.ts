@@ -29,7 +29,11 @@ export const terminationGrace: Rule = {
           });
         }
         if (!(delayMs < timeoutMs)) {
-          findings.push({ object: workload.object, path: [...path, 'env'], message: `SHUTDOWN_DELAY_MS (${delayMs}) must be below SHUTDOWN_TIMEOUT_MS (${timeoutMs}); the app refuses to start otherwise` });
+          findings.push({
+            object: workload.object,
+            path: [...path, 'env'],
+            message: `SHUTDOWN_DELAY_MS (${delayMs}) must be below SHUTDOWN_TIMEOUT_MS (${timeoutMs}); the app refuses to start otherwise`,
+          });
         }
       }
     }
@@ -41,7 +45,9 @@ export const terminationGrace: Rule = {
 function preStopSleep(hook: unknown): number {
   const native = getPath(hook, ['sleep', 'seconds']);
   if (typeof native === 'number') return native;
-  const command = asArray(getPath(hook, ['exec', 'command'])).map(String).join(' ');
+  const command = asArray(getPath(hook, ['exec', 'command']))
+    .map(String)
+    .join(' ');
   const match = /\bsleep\s+(\d+(?:\.\d+)?)/.exec(command);
   return match ? Number(match[1]) : 0;
 }

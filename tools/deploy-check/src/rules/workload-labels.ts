@@ -9,7 +9,11 @@ export const workloadLabels: Rule = {
     for (const workload of set.workloads()) {
       for (const label of ['app', 'version']) {
         if (!workload.labels[label]) {
-          findings.push({ object: workload.object, path: ['spec', 'template', 'metadata', 'labels'], message: `pod template has no "${label}" label` });
+          findings.push({
+            object: workload.object,
+            path: ['spec', 'template', 'metadata', 'labels'],
+            message: `pod template has no "${label}" label`,
+          });
         }
       }
     }

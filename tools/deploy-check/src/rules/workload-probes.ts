@@ -17,19 +17,32 @@ export const workloadProbes: Rule = {
         for (const probe of ['readinessProbe', 'livenessProbe', 'startupProbe'] as const) {
           const spec = container[probe];
           if (spec === undefined) {
-            if (probe !== 'startupProbe') findings.push({ object: workload.object, path: [...path, probe], message: `container "${String(container['name'])}" has no ${probe}` });
+            if (probe !== 'startupProbe')
+              findings.push({
+                object: workload.object,
+                path: [...path, probe],
+                message: `container "${String(container['name'])}" has no ${probe}`,
+              });
             continue;
           }
           const httpGet = getPath(spec, ['httpGet']);
           if (!isRecord(httpGet)) continue;
           const port = httpGet['port'];
           if (!ports.some((p) => (typeof port === 'string' ? p['name'] === port : p['containerPort'] === port))) {
-            findings.push({ object: workload.object, path: [...path, probe, 'httpGet', 'port'], message: `${probe} uses port ${JSON.stringify(port)}, which the container does not declare` });
+            findings.push({
+              object: workload.object,
+              path: [...path, probe, 'httpGet', 'port'],
+              message: `${probe} uses port ${JSON.stringify(port)}, which the container does not declare`,
+            });
           }
           const wanted = app ? TANDEM_PROBE_PATHS[probe] : undefined;
           const actual = typeof httpGet['path'] === 'string' ? httpGet['path'].split('?')[0] : undefined;
           if (wanted && actual !== wanted) {
-            findings.push({ object: workload.object, path: [...path, probe, 'httpGet', 'path'], message: `${probe} of ${app} must use ${wanted} (the app serves /livez, /readyz, /metrics), not ${String(httpGet['path'])}` });
+            findings.push({
+              object: workload.object,
+              path: [...path, probe, 'httpGet', 'path'],
+              message: `${probe} of ${app} must use ${wanted} (the app serves /livez, /readyz, /metrics), not ${String(httpGet['path'])}`,
+            });
           }
         }
       }

@@ -12,7 +12,11 @@ export const workloadResources: Rule = {
         for (const kind of ['requests', 'limits'] as const) {
           const missing = ['cpu', 'memory'].filter((resource) => getPath(container, ['resources', kind, resource]) === undefined);
           if (missing.length > 0) {
-            findings.push({ object: workload.object, path: [...path, 'resources', kind], message: `container "${String(container['name'])}" sets no ${kind} for ${missing.join(' and ')}` });
+            findings.push({
+              object: workload.object,
+              path: [...path, 'resources', kind],
+              message: `container "${String(container['name'])}" sets no ${kind} for ${missing.join(' and ')}`,
+            });
           }
         }
       }

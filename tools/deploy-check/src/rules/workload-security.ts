@@ -4,7 +4,8 @@ import type { Rule, RuleFinding } from '../rule';
 /** Containers run as non-root with a read-only root filesystem, no privilege escalation and no capabilities. */
 export const workloadSecurity: Rule = {
   name: 'workload-security',
-  description: 'every container runs non-root, read-only root filesystem, no privilege escalation, all capabilities dropped, seccomp RuntimeDefault',
+  description:
+    'every container runs non-root, read-only root filesystem, no privilege escalation, all capabilities dropped, seccomp RuntimeDefault',
   check(set) {
     const findings: RuleFinding[] = [];
     for (const workload of set.workloads()) {
@@ -15,15 +16,45 @@ export const workloadSecurity: Rule = {
         const at = [...path, 'securityContext'];
         const name = `container "${String(container['name'])}"`;
         const effective = (field: string) => getPath(context, [field]) ?? getPath(pod, [field]);
-        if (effective('runAsNonRoot') !== true) findings.push({ object: workload.object, path: [...at, 'runAsNonRoot'], message: `${name} may run as root: set runAsNonRoot: true (pod or container)` });
-        if (effective('runAsUser') === 0) findings.push({ object: workload.object, path: [...at, 'runAsUser'], message: `${name} runs as user 0` });
-        if (getPath(context, ['readOnlyRootFilesystem']) !== true) findings.push({ object: workload.object, path: [...at, 'readOnlyRootFilesystem'], message: `${name} has a writable root filesystem: set readOnlyRootFilesystem: true` });
-        if (getPath(context, ['allowPrivilegeEscalation']) !== false) findings.push({ object: workload.object, path: [...at, 'allowPrivilegeEscalation'], message: `${name} allows privilege escalation: set allowPrivilegeEscalation: false` });
-        if (getPath(context, ['privileged']) === true) findings.push({ object: workload.object, path: [...at, 'privileged'], message: `${name} is privileged` });
-        if (!asArray(getPath(context, ['capabilities', 'drop'])).includes('ALL')) findings.push({ object: workload.object, path: [...at, 'capabilities', 'drop'], message: `${name} keeps Linux capabilities: drop ALL` });
-        if (asArray(getPath(context, ['capabilities', 'add'])).length > 0) findings.push({ object: workload.object, path: [...at, 'capabilities', 'add'], message: `${name} adds Linux capabilities` });
-        if ((getPath(context, ['seccompProfile', 'type']) ?? seccompPod) !== 'RuntimeDefault' && (getPath(context, ['seccompProfile', 'type']) ?? seccompPod) !== 'Localhost') {
-          findings.push({ object: workload.object, path: [...workload.podSpecPath, 'securityContext', 'seccompProfile'], message: `${name} has no seccomp profile: set seccompProfile.type RuntimeDefault` });
+        if (effective('runAsNonRoot') !== true)
+          findings.push({
+            object: workload.object,
+            path: [...at, 'runAsNonRoot'],
+            message: `${name} may run as root: set runAsNonRoot: true (pod or container)`,
+          });
+        if (effective('runAsUser') === 0)
+          findings.push({ object: workload.object, path: [...at, 'runAsUser'], message: `${name} runs as user 0` });
+        if (getPath(context, ['readOnlyRootFilesystem']) !== true)
+          findings.push({
+            object: workload.object,
+            path: [...at, 'readOnlyRootFilesystem'],
+            message: `${name} has a writable root filesystem: set readOnlyRootFilesystem: true`,
+          });
+        if (getPath(context, ['allowPrivilegeEscalation']) !== false)
+          findings.push({
+            object: workload.object,
+            path: [...at, 'allowPrivilegeEscalation'],
+            message: `${name} allows privilege escalation: set allowPrivilegeEscalation: false`,
+          });
+        if (getPath(context, ['privileged']) === true)
+          findings.push({ object: workload.object, path: [...at, 'privileged'], message: `${name} is privileged` });
+        if (!asArray(getPath(context, ['capabilities', 'drop'])).includes('ALL'))
+          findings.push({
+            object: workload.object,
+            path: [...at, 'capabilities', 'drop'],
+            message: `${name} keeps Linux capabilities: drop ALL`,
+          });
+        if (asArray(getPath(context, ['capabilities', 'add'])).length > 0)
+          findings.push({ object: workload.object, path: [...at, 'capabilities', 'add'], message: `${name} adds Linux capabilities` });
+        if (
+          (getPath(context, ['seccompProfile', 'type']) ?? seccompPod) !== 'RuntimeDefault' &&
+          (getPath(context, ['seccompProfile', 'type']) ?? seccompPod) !== 'Localhost'
+        ) {
+          findings.push({
+            object: workload.object,
+            path: [...workload.podSpecPath, 'securityContext', 'seccompProfile'],
+            message: `${name} has no seccomp profile: set seccompProfile.type RuntimeDefault`,
+          });
         }
       }
     }

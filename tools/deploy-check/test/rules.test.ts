@@ -1,0 +1,268 @@
+import { runDeployCheck } from '../src/deploy-check';
+import type { Finding } from '../src/model';
+import { RULES } from '../src/rules';
+import { deployCopy, type Edit } from './deploy-fixture';
+
+/**
+ * One fixture per rule: the real deploy/ with one mistake written into it. Each must be
+ * reported as exactly the expected finding — rule, file, object, field — at a line that
+ * shows that field. Rendered with the built-in renderer (kubectl is not needed here; a
+ * separate test holds the two renderers to the same output) and without schema
+ * validation (ESM-only schema packages run in the CLI test).
+ */
+async function check(edits: readonly Edit[]): Promise<{ findings: Finding[]; read(file: string): string }> {
+  const copy = deployCopy(edits);
+  try {
+    const result = await runDeployCheck({ root: copy.root, renderer: 'built-in', schemas: false });
+    const texts = new Map<string, string>();
+    for (const finding of result.findings) texts.set(finding.file, copy.read(finding.file));
+    return { findings: result.findings, read: (file) => texts.get(file) ?? '' };
+  } finally {
+    copy.dispose();
+  }
+}
+
+function lineText(text: string, line: number | undefined): string {
+  return line === undefined ? '' : (text.split('\n')[line - 1] ?? '');
+}
+
+const KIND = 'deploy/k8s/overlays/kind';
+const PRODUCTION = 'deploy/k8s/overlays/production';
+
+interface Case {
+  readonly rule: string;
+  readonly edits: Edit[];
+  readonly file: string;
+  readonly object: string;
+  readonly field: string;
+  /** What the reported line must show (the field's key, or the object when the field was removed). */
+  readonly lineShows: string;
+  readonly message: RegExp;
+  readonly renderedBy?: string[];
+}
+
+const cases: Case[] = [
+  {
+    rule: 'route-weights',
+    edits: [{ file: 'deploy/istio/order-virtualservice.yaml', from: 'weight: 10\n', to: 'weight: 20\n' }],
+    file: 'deploy/istio/order-virtualservice.yaml',
+    object: 'VirtualService tandem/order',
+    field: 'spec.http[1].route',
+    lineShows: 'route:',
+    message: /add up to 110, not 100 \(90 \+ 20\)/,
+  },
+  {
+    rule: 'route-subsets',
+    edits: [{ file: 'deploy/istio/order-virtualservice.yaml', from: 'subset: v2\n      timeout', to: 'subset: v3\n      timeout' }],
+    file: 'deploy/istio/order-virtualservice.yaml',
+    object: 'VirtualService tandem/order',
+    field: 'spec.http[0].route[0].destination.subset',
+    lineShows: 'subset: v3',
+    message: /subset "v3" is not defined by DestinationRule tandem\/order \(it defines v1, v2\)/,
+  },
+  {
+    rule: 'subset-pods',
+    edits: [{ file: 'deploy/istio/order-destinationrule.yaml', from: 'version: v2', to: 'version: v9' }],
+    file: 'deploy/istio/order-destinationrule.yaml',
+    object: 'DestinationRule tandem/order',
+    field: 'spec.subsets[1].labels',
+    lineShows: 'labels:',
+    message: /subset "v2" selects no pods: no workload in tandem has labels app=order,version=v9/,
+  },
+  {
+    rule: 'host-services',
+    edits: [{ file: 'deploy/istio/destination-rules.yaml', from: 'host: consumer.tandem', to: 'host: consumr.tandem' }],
+    file: 'deploy/istio/destination-rules.yaml',
+    object: 'DestinationRule tandem/consumer',
+    field: 'spec.host',
+    lineShows: 'host: consumr.tandem.svc.cluster.local',
+    message: /is not a Service/,
+  },
+  {
+    rule: 'service-ports',
+    edits: [{ file: 'deploy/k8s/base/consumer.yaml', from: 'name: http-metrics', to: 'name: metrics' }],
+    file: 'deploy/k8s/base/consumer.yaml',
+    object: 'Service tandem/consumer',
+    field: 'spec.ports[0].name',
+    lineShows: 'name: metrics',
+    message: /Istio picks the protocol from a name/,
+  },
+  {
+    rule: 'service-ports',
+    edits: [{ file: 'deploy/k8s/base/consumer.yaml', from: 'targetPort: http', to: 'targetPort: web' }],
+    file: 'deploy/k8s/base/consumer.yaml',
+    object: 'Service tandem/consumer',
+    field: 'spec.ports[0].targetPort',
+    lineShows: 'targetPort: web',
+    message: /targetPort "web" is not a container port of the selected pods/,
+  },
+  {
+    rule: 'workload-probes',
+    edits: [{ file: 'deploy/k8s/base/consumer.yaml', from: 'path: /readyz', to: 'path: /healthz' }],
+    file: 'deploy/k8s/base/consumer.yaml',
+    object: 'Deployment tandem/consumer',
+    field: 'spec.template.spec.containers[0].readinessProbe.httpGet.path',
+    lineShows: 'path: /healthz',
+    message: /must use \/readyz/,
+  },
+  {
+    rule: 'workload-probes',
+    edits: [{ file: 'deploy/k8s/base/gateway.yaml', from: '          livenessProbe:\n', to: '          unusedProbe:\n' }],
+    file: 'deploy/k8s/base/gateway.yaml',
+    object: 'Deployment tandem/gateway',
+    field: 'spec.template.spec.containers[0].livenessProbe',
+    lineShows: '- name: gateway',
+    message: /container "gateway" has no livenessProbe/,
+  },
+  {
+    rule: 'workload-resources',
+    edits: [{ file: 'deploy/k8s/base/consumer.yaml', from: '              memory: 256Mi\n', to: '' }],
+    file: 'deploy/k8s/base/consumer.yaml',
+    object: 'Deployment tandem/consumer',
+    field: 'spec.template.spec.containers[0].resources.limits',
+    lineShows: 'limits:',
+    message: /sets no limits for memory/,
+  },
+  {
+    rule: 'workload-security',
+    edits: [{ file: 'deploy/k8s/base/gateway.yaml', from: 'readOnlyRootFilesystem: true', to: 'readOnlyRootFilesystem: false' }],
+    file: 'deploy/k8s/base/gateway.yaml',
+    object: 'Deployment tandem/gateway',
+    field: 'spec.template.spec.containers[0].securityContext.readOnlyRootFilesystem',
+    lineShows: 'readOnlyRootFilesystem: false',
+    message: /writable root filesystem/,
+  },
+  {
+    rule: 'workload-security',
+    edits: [{ file: 'deploy/k8s/base/gateway.yaml', from: '        runAsNonRoot: true\n', to: '' }],
+    file: 'deploy/k8s/base/gateway.yaml',
+    object: 'Deployment tandem/gateway',
+    field: 'spec.template.spec.containers[0].securityContext.runAsNonRoot',
+    lineShows: 'securityContext:',
+    message: /may run as root/,
+  },
+  {
+    rule: 'workload-labels',
+    edits: [
+      {
+        file: 'deploy/k8s/base/consumer.yaml',
+        from: '        app: consumer\n        version: v1\n      annotations:',
+        to: '        app: consumer\n      annotations:',
+      },
+    ],
+    file: 'deploy/k8s/base/consumer.yaml',
+    object: 'Deployment tandem/consumer',
+    field: 'spec.template.metadata.labels',
+    lineShows: 'labels:',
+    message: /no "version" label/,
+  },
+  {
+    rule: 'mtls-strict',
+    edits: [
+      {
+        file: 'deploy/istio/destination-rules.yaml',
+        from: 'host: consumer.tandem.svc.cluster.local\n  trafficPolicy:\n    tls:\n      mode: ISTIO_MUTUAL',
+        to: 'host: consumer.tandem.svc.cluster.local\n  trafficPolicy:\n    tls:\n      mode: DISABLE',
+      },
+    ],
+    file: 'deploy/istio/destination-rules.yaml',
+    object: 'DestinationRule tandem/consumer',
+    field: 'spec.trafficPolicy.tls.mode',
+    lineShows: 'mode: DISABLE',
+    message: /tls.mode DISABLE replaces Istio mutual TLS/,
+  },
+  {
+    rule: 'authz-principals',
+    edits: [
+      {
+        file: 'deploy/istio/authorization-policies.yaml',
+        from: 'cluster.local/ns/tandem/sa/gateway\n',
+        to: 'cluster.local/ns/tandem/sa/gatewy\n',
+      },
+    ],
+    file: 'deploy/istio/authorization-policies.yaml',
+    object: 'AuthorizationPolicy tandem/order-from-gateway',
+    field: 'spec.rules[0].from[0].source.principals[0]',
+    lineShows: 'sa/gatewy',
+    message: /ServiceAccount tandem\/gatewy, which does not exist/,
+  },
+  {
+    rule: 'termination-grace',
+    edits: [{ file: 'deploy/k8s/base/gateway.yaml', from: 'terminationGracePeriodSeconds: 30', to: 'terminationGracePeriodSeconds: 20' }],
+    file: 'deploy/k8s/base/gateway.yaml',
+    object: 'Deployment tandem/gateway',
+    field: 'spec.template.spec.terminationGracePeriodSeconds',
+    lineShows: 'terminationGracePeriodSeconds: 20',
+    message: /20 s is not more than preStop 0 s \+ SHUTDOWN_TIMEOUT_MS 25 s/,
+  },
+  {
+    rule: 'image-pinned',
+    edits: [{ file: 'deploy/k8s/base/consumer.yaml', from: 'image: tandem/consumer:0.1.0', to: 'image: tandem/consumer:latest' }],
+    file: 'deploy/k8s/base/consumer.yaml',
+    object: 'Deployment tandem/consumer',
+    field: 'spec.template.spec.containers[0].image',
+    lineShows: 'image: tandem/consumer:latest',
+    message: /not pinned/,
+    // The production overlay pins the tag through `images:`; only the kind render shows it.
+    renderedBy: [KIND],
+  },
+  {
+    rule: 'sidecar-lifecycle',
+    edits: [{ file: 'deploy/k8s/base/consumer.yaml', from: '          holdApplicationUntilProxyStarts: true\n', to: '' }],
+    file: 'deploy/k8s/base/consumer.yaml',
+    object: 'Deployment tandem/consumer',
+    field: 'spec.template.metadata.annotations.proxy.istio.io/config',
+    lineShows: 'proxy.istio.io/config',
+    message: /holdApplicationUntilProxyStarts/,
+  },
+];
+
+describe('deploy:check rules', () => {
+  it('finds nothing in the real deploy/', async () => {
+    const { findings } = await check([]);
+    expect(findings).toEqual([]);
+  });
+
+  it('has a fixture for every rule', () => {
+    expect(new Set(cases.map((c) => c.rule))).toEqual(new Set(RULES.map((rule) => rule.name)));
+  });
+
+  it.each(cases.map((c) => [`${c.rule}: ${c.message.source}`, c] as const))('%s', async (_name, c) => {
+    const { findings, read } = await check(c.edits);
+    expect(findings.map((f) => ({ rule: f.rule, file: f.file, object: f.object, field: f.field }))).toEqual([
+      { rule: c.rule, file: c.file, object: c.object, field: c.field },
+    ]);
+    const [finding] = findings as [Finding];
+    expect(finding.message).toMatch(c.message);
+    expect(lineText(read(finding.file), finding.line)).toContain(c.lineShows);
+    expect(finding.renderedBy).toEqual(c.renderedBy ?? [KIND, PRODUCTION]);
+  });
+
+  it('mtls-strict: a PERMISSIVE namespace policy is reported on the policy and on the namespace it leaves without STRICT', async () => {
+    const { findings } = await check([{ file: 'deploy/istio/peer-authentication.yaml', from: 'mode: STRICT', to: 'mode: PERMISSIVE' }]);
+    expect(findings.map((f) => [f.rule, f.file, f.object, f.field])).toEqual([
+      ['mtls-strict', 'deploy/istio/peer-authentication.yaml', 'PeerAuthentication tandem/default', 'spec.mtls.mode'],
+      ['mtls-strict', 'deploy/k8s/base/namespace.yaml', 'Namespace tandem', 'metadata.labels.istio-injection'],
+    ]);
+  });
+
+  it('reports invalid YAML with its file and line', async () => {
+    const { findings } = await check([
+      { file: 'deploy/istio/telemetry.yaml', from: 'randomSamplingPercentage: 10\n', to: 'randomSamplingPercentage: [10\n' },
+    ]);
+    expect(findings.map((f) => [f.rule, f.file])).toContainEqual(['yaml-syntax', 'deploy/istio/telemetry.yaml']);
+  });
+
+  it('reports a kustomization that cannot be rendered, naming it', async () => {
+    const { findings } = await check([
+      { file: 'deploy/k8s/overlays/kind/kustomization.yaml', from: '  - ../../base\n', to: '  - ../../base\n  - ../../missing\n' },
+    ]);
+    expect(findings).toEqual([
+      expect.objectContaining({
+        rule: 'render',
+        file: `${KIND}/kustomization.yaml`,
+        message: expect.stringContaining('resource "../../missing" does not exist'),
+      }),
+    ]);
+  });
+});
