@@ -5,7 +5,7 @@ import { buildGatewayApp } from './app';
 import { OrderClient } from './order-client';
 
 /** The order service is not running here: the gateway's own behaviour is under test. */
-function gateway(rateLimitMax: number, rateLimitWindowMs: number) {
+function gateway(rateLimitMax: number, rateLimitWindowMs: number, trustProxy: string[] = []) {
   const logger = pino({ level: 'silent' });
   const orders = new OrderClient({ baseUrl: 'http://127.0.0.1:9', connectTimeoutMs: 500 });
   const app = buildGatewayApp({
@@ -16,6 +16,7 @@ function gateway(rateLimitMax: number, rateLimitWindowMs: number) {
     version: 'v1',
     rateLimitMax,
     rateLimitWindowMs,
+    trustProxy,
   });
   app.addHook('onClose', () => orders.close());
   return app;
@@ -45,6 +46,32 @@ describe('gateway app', () => {
     try {
       for (let i = 0; i < 5; i++)
         expect((await app.inject({ method: 'POST', url: '/orders', payload: { sku: 'bad sku', qty: 1 } })).statusCode).toBe(400);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('behind a trusted proxy (the sidecar on loopback), limits each client by its X-Forwarded-For address, not the proxy’s', async () => {
+    const app = gateway(1, 60_000, ['loopback']);
+    const get = (client: string) =>
+      app.inject({ method: 'GET', url: '/orders/0b6f2d0e-4c1a-4c2b-9d7e-2f0f5a1b3c4d', headers: { 'x-forwarded-for': client } });
+    try {
+      expect((await get('203.0.113.7')).statusCode).toBe(503);
+      expect((await get('203.0.113.7')).statusCode).toBe(429);
+      // Same proxy, another client: its own budget.
+      expect((await get('198.51.100.9')).statusCode).toBe(503);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('trusts no X-Forwarded-For by default: a client cannot dodge the limit by inventing addresses', async () => {
+    const app = gateway(1, 60_000);
+    const get = (client: string) =>
+      app.inject({ method: 'GET', url: '/orders/0b6f2d0e-4c1a-4c2b-9d7e-2f0f5a1b3c4d', headers: { 'x-forwarded-for': client } });
+    try {
+      expect((await get('203.0.113.7')).statusCode).toBe(503);
+      expect((await get('198.51.100.9')).statusCode).toBe(429);
     } finally {
       await app.close();
     }

@@ -16,6 +16,13 @@ export interface GatewayDeps {
   /** Requests per client per window; off when `rateLimitWindowMs` is 0. */
   readonly rateLimitMax: number;
   readonly rateLimitWindowMs: number;
+  /**
+   * Addresses (IPs, CIDRs, or `loopback`/`linklocal`/`uniquelocal`) of proxies whose
+   * X-Forwarded-For is believed; empty: none, the socket's peer is the client. With an Istio
+   * sidecar the peer is the sidecar on loopback and the ingress gateway has appended the
+   * client's address, so `loopback` makes rate limits and logs see the real client.
+   */
+  readonly trustProxy?: readonly string[];
 }
 
 /** Builds the gateway's HTTP app; never listens (tests drive it with `inject()`). */
@@ -23,6 +30,7 @@ export function buildGatewayApp(deps: GatewayDeps): FastifyInstance {
   const app = Fastify({
     loggerInstance: deps.logger,
     bodyLimit: 16 * 1024,
+    trustProxy: deps.trustProxy && deps.trustProxy.length > 0 ? deps.trustProxy.join(',') : false,
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: true } },
   });
   app.register(problemPlugin, {

@@ -1,4 +1,5 @@
-import { Env, parseEnv, serviceEnvProperties, toServiceConfig, type ServiceConfig } from '@tandem/runtime';
+import { isIP } from 'node:net';
+import { ConfigError, Env, parseEnv, serviceEnvProperties, toServiceConfig, type ServiceConfig } from '@tandem/runtime';
 import Type from 'typebox';
 
 const GatewayEnv = Type.Object({
@@ -6,6 +7,9 @@ const GatewayEnv = Type.Object({
   ORDER_URL: Env.httpUrl('http://127.0.0.1:3001'),
   RATE_LIMIT_MAX: Env.integer(100, 1, 1_000_000),
   RATE_LIMIT_WINDOW_MS: Env.milliseconds(0, 86_400_000),
+  TRUST_PROXY: Env.optionalString(
+    'comma-separated proxy addresses whose X-Forwarded-For is trusted: IPs, CIDRs, loopback, linklocal, uniquelocal',
+  ),
 });
 
 export interface GatewayConfig extends ServiceConfig {
@@ -14,6 +18,8 @@ export interface GatewayConfig extends ServiceConfig {
   /** Requests per client per window; the limit is off when `rateLimitWindowMs` is 0. */
   readonly rateLimitMax: number;
   readonly rateLimitWindowMs: number;
+  /** Proxies whose X-Forwarded-For is trusted (empty: none). */
+  readonly trustProxy: readonly string[];
 }
 
 /** Reads the gateway's configuration (SPEC §2); throws ConfigError naming each bad variable. */
@@ -24,5 +30,31 @@ export function loadGatewayConfig(env: Readonly<Record<string, string | undefine
     orderUrl: parsed.ORDER_URL.replace(/\/+$/, ''),
     rateLimitMax: parsed.RATE_LIMIT_MAX,
     rateLimitWindowMs: parsed.RATE_LIMIT_WINDOW_MS,
+    trustProxy: parseTrustProxy(parsed.TRUST_PROXY),
   });
+}
+
+const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/** `TRUST_PROXY`: each entry an IP, a CIDR or one of proxy-addr's names; anything else stops the start. */
+function parseTrustProxy(value: string | undefined): readonly string[] {
+  if (value === undefined) return [];
+  const entries = value.split(',').map((entry) => entry.trim());
+  const bad = entries.filter((entry) => {
+    if (PROXY_NAMES.has(entry)) return false;
+    const [address = '', prefix, ...rest] = entry.split('/');
+    const family = isIP(address);
+    if (family === 0 || rest.length > 0) return true;
+    return prefix !== undefined && !(/^\d+$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
+  });
+  if (bad.length > 0) {
+    throw new ConfigError([
+      {
+        variable: 'TRUST_PROXY',
+        expected: 'comma-separated IP addresses, CIDRs (10.0.0.0/8) or loopback, linklocal, uniquelocal',
+        received: value,
+      },
+    ]);
+  }
+  return Object.freeze(entries);
 }

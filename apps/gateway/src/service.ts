@@ -25,6 +25,7 @@ export function gatewayComponents(config: GatewayConfig, parts: GatewayParts): C
     version: config.version,
     rateLimitMax: config.rateLimitMax,
     rateLimitWindowMs: config.rateLimitWindowMs,
+    trustProxy: config.trustProxy,
   });
   app.addHook('onClose', () => orders.close());
   return [new HttpServerComponent(app, { name: `${parts.namePrefix ?? ''}http`, port: config.port, host: config.host })];

@@ -1,0 +1,29 @@
+import { ConfigError } from '@tandem/runtime';
+import { loadGatewayConfig } from './config';
+
+describe('gateway config: TRUST_PROXY', () => {
+  it('trusts no proxy by default', () => {
+    expect(loadGatewayConfig({}).trustProxy).toEqual([]);
+  });
+
+  it('accepts IPs, CIDRs and proxy-addr names', () => {
+    expect(loadGatewayConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8,fd00::/8,192.0.2.1' }).trustProxy).toEqual([
+      'loopback',
+      '10.0.0.0/8',
+      'fd00::/8',
+      '192.0.2.1',
+    ]);
+  });
+
+  it.each(['1', 'istio', '10.0.0.0/33', '10.0.0.0/8/1', 'loopback,'])('refuses %j, naming the variable and the expected form', (value) => {
+    let error: unknown;
+    try {
+      loadGatewayConfig({ TRUST_PROXY: value });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toContain('TRUST_PROXY');
+    expect((error as Error).message).toContain('comma-separated IP addresses, CIDRs');
+  });
+});

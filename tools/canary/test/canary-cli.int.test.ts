@@ -1,0 +1,338 @@
+import { chmod, copyFile, mkdir, mkdtemp, readFile, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCanary } from '../src/run-canary';
+
+/**
+ * The whole command (runCanary = main.ts minus process.exit) on temporary copies of the
+ * real deploy/istio manifests: every command, every refusal (exit code, message, file
+ * byte for byte unchanged), and --apply.
+ */
+const REPO = join(__dirname, '..', '..', '..');
+const VS = 'deploy/istio/order-virtualservice.yaml';
+const DR = 'deploy/istio/order-destinationrule.yaml';
+
+let root: string;
+let vsPath: string;
+let drPath: string;
+let original: string;
+
+beforeEach(async () => {
+  root = await mkdtemp(join(tmpdir(), 'canary-cli-'));
+  vsPath = join(root, VS);
+  drPath = join(root, DR);
+  await mkdir(join(root, 'deploy/istio'), { recursive: true });
+  await copyFile(join(REPO, VS), vsPath);
+  await copyFile(join(REPO, DR), drPath);
+  original = await readFile(vsPath, 'utf8');
+});
+afterEach(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+async function canary(
+  argv: string[],
+  env: Record<string, string | undefined> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const code = await runCanary(argv, {
+    cwd: root,
+    env,
+    stdout: { write: (text: string) => (stdout += text) },
+    stderr: { write: (text: string) => (stderr += text) },
+  });
+  return { code, stdout, stderr };
+}
+
+/** `text` with `from` replaced; throws if `from` is not in it, so a case never runs on the unbroken file. */
+function variant(text: string, from: string | RegExp, to: string): string {
+  const changed = text.replace(from, to);
+  if (changed === text) throw new Error(`manifest has no ${String(from)}`);
+  return changed;
+}
+
+/** Lines of `after` that differ from `before`, as [before, after] pairs; both must have as many lines. */
+function changedLines(before: string, after: string): [string, string][] {
+  const a = before.split('\n');
+  const b = after.split('\n');
+  expect(b).toHaveLength(a.length);
+  return a.flatMap((line, i): [string, string][] => (line === b[i] ? [] : [[line, b[i]]]));
+}
+
+describe('npm run canary', () => {
+  it('status prints the weight of each subset of the weighted route', async () => {
+    expect(await canary(['status'])).toEqual({ code: 0, stdout: `order: v1 90%, v2 10%  (${VS})\n`, stderr: '' });
+    expect(await readFile(vsPath, 'utf8')).toBe(original);
+  });
+
+  it('set 30 changes only the two weight lines, keeping every comment and the header-override route', async () => {
+    expect(await canary(['set', '30'])).toEqual({
+      code: 0,
+      stdout: `order: canary weight v1 90% → 70%, v2 10% → 30%  (${VS})\n`,
+      stderr: '',
+    });
+    expect(changedLines(original, await readFile(vsPath, 'utf8'))).toEqual([
+      ['          weight: 90', '          weight: 70'],
+      ['          weight: 10', '          weight: 30'],
+    ]);
+    expect((await canary(['status'])).stdout).toBe(`order: v1 70%, v2 30%  (${VS})\n`);
+  });
+
+  it('promote sends all traffic to v2 and abort all back to v1', async () => {
+    expect((await canary(['promote'])).stdout).toBe(`order: canary weight v1 90% → 0%, v2 10% → 100%  (${VS})\n`);
+    expect(changedLines(original, await readFile(vsPath, 'utf8'))).toEqual([
+      ['          weight: 90', '          weight: 0'],
+      ['          weight: 10', '          weight: 100'],
+    ]);
+    expect((await canary(['abort'])).stdout).toBe(`order: canary weight v1 0% → 100%, v2 100% → 0%  (${VS})\n`);
+    expect(changedLines(original, await readFile(vsPath, 'utf8'))).toEqual([
+      ['          weight: 90', '          weight: 100'],
+      ['          weight: 10', '          weight: 0'],
+    ]);
+  });
+
+  it('says so when a change changes nothing, and does not rewrite the file', async () => {
+    const before = await stat(vsPath);
+    expect(await canary(['set', '10'])).toEqual({
+      code: 0,
+      stdout: `order: canary weight unchanged, v1 90%, v2 10%  (${VS})\n`,
+      stderr: '',
+    });
+    const after = await stat(vsPath);
+    expect([after.ino, after.mtimeMs]).toEqual([before.ino, before.mtimeMs]);
+  });
+
+  it('resolves --file against INIT_CWD (where npm was run), else against the working directory', async () => {
+    const elsewhere = join(root, 'elsewhere');
+    await mkdir(elsewhere);
+    await copyFile(vsPath, join(elsewhere, 'vs.yaml'));
+    await copyFile(drPath, join(elsewhere, 'order-destinationrule.yaml'));
+    expect((await canary(['set', '40', '--file', 'vs.yaml'], { INIT_CWD: elsewhere })).stdout).toBe(
+      'order: canary weight v1 90% → 60%, v2 10% → 40%  (vs.yaml)\n',
+    );
+    expect((await canary(['status', '--file', 'elsewhere/vs.yaml'])).stdout).toBe('order: v1 60%, v2 40%  (elsewhere/vs.yaml)\n');
+    expect(await readFile(vsPath, 'utf8')).toBe(original);
+  });
+
+  it('prints the usage for --help', async () => {
+    const { code, stdout } = await canary(['--help']);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^Usage: npm run canary -- <command> \[options\]/);
+  });
+
+  describe('refuses a bad command line with exit code 2, writing nothing', () => {
+    it.each<[string[], string]>([
+      [['set', '150'], 'set expects the v2 percentage as an integer 0..100, got "150"'],
+      [['set', '-1'], 'set expects the v2 percentage as an integer 0..100, got "-1"'],
+      [['set', 'abc'], 'set expects the v2 percentage as an integer 0..100, got "abc"'],
+      [['set', '10.5'], 'set expects the v2 percentage as an integer 0..100, got "10.5"'],
+      [['set'], 'set expects the v2 percentage, an integer 0..100 (e.g. set 30)'],
+      [[], 'missing command: status, set <v2-percent>, promote or abort'],
+      [['rollout'], 'unknown command "rollout": expected status, set <v2-percent>, promote or abort'],
+      [['promote', '--force'], 'unknown option "--force"'],
+    ])('%j', async (argv, message) => {
+      expect(await canary(argv)).toEqual({
+        code: 2,
+        stdout: '',
+        stderr: `canary: ${message}\nRun "npm run canary -- --help" for usage.\n`,
+      });
+      expect(await readFile(vsPath, 'utf8')).toBe(original);
+    });
+  });
+
+  describe('refuses a VirtualService in an unexpected shape with exit code 1, naming file and field, writing nothing', () => {
+    const V2_DESTINATION = /host: order\.tandem\.svc\.cluster\.local\n {12}subset: v2\n {10}weight: 10/;
+    it.each<[string, (text: string) => string, string]>([
+      ['unparseable YAML', (t) => variant(t, 'kind: VirtualService', 'kind: [VirtualService'), 'not valid YAML: '],
+      ['not a VirtualService', (t) => variant(t, 'kind: VirtualService', 'kind: Service'), 'kind: expected VirtualService, got "Service"'],
+      [
+        'not named order',
+        (t) => variant(t, /name: order\n/, 'name: gateway\n'),
+        'metadata.name: expected "order" (the VirtualService the canary edits), got "gateway"',
+      ],
+      [
+        'no route named weighted',
+        (t) => variant(t, '- name: weighted', '- name: split'),
+        'spec.http: no route named "weighted" (the route whose weights are the canary)',
+      ],
+      [
+        'three destinations',
+        (t) =>
+          variant(
+            t,
+            /weight: 10\n/,
+            'weight: 10\n        - destination:\n            host: order.tandem.svc.cluster.local\n            subset: v3\n          weight: 0\n',
+          ),
+        'spec.http[1].route: has 3 destinations, expected exactly 2 (subsets v1 and v2)',
+      ],
+      [
+        'an unknown subset',
+        (t) => variant(t, V2_DESTINATION, 'host: order.tandem.svc.cluster.local\n            subset: canary\n          weight: 10'),
+        'spec.http[1].route[1].destination.subset: unknown subset "canary" (expected v1 or v2)',
+      ],
+      [
+        'a duplicate subset',
+        (t) => variant(t, V2_DESTINATION, 'host: order.tandem.svc.cluster.local\n            subset: v1\n          weight: 10'),
+        'spec.http[1].route[1].destination.subset: duplicate subset "v1" (also at spec.http[1].route[0].destination.subset)',
+      ],
+      [
+        'a destination on another host',
+        (t) => variant(t, V2_DESTINATION, 'host: order-canary.tandem.svc.cluster.local\n            subset: v2\n          weight: 10'),
+        'spec.http[1].route[1].destination.host: host "order-canary.tandem.svc.cluster.local" differs from "order.tandem.svc.cluster.local" at spec.http[1].route[0].destination.host',
+      ],
+      [
+        'a weight that is not an integer',
+        (t) => variant(t, 'weight: 90', 'weight: 89.5'),
+        'spec.http[1].route[0].weight: expected an integer 0..100, got 89.5',
+      ],
+      [
+        'weights not summing to 100',
+        (t) => variant(t, 'weight: 90', 'weight: 80'),
+        'spec.http[1].route: weights add up to 90 (v1 80 + v2 10), expected 100',
+      ],
+    ])('%s', async (_case, breakIt, message) => {
+      const broken = breakIt(original);
+      await writeFile(vsPath, broken);
+      for (const argv of [['status'], ['set', '30'], ['promote']]) {
+        const { code, stdout, stderr } = await canary(argv);
+        expect({ code, stdout }).toEqual({ code: 1, stdout: '' });
+        expect(stderr.startsWith(`canary: ${VS}: ${message}`)).toBe(true);
+        expect(await readFile(vsPath, 'utf8')).toBe(broken);
+      }
+    });
+
+    it('a missing file', async () => {
+      await unlink(vsPath);
+      expect(await canary(['set', '30'])).toEqual({ code: 1, stdout: '', stderr: `canary: ${VS}: file not found\n` });
+    });
+
+    it('a subset the DestinationRule beside it does not define', async () => {
+      await writeFile(drPath, variant(await readFile(drPath, 'utf8'), /\n {4}- name: v2\n.*\n.*\n/, '\n'));
+      expect(await canary(['set', '30'])).toEqual({
+        code: 1,
+        stdout: '',
+        stderr: `canary: ${VS}: spec.http[1].route[1].destination.subset: subset "v2" is not defined in ${DR} (its spec.subsets has "v1")\n`,
+      });
+      expect(await readFile(vsPath, 'utf8')).toBe(original);
+    });
+
+    it('a subset the DestinationRule named by --destination-rule does not define', async () => {
+      await writeFile(join(root, 'other-dr.yaml'), variant(await readFile(drPath, 'utf8'), /\n {4}- name: v1\n.*\n.*\n/, '\n'));
+      const { code, stderr } = await canary(['promote', '--destination-rule', 'other-dr.yaml']);
+      expect(code).toBe(1);
+      expect(stderr).toBe(
+        `canary: ${VS}: spec.http[1].route[0].destination.subset: subset "v1" is not defined in other-dr.yaml (its spec.subsets has "v2")\n`,
+      );
+      expect(await readFile(vsPath, 'utf8')).toBe(original);
+    });
+
+    it('a --destination-rule that does not exist', async () => {
+      expect(await canary(['promote', '--destination-rule', 'nope.yaml'])).toEqual({
+        code: 1,
+        stdout: '',
+        stderr: 'canary: nope.yaml: file not found\n',
+      });
+      expect(await readFile(vsPath, 'utf8')).toBe(original);
+    });
+  });
+
+  it('edits without a DestinationRule beside the VirtualService when not applying', async () => {
+    await unlink(drPath);
+    expect((await canary(['set', '20'])).code).toBe(0);
+    expect(changedLines(original, await readFile(vsPath, 'utf8'))).toHaveLength(2);
+  });
+
+  describe('--apply', () => {
+    // No Kubernetes cluster can run on this machine, so kubectl is replaced by a script
+    // that records its arguments (CONVENTIONS.md: mock only what cannot run here).
+    let bin: string;
+    let log: string;
+    beforeEach(async () => {
+      bin = join(root, 'bin');
+      log = join(root, 'kubectl.log');
+      await mkdir(bin);
+      const fake = join(bin, 'kubectl');
+      await writeFile(
+        fake,
+        [
+          '#!/bin/sh',
+          'printf "%s\\n" "$*" >> "$FAKE_KUBECTL_LOG"',
+          'case "$1" in',
+          '  config) echo kind-tandem ;;',
+          '  version) if [ -n "$FAKE_KUBECTL_UNREACHABLE" ]; then echo "The connection to the server 127.0.0.1:6443 was refused" >&2; exit 1; fi ;;',
+          '  apply) if [ "$3" = "$FAKE_KUBECTL_FAIL_APPLY" ]; then echo "error: admission webhook denied the request" >&2; exit 1; fi ;;',
+          'esac',
+          'exit 0',
+          '',
+        ].join('\n'),
+      );
+      await chmod(fake, 0o755);
+    });
+    const calls = async (): Promise<string[]> => (await readFile(log, 'utf8').catch(() => '')).split('\n').filter(Boolean);
+
+    it('writes the file, then applies the DestinationRule before the VirtualService', async () => {
+      const result = await canary(['set', '30', '--apply'], { PATH: bin, FAKE_KUBECTL_LOG: log });
+      expect(result).toEqual({
+        code: 0,
+        stdout:
+          `order: canary weight v1 90% → 70%, v2 10% → 30%  (${VS})\n` +
+          `order: applied ${DR}, then ${VS}, with kubectl (context "kind-tandem")\n`,
+        stderr: '',
+      });
+      expect(await calls()).toEqual(['config current-context', 'version --request-timeout=5s', `apply -f ${drPath}`, `apply -f ${vsPath}`]);
+      expect(changedLines(original, await readFile(vsPath, 'utf8'))).toHaveLength(2);
+    });
+
+    it('refuses with exit code 3 and writes nothing when there is no kubectl on PATH', async () => {
+      const empty = join(root, 'empty-bin');
+      await mkdir(empty);
+      expect(await canary(['promote', '--apply'], { PATH: empty })).toEqual({
+        code: 3,
+        stdout: '',
+        stderr:
+          'canary: --apply needs kubectl, but no kubectl was found on PATH. Nothing was changed; run without --apply to edit the file only.\n',
+      });
+      expect(await readFile(vsPath, 'utf8')).toBe(original);
+    });
+
+    it('refuses with exit code 3 and writes nothing when kubectl cannot reach the cluster', async () => {
+      const result = await canary(['promote', '--apply'], { PATH: bin, FAKE_KUBECTL_LOG: log, FAKE_KUBECTL_UNREACHABLE: '1' });
+      expect(result).toEqual({
+        code: 3,
+        stdout: '',
+        stderr:
+          'canary: --apply needs a reachable cluster, but kubectl (context "kind-tandem") cannot reach one: "The connection to the server 127.0.0.1:6443 was refused". ' +
+          'Nothing was changed; run without --apply to edit the file only.\n',
+      });
+      expect(await readFile(vsPath, 'utf8')).toBe(original);
+      expect((await calls()).filter((c) => c.startsWith('apply'))).toEqual([]);
+    });
+
+    it('refuses with exit code 1, before calling kubectl, when there is no DestinationRule to apply first', async () => {
+      await unlink(drPath);
+      const { code, stderr } = await canary(['promote', '--apply'], { PATH: bin, FAKE_KUBECTL_LOG: log });
+      expect(code).toBe(1);
+      expect(stderr).toBe(
+        `canary: ${DR}: file not found; --apply applies the DestinationRule beside the VirtualService first (or pass --destination-rule <path>)\n`,
+      );
+      expect(await readFile(vsPath, 'utf8')).toBe(original);
+      expect(await calls()).toEqual([]);
+    });
+
+    it('exits 4 naming what was applied when kubectl apply fails after the file was written', async () => {
+      const { code, stdout, stderr } = await canary(['set', '50', '--apply'], {
+        PATH: bin,
+        FAKE_KUBECTL_LOG: log,
+        FAKE_KUBECTL_FAIL_APPLY: vsPath,
+      });
+      expect(code).toBe(4);
+      expect(stdout).toBe(`order: canary weight v1 90% → 50%, v2 10% → 50%  (${VS})\n`);
+      expect(stderr).toBe(
+        `canary: kubectl apply -f ${VS} failed: "error: admission webhook denied the request" (already applied: ${DR}). ` +
+          'The file is written but the cluster is not up to date: fix the cause and run the command again with --apply.\n',
+      );
+      expect((await canary(['status'])).stdout).toBe(`order: v1 50%, v2 50%  (${VS})\n`);
+    });
+  });
+});
