@@ -34,12 +34,12 @@ tandem_use_node() {
   local pkg="$cache/node_modules/node-linux-$arch"
   if [ ! -x "$pkg/bin/node" ]; then
     echo "tandem: $(node --version 2>/dev/null || echo 'no node') is older than $TANDEM_NODE_MIN; installing Node $TANDEM_NODE_VERSION into $cache" >&2
-    mkdir -p "$cache" &&
+    if ! { mkdir -p "$cache" &&
       npm install --prefix "$cache" --no-save --no-package-lock --ignore-scripts --no-audit --no-fund --loglevel=error \
-        "node-linux-$arch@$TANDEM_NODE_VERSION" >&2 || {
-        echo "tandem: could not install node-linux-$arch@$TANDEM_NODE_VERSION from the npm registry; install Node >= $TANDEM_NODE_MIN yourself (see .nvmrc)" >&2
-        return 1
-      }
+        "node-linux-$arch@$TANDEM_NODE_VERSION" >&2; }; then
+      echo "tandem: could not install node-linux-$arch@$TANDEM_NODE_VERSION from the npm registry; install Node >= $TANDEM_NODE_MIN yourself (see .nvmrc)" >&2
+      return 1
+    fi
   fi
   export PATH="$pkg/bin:$PATH"
   export npm_config_nodedir="$pkg"

@@ -3,9 +3,10 @@
 # check, lint, type-check, build, and every Jest test (unit, integration against a real
 # nats-server, end to end against the built apps). Every stage runs even when an earlier
 # one failed; the last line is "N passed, N failed" (each check counts as one, each Jest
-# test as one) and the exit code is non-zero on any failure.
+# test as one) and the exit code is non-zero on any failure. shellcheck is installed
+# for the tests that lint the shell scripts; deploy:check runs after the build.
 set -uo pipefail
-cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+cd "$(dirname "${BASH_SOURCE[0]}")/../.." || exit 1
 setup_failed() {
   echo "npm test: $1" >&2
   echo "0 passed, 1 failed"

@@ -1,0 +1,41 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { workspaceRoot } from '@tandem/testing';
+
+/** deploy/kind/cluster.yaml publishes the Istio ingress gateway's NodePort on 127.0.0.1:8080, and only there. */
+const root = workspaceRoot();
+interface KindNode {
+  role: string;
+  extraPortMappings?: Array<{ containerPort: number; hostPort: number; listenAddress?: string; protocol?: string }>;
+}
+const kind = parse(readFileSync(join(root, 'deploy/kind/cluster.yaml'), 'utf8')) as { kind: string; apiVersion: string; nodes: KindNode[] };
+
+describe('deploy/kind/cluster.yaml', () => {
+  it('is a kind v1alpha4 Cluster with one control plane and two workers', () => {
+    expect(kind).toMatchObject({ kind: 'Cluster', apiVersion: 'kind.x-k8s.io/v1alpha4' });
+    expect(kind.nodes.map((n) => n.role)).toEqual(['control-plane', 'worker', 'worker']);
+  });
+
+  it('maps 127.0.0.1:8080 to the NodePort that the IstioOperator gives the ingress gateway for HTTP', () => {
+    const operator = parse(readFileSync(join(root, 'deploy/istio/install/istio-operator.yaml'), 'utf8')) as {
+      spec: {
+        components: {
+          ingressGateways: Array<{
+            name: string;
+            k8s: { service: { type: string; ports: Array<{ name: string; port: number; nodePort?: number }> } };
+          }>;
+        };
+      };
+    };
+    const gateway = operator.spec.components.ingressGateways.find((g) => g.name === 'istio-ingressgateway');
+    expect(gateway?.k8s.service.type).toBe('NodePort');
+    const http = gateway?.k8s.service.ports.find((p) => p.port === 80);
+    expect(http?.nodePort).toBeDefined();
+
+    const mappings = kind.nodes.flatMap((n) => (n.extraPortMappings ?? []).map((m) => ({ role: n.role, ...m })));
+    expect(mappings).toEqual([
+      { role: 'control-plane', containerPort: http?.nodePort, hostPort: 8080, listenAddress: '127.0.0.1', protocol: 'TCP' },
+    ]);
+  });
+});

@@ -1,0 +1,209 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Value } from 'typebox/value';
+import { parse } from 'yaml';
+import { CreateOrderRequest } from '@tandem/contracts';
+import { workspaceRoot } from '@tandem/testing';
+import { FakeBin, workingTools } from './fake-tools';
+import { readObjects, workloads } from './manifests';
+
+/**
+ * The whole of `npm run kind:up` and `kind:down` against fake docker, kind, kubectl and
+ * istioctl (no Docker engine or cluster can run where these tests run): which commands
+ * run, in which order, with which arguments, and that they agree with the manifests the
+ * cluster is given (deploy/k8s, deploy/observability, deploy/istio, deploy/kind).
+ */
+const root = workspaceRoot();
+const version = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
+const cluster = workloads(readObjects(root, ['deploy/k8s/base', 'deploy/observability']));
+const tandemImages = [...new Set(cluster.flatMap((w) => w.containers.map((c) => c.image)).filter((i) => i.startsWith('tandem/')))].sort();
+const workloadName = (w: { kind: string; name: string }) => `${w.kind === 'Deployment' ? 'deployment.apps' : 'statefulset.apps'}/${w.name}`;
+
+describe('kind:up and kind:down, with fakes for the tools that need a Docker engine', () => {
+  const bins: FakeBin[] = [];
+  afterAll(() => bins.forEach((b) => b.cleanup()));
+  /** A machine with working tools and no cluster yet; the "cluster" runs the manifests' workloads once applied. */
+  const machine = (): FakeBin => {
+    const b = workingTools(new FakeBin(['cat', 'mktemp', 'rm', 'sleep']));
+    bins.push(b);
+    b.setState('next-image-id', 'sha256:aaaa');
+    for (const ns of ['tandem', 'observability']) {
+      b.setState(
+        `workloads-${ns}`,
+        cluster
+          .filter((w) => w.namespace === ns)
+          .map(workloadName)
+          .join('\n'),
+      );
+    }
+    return b;
+  };
+  const indexOf = (calls: readonly string[], prefix: string): number => {
+    const i = calls.findIndex((c) => c.startsWith(prefix));
+    if (i < 0) throw new Error(`no call starting with "${prefix}" in:\n${calls.join('\n')}`);
+    return i;
+  };
+
+  it('the manifests name the three images, tagged with the root package.json version', () => {
+    expect(tandemImages).toEqual([`tandem/consumer:${version}`, `tandem/gateway:${version}`, `tandem/order:${version}`]);
+  });
+
+  it('a first run builds every tandem image, creates the cluster, installs Istio, loads the images, applies the kind overlay and waits for every workload', () => {
+    const result = machine().run('up.sh');
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    const { calls } = result;
+
+    const create = indexOf(calls, 'kind create cluster --name tandem --config deploy/kind/cluster.yaml');
+    const install = indexOf(calls, 'istioctl install --context kind-tandem -y -f deploy/istio/install/istio-operator.yaml');
+    const builds = calls.filter((c) => c.startsWith('docker buildx build '));
+    const load = indexOf(calls, `kind load docker-image --name tandem ${builds.map((b) => /-t (\S+)/.exec(b)?.[1]).join(' ')}`);
+    const apply = indexOf(calls, 'kubectl --context kind-tandem apply -k deploy/k8s/overlays/kind');
+    // Images first: a failed build leaves the cluster as it was.
+    expect(calls.lastIndexOf(builds.at(-1) ?? '')).toBeLessThan(create);
+    expect(create).toBeLessThan(install);
+    expect(install).toBeLessThan(load);
+    expect(load).toBeLessThan(apply);
+
+    expect(builds.map((b) => /-t (\S+)/.exec(b)?.[1]).sort()).toEqual(tandemImages);
+    for (const build of builds) {
+      const app = /-t tandem\/([a-z]+):/.exec(build)?.[1];
+      expect(build).toBe(
+        `docker buildx build --load -f deploy/docker/Dockerfile --build-arg APP=${app} --build-arg VERSION=${version} -t tandem/${app}:${version} .`,
+      );
+    }
+
+    const waits = calls.filter((c) => c.includes(' rollout status '));
+    expect(waits.sort()).toEqual(
+      cluster.map((w) => `kubectl --context kind-tandem -n ${w.namespace} rollout status ${workloadName(w)} --timeout 300s`).sort(),
+    );
+    expect(Math.min(...waits.map((w) => calls.indexOf(w)))).toBeGreaterThan(apply);
+    // Never the user's current context: every cluster call names the kind cluster's.
+    expect(
+      calls.filter((c) => /^(kubectl|istioctl) /.test(c) && !/ (version)( |$)/.test(c)).every((c) => c.includes('--context kind-tandem')),
+    ).toBe(true);
+    expect(calls.some((c) => c.includes(' patch ') || c.includes(' rollout restart '))).toBe(false);
+  });
+
+  it('prints the ingress URL published by deploy/kind/cluster.yaml, a valid POST /orders example, the canary header and how to open Jaeger', () => {
+    const { stdout } = machine().run('up.sh');
+    const kind = parse(readFileSync(join(root, 'deploy/kind/cluster.yaml'), 'utf8')) as {
+      nodes: Array<{ extraPortMappings?: Array<{ hostPort: number; listenAddress: string }> }>;
+    };
+    const mapping = kind.nodes.flatMap((n) => n.extraPortMappings ?? [])[0];
+    const url = `http://${mapping?.listenAddress}:${mapping?.hostPort}`;
+    expect(stdout).toContain(`curl -s -X POST ${url}/orders`);
+    const bodies = [...stdout.matchAll(/-d '([^']+)'/g)].map((m) => JSON.parse(m[1] ?? '') as unknown);
+    expect(bodies.length).toBeGreaterThanOrEqual(2);
+    for (const body of bodies) expect(Value.Errors(CreateOrderRequest, body)).toEqual([]);
+    expect(stdout).toContain("-H 'x-canary: always'");
+    expect(stdout).toContain("-H 'idempotency-key: demo-1'");
+
+    const jaegerQuery = readObjects(root, ['deploy/observability']).find((o) => o.kind === 'Service' && o.metadata.name === 'jaeger-query');
+    const uiPort = (jaegerQuery?.spec?.['ports'] as Array<{ port: number }> | undefined)?.[0]?.port;
+    expect(uiPort).toBe(16686);
+    expect(stdout).toContain(`kubectl --context kind-tandem -n observability port-forward svc/jaeger-query ${uiPort}:${uiPort}`);
+  });
+
+  it('a second run reuses the cluster, and restarts exactly the deployments whose image the build changed', () => {
+    const b = machine();
+    expect(b.run('up.sh').status).toBe(0);
+
+    const same = b.run('up.sh');
+    expect(same.status).toBe(0);
+    expect(same.calls.some((c) => c.startsWith('kind create'))).toBe(false);
+    expect(same.calls).toContain('kind export kubeconfig --name tandem');
+    expect(same.calls.some((c) => c.includes('rollout restart'))).toBe(false);
+
+    b.setState('next-image-id', 'sha256:bbbb');
+    const rebuilt = b.run('up.sh');
+    expect(rebuilt.status).toBe(0);
+    const restarts = rebuilt.calls.filter((c) => c.includes(' rollout restart '));
+    expect(restarts).toEqual(
+      ['gateway', 'order', 'consumer'].map((app) => `kubectl --context kind-tandem -n tandem rollout restart deployment -l app=${app}`),
+    );
+    expect(rebuilt.calls.indexOf(restarts[0] ?? '')).toBeGreaterThan(indexOf(rebuilt.calls, 'kubectl --context kind-tandem apply -k'));
+  });
+
+  it('TANDEM_TRACE_SAMPLING patches the Telemetry resource the manifests define, after the apply', () => {
+    const telemetry = readObjects(root, ['deploy/istio']).find((o) => o.kind === 'Telemetry' && o.metadata.name === 'mesh-tracing');
+    expect(telemetry?.metadata.namespace).toBe('istio-system');
+    expect((telemetry?.spec?.['tracing'] as Array<Record<string, unknown>>)[0]).toHaveProperty('randomSamplingPercentage');
+
+    const { status, calls } = machine().run('up.sh', [], { TANDEM_TRACE_SAMPLING: '2.5' });
+    expect(status).toBe(0);
+    const patch = indexOf(
+      calls,
+      'kubectl --context kind-tandem -n istio-system patch telemetry.telemetry.istio.io mesh-tracing --type=json',
+    );
+    expect(calls[patch]).toContain('-p [{"op":"replace","path":"/spec/tracing/0/randomSamplingPercentage","value":2.5}]');
+    expect(patch).toBeGreaterThan(indexOf(calls, 'kubectl --context kind-tandem apply -k'));
+  });
+
+  it('a failed image build stops the run before the cluster is created', () => {
+    const b = machine();
+    b.fake('docker', '[ "$1" = buildx ] && [ "$2" = build ] && { echo "ERROR: failed to solve" >&2; exit 1; }; exit 0');
+    const { status, calls } = b.run('up.sh');
+    expect(status).toBe(1);
+    expect(calls.filter((c) => c.startsWith('kind ') && !c.startsWith('kind version'))).toEqual([]);
+    expect(calls.some((c) => c.startsWith('istioctl install') || c.startsWith('kubectl --context'))).toBe(false);
+  });
+
+  it('without buildx the classic `docker build` is used (it stores the image in Docker by itself)', () => {
+    const b = machine();
+    b.setState('no-buildx', 'yes');
+    const { status, calls } = b.run('up.sh');
+    expect(status).toBe(0);
+    expect(calls.filter((c) => c.includes(' build '))).toEqual(
+      ['gateway', 'order', 'consumer'].map(
+        (app) =>
+          `docker build -f deploy/docker/Dockerfile --build-arg APP=${app} --build-arg VERSION=${version} -t tandem/${app}:${version} .`,
+      ),
+    );
+  });
+
+  it('TANDEM_KIND_CLUSTER names the cluster and the kubectl context', () => {
+    const { status, calls } = machine().run('up.sh', [], { TANDEM_KIND_CLUSTER: 'demo' });
+    expect(status).toBe(0);
+    expect(calls).toContain('kind create cluster --name demo --config deploy/kind/cluster.yaml --wait 120s');
+    expect(calls).toContain('kubectl --context kind-demo apply -k deploy/k8s/overlays/kind');
+  });
+
+  it("when `kind load docker-image` fails (as on Docker's containerd image store), the images are loaded from an archive", () => {
+    const b = machine();
+    b.setState('kind-load-fails', 'yes');
+    const { status, calls, stderr } = b.run('up.sh');
+    expect(status).toBe(0);
+    expect(stderr).toContain('loading through an image archive instead');
+    const save = calls[indexOf(calls, 'docker image save -o ')] ?? '';
+    const archive = /-o (\S+)/.exec(save)?.[1] ?? '';
+    expect(save).toBe(
+      `docker image save -o ${archive} ${['gateway', 'order', 'consumer'].map((app) => `tandem/${app}:${version}`).join(' ')}`,
+    );
+    expect(calls).toContain(`kind load image-archive --name tandem ${archive}`);
+    expect(existsSync(archive)).toBe(false);
+  });
+
+  it('a workload that does not become ready fails the run and says what to look at', () => {
+    const b = machine();
+    b.setState('rollout-fails', 'deployment.apps/order-v2');
+    const { status, stderr } = b.run('up.sh', [], { TANDEM_ROLLOUT_TIMEOUT: '90s' });
+    expect(status).toBe(1);
+    expect(stderr).toContain('kind:up: tandem/order-v2 did not become ready within 90s');
+    expect(stderr).toContain('kubectl --context kind-tandem -n tandem describe deployment.apps/order-v2');
+  });
+
+  it('kind:down deletes the cluster, and says so when there is none to delete', () => {
+    const b = machine();
+    expect(b.run('up.sh').status).toBe(0);
+    const first = b.run('down.sh');
+    expect(first).toMatchObject({ status: 0, stdout: expect.stringContaining("deleted the kind cluster 'tandem'") });
+    expect(first.calls).toContain('kind delete cluster --name tandem');
+    const again = b.run('down.sh');
+    expect(again).toMatchObject({
+      status: 0,
+      stdout: expect.stringContaining("there is no kind cluster named 'tandem'; nothing to delete"),
+    });
+    expect(again.calls.some((c) => c.startsWith('kind delete'))).toBe(false);
+  });
+});

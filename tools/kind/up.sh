@@ -1,0 +1,223 @@
+#!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
+# npm run kind:up: Tandem on a local kind cluster behind Istio, with Jaeger.
+# Safe to run again: each step creates what is missing and re-applies the rest.
+set -euo pipefail
+
+here="${BASH_SOURCE[0]%/*}"
+[ "$here" != "${BASH_SOURCE[0]}" ] || here=.
+root="$(cd "$here/../.." && pwd)"
+# shellcheck source=prerequisites.sh
+source "$root/tools/kind/prerequisites.sh"
+
+cluster="${TANDEM_KIND_CLUSTER:-tandem}"
+context="kind-$cluster"
+rollout_timeout="${TANDEM_ROLLOUT_TIMEOUT:-300s}"
+sampling="${TANDEM_TRACE_SAMPLING:-}"
+apps=(gateway order consumer)
+namespaces=(tandem observability)
+ingress_url="http://127.0.0.1:8080"
+
+usage() {
+  printf '%s\n' \
+    "usage: npm run kind:up [-- --check | --help]" \
+    "       bash tools/kind/up.sh [--check | --help]" \
+    "" \
+    "Builds the images tandem/{gateway,order,consumer} (deploy/docker/Dockerfile), creates the kind" \
+    "cluster '$cluster' (deploy/kind/cluster.yaml) unless it exists, installs Istio" \
+    "(deploy/istio/install/istio-operator.yaml), loads the images, applies deploy/k8s/overlays/kind" \
+    "and waits for every Deployment and StatefulSet. Running it again updates what changed." \
+    "" \
+    "  --check   only check the prerequisites: docker (engine running), kind >= $TANDEM_KIND_MIN," \
+    "            kubectl >= $TANDEM_KUBECTL_MIN, istioctl >= $TANDEM_ISTIOCTL_MIN" \
+    "  --help    this text" \
+    "" \
+    "Environment:" \
+    "  TANDEM_KIND_CLUSTER     cluster name (default tandem)" \
+    "  TANDEM_TRACE_SAMPLING   percent of requests traced by the mesh, 0-100 (default: the kind overlay's 100)" \
+    "  TANDEM_ROLLOUT_TIMEOUT  how long to wait for each workload (default 300s)" \
+    "" \
+    "npm run kind:down deletes the cluster."
+}
+
+mode=up
+case "${1:-}" in
+  -h | --help)
+    usage
+    exit 0
+    ;;
+  --check) mode=check ;;
+  "") ;;
+  *)
+    printf 'kind:up: unknown argument "%s"\n\n' "$1" >&2
+    usage >&2
+    exit 2
+    ;;
+esac
+
+# --- everything that can be checked is checked before anything changes ---------------
+tandem_check_docker
+tandem_check_kind
+tandem_check_kubectl
+tandem_check_istioctl
+if [[ ! $cluster =~ ^[a-z0-9]([a-z0-9-]*[a-z0-9])?$ ]]; then
+  tandem_problem "TANDEM_KIND_CLUSTER=\"$cluster\": a cluster name is lower-case letters, digits and '-'"
+fi
+if [ -n "$sampling" ] && [[ ! $sampling =~ ^(100(\.0+)?|[0-9]{1,2}(\.[0-9]+)?)$ ]]; then
+  tandem_problem "TANDEM_TRACE_SAMPLING=\"$sampling\": give a percentage from 0 to 100, e.g. 100, 10 or 0.5"
+fi
+if [[ ! $rollout_timeout =~ ^[0-9]+[smh]$ ]]; then
+  tandem_problem "TANDEM_ROLLOUT_TIMEOUT=\"$rollout_timeout\": give a duration such as 300s or 10m"
+fi
+version=""
+while IFS= read -r line; do
+  if [[ $line =~ ^\ \ \"version\":\ *\"([^\"]+)\" ]]; then
+    version="${BASH_REMATCH[1]}"
+    break
+  fi
+done <"$root/package.json"
+[ -n "$version" ] || tandem_problem "package.json: no top-level \"version\" to tag the images with"
+for file in deploy/kind/cluster.yaml deploy/istio/install/istio-operator.yaml deploy/k8s/overlays/kind/kustomization.yaml deploy/docker/Dockerfile; do
+  [ -f "$root/$file" ] || tandem_problem "$file is missing from the checkout"
+done
+
+if ! tandem_report_problems "kind:up: cannot start; nothing was changed:"; then
+  exit 1
+fi
+if [ "$mode" = check ]; then
+  echo "kind:up: prerequisites present: docker (engine reachable), kind, kubectl, istioctl"
+  exit 0
+fi
+
+cd "$root"
+step() { printf '\n==> %s\n' "$*"; }
+kc() { kubectl --context "$context" "$@"; }
+
+memory="$(docker info --format '{{.MemTotal}}' 2>/dev/null || true)"
+if [[ $memory =~ ^[0-9]+$ ]] && ((memory < 6 * 1024 * 1024 * 1024)); then
+  echo "warning: Docker has $((memory / 1024 / 1024)) MiB of memory; the cluster (3 nodes, Istio, NATS, 5 services, Jaeger) wants about 6 GiB" >&2
+fi
+
+# --- 1. images (first: a failed build leaves any existing cluster untouched) ----------
+images=()
+changed=()
+# With buildx, --load puts the result into Docker's image store whatever builder is
+# selected (a docker-container builder would otherwise keep it in its cache only);
+# without buildx, the classic builder does that anyway.
+if docker buildx version >/dev/null 2>&1; then build=(docker buildx build --load); else build=(docker build); fi
+for app in "${apps[@]}"; do
+  image="tandem/$app:$version"
+  images+=("$image")
+  step "building $image"
+  before="$(docker image inspect --format '{{.Id}}' "$image" 2>/dev/null || true)"
+  # No provenance attestation: an image index with one makes `kind load docker-image`
+  # fail on Docker's containerd image store (kubernetes-sigs/kind#3795).
+  BUILDX_NO_DEFAULT_ATTESTATIONS=1 "${build[@]}" -f deploy/docker/Dockerfile \
+    --build-arg "APP=$app" --build-arg "VERSION=$version" -t "$image" .
+  after="$(docker image inspect --format '{{.Id}}' "$image" 2>/dev/null || true)"
+  if [ "$before" != "$after" ]; then changed+=("$app"); fi
+done
+
+# --- 2. cluster ---------------------------------------------------------------------
+cluster_exists() {
+  local name
+  while IFS= read -r name; do
+    if [ "$name" = "$cluster" ]; then return 0; fi
+  done < <(kind get clusters 2>/dev/null)
+  return 1
+}
+if cluster_exists; then
+  step "kind cluster '$cluster' exists; using it (context $context)"
+  kind export kubeconfig --name "$cluster"
+else
+  step "creating kind cluster '$cluster' (deploy/kind/cluster.yaml)"
+  kind create cluster --name "$cluster" --config deploy/kind/cluster.yaml --wait 120s
+fi
+
+# --- 3. Istio (istioctl install is declarative: re-running it re-applies the same state)
+step "installing Istio (deploy/istio/install/istio-operator.yaml)"
+istioctl install --context "$context" -y -f deploy/istio/install/istio-operator.yaml
+
+step "loading ${images[*]} into the cluster"
+if ! kind load docker-image --name "$cluster" "${images[@]}"; then
+  echo "kind:up: 'kind load docker-image' failed; loading through an image archive instead" >&2
+  archive_dir="$(mktemp -d)"
+  trap 'rm -rf "$archive_dir"' EXIT
+  docker image save -o "$archive_dir/images.tar" "${images[@]}"
+  kind load image-archive --name "$cluster" "$archive_dir/images.tar"
+fi
+
+# --- 4. manifests -------------------------------------------------------------------
+# Deployments that already run an image rebuilt just now are restarted after the apply:
+# the tag stays the same, so the apply alone would not replace their pods.
+restart=()
+for app in "${changed[@]+"${changed[@]}"}"; do
+  if [ -n "$(kc -n tandem get deployment -l "app=$app" -o name 2>/dev/null || true)" ]; then restart+=("$app"); fi
+done
+
+step "applying deploy/k8s/overlays/kind"
+applied=false
+for attempt in 1 2 3; do
+  if kc apply -k deploy/k8s/overlays/kind; then
+    applied=true
+    break
+  fi
+  # Right after an install Istio's validation webhook can refuse a moment longer.
+  if [ "$attempt" -lt 3 ]; then
+    echo "kind:up: apply failed (attempt $attempt of 3); retrying in 10 s" >&2
+    sleep 10
+  fi
+done
+$applied || {
+  echo "kind:up: kubectl apply -k deploy/k8s/overlays/kind failed (see above)" >&2
+  exit 1
+}
+
+if [ -n "$sampling" ]; then
+  step "tracing $sampling % of requests (Telemetry istio-system/mesh-tracing)"
+  kc -n istio-system patch telemetry.telemetry.istio.io mesh-tracing --type=json \
+    -p "[{\"op\":\"replace\",\"path\":\"/spec/tracing/0/randomSamplingPercentage\",\"value\":$sampling}]"
+fi
+
+for app in "${restart[@]+"${restart[@]}"}"; do
+  step "restarting $app: its image was rebuilt"
+  kc -n tandem rollout restart deployment -l "app=$app"
+done
+
+# --- 5. wait ------------------------------------------------------------------------
+for namespace in "${namespaces[@]}"; do
+  workloads=()
+  while IFS= read -r workload; do
+    [ -n "$workload" ] && workloads+=("$workload")
+  done < <(kc -n "$namespace" get deployments,statefulsets -o name)
+  for workload in "${workloads[@]+"${workloads[@]}"}"; do
+    step "waiting for $namespace/${workload#*/} (up to $rollout_timeout)"
+    if ! kc -n "$namespace" rollout status "$workload" --timeout "$rollout_timeout"; then
+      printf '%s\n' \
+        "kind:up: $namespace/${workload#*/} did not become ready within $rollout_timeout. Look at:" \
+        "  kubectl --context $context -n $namespace get pods" \
+        "  kubectl --context $context -n $namespace describe $workload" \
+        "  kubectl --context $context -n $namespace logs $workload --all-containers" \
+        "then run npm run kind:up again (or raise TANDEM_ROLLOUT_TIMEOUT)." >&2
+      exit 1
+    fi
+  done
+done
+
+cat <<EOF
+
+Tandem is running in the kind cluster '$cluster' (kubectl context $context).
+
+  API (Istio ingress):  $ingress_url
+    curl -s -X POST $ingress_url/orders -H 'content-type: application/json' \\
+      -H 'idempotency-key: demo-1' -d '{"sku":"sku-1","qty":1,"customerId":"c-1"}'
+    curl -s $ingress_url/orders/<id from the answer>
+  The canary (order v2) for one request:
+    curl -s -X POST $ingress_url/orders -H 'x-canary: always' -H 'content-type: application/json' \\
+      -H 'idempotency-key: demo-2' -d '{"sku":"sku-1","qty":1}'
+  Traces (Jaeger UI at http://127.0.0.1:16686, service "gateway"):
+    kubectl --context $context -n observability port-forward svc/jaeger-query 16686:16686
+    (istioctl dashboard jaeger looks in istio-system and does not find this Jaeger)
+  Canary weights: npm run canary -- status | set <v2-percent> | promote | abort
+  Remove everything: npm run kind:down
+EOF
