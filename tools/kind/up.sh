@@ -147,7 +147,21 @@ if ! kind load docker-image --name "$cluster" "${images[@]}"; then
   kind load image-archive --name "$cluster" "$archive_dir/images.tar"
 fi
 
-# --- 4. manifests -------------------------------------------------------------------
+# --- 4. NATS users: one Secret per service with a random password, created once (a re-run
+# keeps them: NATS and the services read them at start). Before the manifests, whose NATS,
+# order and consumer pods refer to them.
+step "NATS users: Secrets tandem/nats-user-order and tandem/nats-user-consumer (random passwords, created once)"
+kc apply -f deploy/k8s/base/namespace.yaml
+for user in order consumer; do
+  if ! kc -n tandem get secret "nats-user-$user" >/dev/null 2>&1; then
+    # 'p' + 48 hex digits: nats-server parses $NAME values, and digits alone would not stay a
+    # string. Through stdin, so the password never shows in a process list.
+    printf 'p%s' "$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')" |
+      kc -n tandem create secret generic "nats-user-$user" --from-file=password=/dev/stdin
+  fi
+done
+
+# --- 5. manifests -------------------------------------------------------------------
 # Deployments that already run an image rebuilt just now are restarted after the apply:
 # the tag stays the same, so the apply alone would not replace their pods.
 restart=()
@@ -184,7 +198,7 @@ for app in "${restart[@]+"${restart[@]}"}"; do
   kc -n tandem rollout restart deployment -l "app=$app"
 done
 
-# --- 5. wait ------------------------------------------------------------------------
+# --- 6. wait ------------------------------------------------------------------------
 for namespace in "${namespaces[@]}"; do
   workloads=()
   while IFS= read -r workload; do

@@ -1,4 +1,4 @@
-import { healthPlugin, problemPlugin, type HealthSource } from '@tandem/runtime';
+import { healthPlugin, problemPlugin, requestIdPlugin, type HealthSource } from '@tandem/runtime';
 import type { OrderEvents, OrderRepository } from '@tandem/orders';
 import { metricsPlugin, type ServiceMetrics } from '@tandem/telemetry';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
@@ -28,6 +28,7 @@ export function buildOrderApp(deps: OrderDeps): FastifyInstance {
     // Strict validation: no type coercion, no silently dropped properties, every error listed.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: true } },
   });
+  app.register(requestIdPlugin);
   app.register(problemPlugin, { mappings: ORDER_PROBLEMS });
   app.register(healthPlugin, { health: deps.health });
   app.register(metricsPlugin, { metrics: deps.metrics });

@@ -12,7 +12,7 @@ import {
 } from '@tandem/runtime';
 import type { Logger } from 'pino';
 import type { Static, TSchema } from 'typebox';
-import { SchemaViolationError } from './errors';
+import { describePermissionViolation, permissionViolationOf, SchemaViolationError } from './errors';
 import { EventCodec, type EventType } from './event-codec';
 import { deadLetter } from './middleware/dead-letter';
 import { idempotency, type ProcessedStore } from './middleware/idempotency';
@@ -71,6 +71,8 @@ export interface ConsumerRunnerOptions<S extends TSchema> {
 
 /** How long one pull request waits for messages; also the longest a stop waits for the last pull to end. */
 const FETCH_EXPIRES_MS = 1_000;
+/** Redelivery delay of a message nakked because the runner is stopping: longer than any pull of this runner can still be open. */
+const STOPPING_NAK_DELAY_MS = 2 * FETCH_EXPIRES_MS;
 
 /** Headers a dead-lettered message carries (SPEC §4). */
 export const DeadLetterHeaders = Object.freeze({
@@ -81,7 +83,25 @@ export const DeadLetterHeaders = Object.freeze({
   deliveryCount: 'Tandem-Delivery-Count',
   consumer: 'Tandem-Consumer',
   error: 'Tandem-Error',
+  /** Set (to the body's size in bytes) when the body did not fit beside these headers under max_payload and was left out. */
+  bodyOmitted: 'Tandem-Body-Omitted',
 } as const);
+
+/**
+ * Room kept for the dead-letter headers (the error is cut at 1024 bytes; with subjects,
+ * names and `Nats-Msg-Id` they stay well under this).
+ */
+const DEAD_LETTER_HEADROOM_BYTES = 4_096;
+
+/**
+ * The body a dead letter can carry: the original, unless it would not fit under the
+ * server's `max_payload` beside the dead-letter headers — then none, so that the dead
+ * letter (naming stream and sequence, where the original stays) is still written.
+ */
+export function deadLetterBody(data: Uint8Array, maxPayload: number | undefined): { body: Uint8Array; omitted: boolean } {
+  if (maxPayload !== undefined && data.length + DEAD_LETTER_HEADROOM_BYTES > maxPayload) return { body: new Uint8Array(0), omitted: true };
+  return { body: data, omitted: false };
+}
 
 interface InFlight {
   readonly msg: JsMsg;
@@ -106,6 +126,8 @@ export class ConsumerRunner<S extends TSchema> implements Component {
   private readonly codec: EventCodec<S>;
   private readonly pipeline: Processor;
   private readonly inFlight = new Set<InFlight>();
+  private readonly maxDeliver: number;
+  private openFetch?: { stop(): void };
   private loop?: Promise<void>;
   private stopping = false;
   private consuming = false;
@@ -115,12 +137,12 @@ export class ConsumerRunner<S extends TSchema> implements Component {
     this.name = options.name ?? `consumer:${options.consumer.durable}`;
     this.dependsOn = [options.connection.name, ...(options.requires ? [options.requires.name] : [])];
     this.codec = new EventCodec(options.event);
-    const maxDeliver = options.consumer.maxDeliver ?? CONSUMER_DEFAULTS.maxDeliver;
+    this.maxDeliver = options.consumer.maxDeliver ?? CONSUMER_DEFAULTS.maxDeliver;
     this.pipeline = chain(
       [
         tracing(),
         ...(options.metrics ? [metricsMiddleware(options.metrics)] : []),
-        deadLetter(maxDeliver),
+        deadLetter(this.maxDeliver),
         retry(options.retryBackoff ?? DEFAULT_BACKOFF),
         ...(options.processed ? [idempotency(options.processed)] : []),
         ...(options.middleware ?? []),
@@ -142,6 +164,9 @@ export class ConsumerRunner<S extends TSchema> implements Component {
 
   async stop(deadline: Deadline): Promise<void> {
     this.quiesce();
+    // While disconnected nats.js parks an open fetch until the reconnect, and nothing can
+    // arrive through it: end it, or the stop would wait out the whole deadline.
+    if (!this.options.connection.connection()) this.openFetch?.stop();
     const margin = this.options.nakMarginMs ?? 1_000;
     const all = Promise.all([...this.inFlight].map((f) => f.done));
     const finished = await Promise.race([all.then(() => true), delay(Math.max(0, deadline.remaining() - margin)).then(() => false)]);
@@ -190,11 +215,17 @@ export class ConsumerRunner<S extends TSchema> implements Component {
             continue;
           }
           const batch = await pull.fetch({ max_messages: free, expires: FETCH_EXPIRES_MS });
+          this.openFetch = batch;
           void this.sampleBacklog(pull);
           for await (const msg of batch) {
-            if (this.stopping) msg.nak();
+            // Arrived after stop-intake: hand it back for another instance. Not a plain nak: the
+            // server would redeliver it at once into this same pending fetch, round after round,
+            // until max_deliver — and then drop it without a dead letter. Past the fetch's expiry
+            // nothing here can take it. A message on its last allowed delivery is handled instead.
+            if (this.stopping && msg.info.deliveryCount < this.maxDeliver) msg.nak(STOPPING_NAK_DELAY_MS);
             else this.dispatch(msg, context.logger);
           }
+          this.openFetch = undefined;
         }
       } catch (error) {
         if (this.stopping || context.signal.aborted) break;
@@ -218,13 +249,27 @@ export class ConsumerRunner<S extends TSchema> implements Component {
           continue;
         }
         const wait = backoffDelay(attempt, DEFAULT_BACKOFF);
-        this.detail = `cannot consume ${consumer.stream}/${consumer.durable}: ${(error as Error).message}; retry in ${wait} ms`;
-        context.logger.warn({ err: error, retryInMs: wait }, 'consumer failed; retrying');
+        const denied = permissionViolationOf(error) ?? this.refusedPull();
+        const reason = denied ? describePermissionViolation(denied) : (error as Error).message;
+        this.detail = `cannot consume ${consumer.stream}/${consumer.durable}: ${reason}; retry in ${wait} ms`;
+        if (denied) context.logger.error({ err: error, subject: denied.subject }, `consumer refused by NATS: ${reason}; retrying`);
+        else context.logger.warn({ err: error, retryInMs: wait }, 'consumer failed; retrying');
         await delay(wait, context.signal).catch(() => undefined);
       }
     }
     this.consuming = false;
     await Promise.all([...this.inFlight].map((f) => f.done));
+  }
+
+  /**
+   * A pull request the server refused to this user fails without an answer, as missed
+   * heartbeats: the connection's record of the refusal says why.
+   */
+  private refusedPull() {
+    const notice = this.options.connection.lastPermissionViolation();
+    const { stream, durable } = this.options.consumer;
+    if (!notice || Date.now() - notice.at > 2 * FETCH_EXPIRES_MS + 5_000) return undefined;
+    return notice.subject === `$JS.API.CONSUMER.MSG.NEXT.${stream}.${durable}` ? notice.error : undefined;
   }
 
   private lastSample = 0;
@@ -307,7 +352,12 @@ export class ConsumerRunner<S extends TSchema> implements Component {
     switch (outcome.action) {
       case 'ack':
         flight.settled = true;
-        await flight.msg.ackAck().catch(() => flight.msg.ack());
+        await flight.msg.ackAck().catch((error: unknown) => {
+          const denied = permissionViolationOf(error);
+          // Refused: a plain ack would be refused too; the message comes back after ack_wait.
+          if (denied) logger.error({ err: error }, `ack refused by NATS: ${describePermissionViolation(denied)}`);
+          else flight.msg.ack();
+        });
         return;
       case 'nak':
         flight.settled = true;
@@ -335,7 +385,11 @@ export class ConsumerRunner<S extends TSchema> implements Component {
     const nc = this.options.connection.connection();
     try {
       if (!nc) throw new Error('not connected to NATS');
-      await jetstream(nc).publish(`${this.options.deadLetterPrefix ?? 'dlq.'}${msg.subject}`, msg.data, {
+      // A poison message near max_payload cannot be republished with headers: without this
+      // it would fail every attempt and be parked silently after max_deliver.
+      const { body, omitted } = deadLetterBody(msg.data, nc.info?.max_payload);
+      if (omitted) h.set(DeadLetterHeaders.bodyOmitted, String(msg.data.length));
+      await jetstream(nc).publish(`${this.options.deadLetterPrefix ?? 'dlq.'}${msg.subject}`, body, {
         msgID: `dlq:${msg.info.stream}:${msg.seq}`,
         headers: h,
         timeout: 5_000,

@@ -1,3 +1,4 @@
+import { PermissionViolationError } from '@nats-io/transport-node';
 import { RuntimeError } from '@tandem/runtime';
 
 /** An existing stream or consumer differs from its declaration in a way that cannot be updated. */
@@ -52,4 +53,24 @@ export class SchemaViolationError extends PermanentError {
   constructor(readonly problems: readonly string[]) {
     super(`schema violation: ${problems.join('; ')}`);
   }
+}
+
+/**
+ * What a permissions violation means, for messages and health details:
+ * `the NATS user may not publish to "orders.created" (Permissions Violation for Publish to "orders.created")`.
+ */
+export function describePermissionViolation(error: PermissionViolationError): string {
+  return `the NATS user may not ${error.operation === 'publish' ? 'publish' : 'subscribe'} to "${error.subject}" (${error.message})`;
+}
+
+/**
+ * The server's permissions violation behind an error, if there is one: nats.js rejects a
+ * request whose subject (or reply inbox) the user may not use with a `RequestError` whose
+ * `cause` is the {@link PermissionViolationError}.
+ */
+export function permissionViolationOf(error: unknown): PermissionViolationError | undefined {
+  for (let e = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    if (e instanceof PermissionViolationError) return e;
+  }
+  return undefined;
 }

@@ -1,12 +1,20 @@
 export { ConsumerRunner, DeadLetterHeaders } from './consumer-runner.component';
 export type { ConsumerRunnerOptions, MessageContext, MessageHandler } from './consumer-runner.component';
-export { EventNotStoredError, EventValidationError, PermanentError, SchemaViolationError, TopologyConflictError } from './errors';
+export {
+  describePermissionViolation,
+  EventNotStoredError,
+  EventValidationError,
+  PermanentError,
+  permissionViolationOf,
+  SchemaViolationError,
+  TopologyConflictError,
+} from './errors';
 export { EventCodec } from './event-codec';
 export type { EventType } from './event-codec';
 export { natsEnvProperties, NatsEnvSchema, toNatsSettings } from './nats-config';
 export type { NatsSettings } from './nats-config';
-export { NatsConnectionComponent, parseServers } from './nats-connection.component';
-export type { NatsConnectionOptions } from './nats-connection.component';
+export { NatsConnectionComponent, parseServers, redactServerUrl } from './nats-connection.component';
+export type { NatsConnectionOptions, PermissionViolationNotice } from './nats-connection.component';
 export { Publisher } from './publisher';
 export type { PublisherOptions, PublishOptions } from './publisher';
 export { CONSUMER_DEFAULTS, ensureTopology } from './topology';

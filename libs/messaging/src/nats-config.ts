@@ -9,11 +9,16 @@ export function natsEnvProperties() {
     NATS_USER: Env.optionalString('a NATS user name (with NATS_PASS)'),
     NATS_PASS: Env.optionalString('the NATS password for NATS_USER', { secret: true }),
     NATS_CREDS: Env.optionalString('the path of a NATS .creds file'),
+    NATS_INBOX_PREFIX: Type.String({
+      pattern: '^[A-Za-z0-9_$-]+(\\.[A-Za-z0-9_$-]+)*$',
+      default: '_INBOX',
+      description: 'a subject prefix for reply inboxes without wildcards, e.g. _INBOX.order (the NATS user may subscribe only there)',
+    }),
     JETSTREAM_REPLICAS: Env.integer(1, 1, 5),
   };
 }
 
-/** The NATS variables as one object schema. */ /** The NATS variables as one object schema. */
+/** The NATS variables as one object schema. */
 export const NatsEnvSchema = Type.Object(natsEnvProperties());
 type NatsEnv = Static<typeof NatsEnvSchema>;
 
@@ -22,6 +27,8 @@ export interface NatsSettings {
   readonly user?: string;
   readonly pass?: string;
   readonly credsFile?: string;
+  /** Prefix of reply subjects (`<prefix>.<nuid>…`); a user restricted to its own inbox needs it set to match. */
+  readonly inboxPrefix: string;
   /** Replicas for streams, consumers and buckets created at start. */
   readonly replicas: number;
 }
@@ -41,6 +48,7 @@ export function toNatsSettings(env: NatsEnv): NatsSettings {
     servers: parseServers(env.NATS_URL),
     ...(env.NATS_USER === undefined ? {} : { user: env.NATS_USER, pass: env.NATS_PASS }),
     ...(env.NATS_CREDS === undefined ? {} : { credsFile: env.NATS_CREDS }),
+    inboxPrefix: env.NATS_INBOX_PREFIX,
     replicas: env.JETSTREAM_REPLICAS,
   };
 }

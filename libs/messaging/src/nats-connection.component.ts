@@ -1,5 +1,12 @@
 import { readFile } from 'node:fs/promises';
-import { connect, credsAuthenticator, type NatsConnection, type Status } from '@nats-io/transport-node';
+import {
+  AuthorizationError,
+  connect,
+  credsAuthenticator,
+  PermissionViolationError,
+  type NatsConnection,
+  type Status,
+} from '@nats-io/transport-node';
 import {
   backoffDelay,
   DEFAULT_BACKOFF,
@@ -10,6 +17,7 @@ import {
   type Deadline,
   type StartContext,
 } from '@tandem/runtime';
+import { describePermissionViolation } from './errors';
 
 export interface NatsConnectionOptions {
   /** Server URLs, e.g. `["nats://127.0.0.1:4222"]`. */
@@ -20,11 +28,33 @@ export interface NatsConnectionOptions {
   readonly pass?: string;
   /** Path to a `.creds` file (JWT + NKey seed). */
   readonly credsFile?: string;
+  /**
+   * Prefix of this connection's reply subjects (default `_INBOX`). A NATS user allowed to
+   * subscribe only to its own inbox (`_INBOX.order.>`) needs the matching prefix (`_INBOX.order`).
+   */
+  readonly inboxPrefix?: string;
   /** Delay schedule for the first connection and for reconnects. */
   readonly backoff?: BackoffPolicy;
   /** Handshake timeout per attempt. Default 5 s. */
   readonly connectTimeoutMs?: number;
   readonly name?: string;
+}
+
+/** A publish or subscription the server refused to this connection's user. */
+export interface PermissionViolationNotice {
+  readonly operation: 'publish' | 'subscription';
+  readonly subject: string;
+  /** When it was refused (ms since the epoch). */
+  readonly at: number;
+  readonly error: PermissionViolationError;
+}
+
+/** A server URL fit for logs and probes: a password in it (`nats://user:pass@host`) is replaced. */
+export function redactServerUrl(url: string): string {
+  return url.replace(
+    /\/\/([^/@\s]*)@/,
+    (_match, userinfo: string) => `//${userinfo.includes(':') ? `${userinfo.split(':')[0]}:[redacted]` : '[redacted]'}@`,
+  );
 }
 
 /** `NATS_URL` form (comma-separated) → server list. */
@@ -46,6 +76,10 @@ export function parseServers(natsUrl: string): string[] {
  * - While disconnected the component stays up and reports not ready; the connection
  *   resumes by itself. A connection closed for good (e.g. auth revoked) is reported as a
  *   failure, so the supervisor restarts the component.
+ * - Refused credentials (`Authorization Violation`) are retried like any failed connect,
+ *   but logged at error level on every attempt and named in the detail (which user, or
+ *   that none was given). A publish or subscription the server refuses on a live
+ *   connection is logged at error level and shown in the detail; the connection stays up.
  * - `stop` drains (flushes pending publishes, ends subscriptions) within the deadline,
  *   then closes.
  */
@@ -58,6 +92,7 @@ export class NatsConnectionComponent implements Component {
   private reconnectAttempt = 0;
   private controller?: AbortController;
   private waiters: Array<(nc: NatsConnection) => void> = [];
+  private lastViolation?: PermissionViolationNotice;
 
   constructor(private readonly options: NatsConnectionOptions) {
     this.name = options.name ?? 'nats';
@@ -66,6 +101,7 @@ export class NatsConnectionComponent implements Component {
   async start(context: StartContext): Promise<void> {
     this.stopping = false;
     this.connected = false;
+    this.lastViolation = undefined;
     this.detail = 'connecting';
     this.controller = new AbortController();
     const signal = AbortSignal.any([context.signal, this.controller.signal]);
@@ -73,7 +109,18 @@ export class NatsConnectionComponent implements Component {
   }
 
   health(): ComponentHealth {
-    return { ready: this.connected, detail: this.detail };
+    const v = this.lastViolation;
+    const violation = v ? `; last permissions violation: ${v.operation} to "${v.subject}" at ${new Date(v.at).toISOString()}` : '';
+    return { ready: this.connected, detail: this.detail + violation };
+  }
+
+  /**
+   * The last publish or subscription the server refused on this connection (since start).
+   * A refused request fails by itself; this is for what fails without an answer to carry
+   * the reason — a pull request (`$JS.API.CONSUMER.MSG.NEXT…`) or an ack.
+   */
+  lastPermissionViolation(): PermissionViolationNotice | undefined {
+    return this.lastViolation;
   }
 
   /** The live connection, or undefined while not (yet) connected. */
@@ -128,6 +175,12 @@ export class NatsConnectionComponent implements Component {
     return this.nc && !this.nc.isClosed() ? `connection to ${this.nc.getServer()} not yet drained` : undefined;
   }
 
+  private credentialsHint(): string {
+    if (this.options.credsFile !== undefined) return `the server did not accept the credentials in ${this.options.credsFile}`;
+    if (this.options.user !== undefined) return `the server did not accept the password of user "${this.options.user}"`;
+    return 'the server requires credentials and none were given';
+  }
+
   private async connectLoop(context: StartContext, signal: AbortSignal): Promise<void> {
     const { logger } = context;
     const policy = this.options.backoff ?? DEFAULT_BACKOFF;
@@ -143,6 +196,7 @@ export class NatsConnectionComponent implements Component {
           // 'reconnecting' status it emits once per dial.
           reconnectDelayHandler: () => backoffDelay(this.reconnectAttempt, policy),
           timeout: this.options.connectTimeoutMs ?? 5_000,
+          ...(this.options.inboxPrefix === undefined ? {} : { inboxPrefix: this.options.inboxPrefix }),
           ...(this.options.user === undefined ? {} : { user: this.options.user, pass: this.options.pass }),
           ...(authenticator ? { authenticator } : {}),
         });
@@ -160,8 +214,13 @@ export class NatsConnectionComponent implements Component {
         return;
       } catch (error) {
         const wait = backoffDelay(attempt, policy);
-        this.detail = `cannot connect to ${this.options.servers.join(',')}: ${(error as Error).message}; retry in ${wait} ms`;
-        if (attempt === 0 || attempt % 10 === 0) logger.warn({ err: error, retryInMs: wait, attempt }, 'NATS connection failed');
+        const servers = this.options.servers.map(redactServerUrl).join(',');
+        const refused = error instanceof AuthorizationError;
+        const reason = refused ? `${error.message}: ${this.credentialsHint()}` : (error as Error).message;
+        this.detail = `cannot connect to ${servers}: ${reason}; retry in ${wait} ms`;
+        // Refused credentials do not fix themselves like a network outage does: say so loudly.
+        if (refused) logger.error({ err: error, servers, retryInMs: wait, attempt }, `NATS refused the connection: ${reason}`);
+        else if (attempt === 0 || attempt % 10 === 0) logger.warn({ err: error, retryInMs: wait, attempt }, 'NATS connection failed');
         await delay(wait, signal).catch(() => undefined);
       }
     }
@@ -199,7 +258,18 @@ export class NatsConnectionComponent implements Component {
         logger.info({ server: status.server }, 'reconnected to NATS');
         break;
       case 'error':
-        logger.warn({ err: status.error }, 'NATS connection error');
+        if (status.error instanceof PermissionViolationError) {
+          // The server refused one publish or subscription and keeps the connection: the
+          // operation fails (requests reject at once), and this names what was missing.
+          const { operation, subject } = status.error;
+          this.lastViolation = { operation, subject, at: Date.now(), error: status.error };
+          logger.error(
+            { err: status.error, operation, subject },
+            `NATS permissions violation: ${describePermissionViolation(status.error)}`,
+          );
+        } else {
+          logger.warn({ err: status.error }, 'NATS connection error');
+        }
         break;
       default:
         break;

@@ -3,7 +3,7 @@ import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentele
 import { headers as natsHeaders } from '@nats-io/transport-node';
 import { backoffDelay, delay, type BackoffPolicy } from '@tandem/runtime';
 import type { Static, TSchema } from 'typebox';
-import { EventNotStoredError, EventValidationError } from './errors';
+import { describePermissionViolation, EventNotStoredError, EventValidationError, permissionViolationOf } from './errors';
 import { EventCodec, type EventType } from './event-codec';
 import type { MessagingMetrics } from './middleware/metrics';
 import { natsHeaderSetter } from './middleware/tracing';
@@ -92,6 +92,9 @@ export class Publisher {
           headers: h,
         });
       } catch (error) {
+        // The server refused the subject to this user: another attempt gets the same answer.
+        const denied = permissionViolationOf(error);
+        if (denied) throw new EventNotStoredError(subject, describePermissionViolation(denied), error);
         lastError = error;
       }
     }

@@ -1,5 +1,5 @@
 import { backoffDelay, DEFAULT_BACKOFF, delay, type Component, type ComponentHealth, type StartContext } from '@tandem/runtime';
-import { TopologyConflictError } from './errors';
+import { describePermissionViolation, permissionViolationOf, TopologyConflictError } from './errors';
 import type { NatsConnectionComponent } from './nats-connection.component';
 import { ensureTopology, type TopologySpec } from './topology';
 
@@ -8,7 +8,8 @@ import { ensureTopology, type TopologySpec } from './topology';
  * (and again after each restart of the component). Ready when done. A declaration that
  * conflicts with what the server has is fatal: the process stops with a message naming
  * the resource and field rather than run against the wrong topology. Other errors
- * (JetStream not yet available, broker gone) are retried with backoff.
+ * (JetStream not yet available, broker gone, a create the NATS user may not make) are
+ * retried with backoff.
  */
 export class TopologyComponent implements Component {
   readonly name: string;
@@ -49,7 +50,10 @@ export class TopologyComponent implements Component {
           return;
         }
         const wait = backoffDelay(attempt, DEFAULT_BACKOFF);
-        this.detail = `cannot ensure topology: ${(error as Error).message}; retry in ${wait} ms`;
+        // A refused create is retried too: a user that may only look at a stream (consumer)
+        // waits here until the stream's owner (order) has created it.
+        const denied = permissionViolationOf(error);
+        this.detail = `cannot ensure topology: ${denied ? describePermissionViolation(denied) : (error as Error).message}; retry in ${wait} ms`;
         context.logger.warn({ err: error, retryInMs: wait }, 'ensuring JetStream topology failed; retrying');
         await delay(wait, context.signal).catch(() => undefined);
       }

@@ -29,3 +29,5 @@ export { serviceEnvProperties, toServiceConfig } from './service-config';
 export type { ServiceConfig } from './service-config';
 export { problemPlugin } from './problem.plugin';
 export type { ProblemMapping, ProblemPluginOptions } from './problem.plugin';
+export { requestIdPlugin } from './request-id.plugin';
+export type { RequestIdPluginOptions } from './request-id.plugin';

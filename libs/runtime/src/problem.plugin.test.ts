@@ -5,7 +5,11 @@ import { problemPlugin } from './problem.plugin';
 describe('problem+json errors', () => {
   const app = Fastify({ bodyLimit: 64, ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: true } } });
   app.register(problemPlugin, {
-    mappings: { TANDEM_ERR_EVENT_NOT_STORED: { status: 503, title: 'Service Unavailable', retryAfterSeconds: 2 } },
+    mappings: {
+      TANDEM_ERR_EVENT_NOT_STORED: { status: 503, title: 'Service Unavailable', retryAfterSeconds: 2 },
+      TANDEM_ERR_UPSTREAM: { status: 503, title: 'Service Unavailable', retryAfterSeconds: 2 },
+      TANDEM_ERR_FIXED: { status: 503, title: 'Service Unavailable', detail: 'try again shortly' },
+    },
   });
   app.register(async (scope) => {
     scope.post(
@@ -27,6 +31,18 @@ describe('problem+json errors', () => {
     });
     scope.get('/bug', async () => {
       throw new Error('secret internals');
+    });
+    scope.get('/upstream', async () => {
+      throw new RuntimeError(
+        'TANDEM_ERR_UPSTREAM',
+        'order service unavailable: connect ECONNREFUSED 10.96.0.12:3001\n    at TCPConnectWrap (/app/node_modules/x.js:1:1)',
+      );
+    });
+    scope.get('/fixed', async () => {
+      throw new RuntimeError('TANDEM_ERR_FIXED', 'nats://order:s3cret@nats.tandem.svc.cluster.local:4222 refused');
+    });
+    scope.get('/client', async () => {
+      throw Object.assign(new Error('cannot read /work/main/config.json from order.tandem.svc:3001'), { statusCode: 422 });
     });
   });
   afterAll(() => app.close());
@@ -69,5 +85,18 @@ describe('problem+json errors', () => {
     const bug = await app.inject('/bug');
     expect(bug.statusCode).toBe(500);
     expect(bug.body).not.toContain('secret internals');
+  });
+
+  it('never lets a stack, a file path or an internal address through, mapped or not', async () => {
+    const upstream = await app.inject('/upstream');
+    expect(upstream.statusCode).toBe(503);
+    expect(upstream.json().detail).toBe('order service unavailable: connect ECONNREFUSED [internal address]');
+    const fixed = await app.inject('/fixed');
+    expect(fixed.json()).toMatchObject({ status: 503, detail: 'try again shortly' });
+    const client = await app.inject('/client');
+    expect(client.json()).toMatchObject({ status: 422, detail: 'cannot read [internal path] from [internal address]' });
+    for (const r of [upstream, fixed, client]) {
+      expect(r.body).not.toMatch(/10\.96|TCPConnectWrap|node_modules|s3cret|svc|\/work\//);
+    }
   });
 });

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import { publicDetail } from './public-detail';
 
 /** How an error code from the catalogue is answered. */
 export interface ProblemMapping {
@@ -7,6 +8,8 @@ export interface ProblemMapping {
   readonly title: string;
   /** Seconds for a `Retry-After` header (503s). */
   readonly retryAfterSeconds?: number;
+  /** The `detail` callers see, instead of the error's message (which is logged). */
+  readonly detail?: string;
 }
 
 export interface ProblemPluginOptions {
@@ -21,6 +24,8 @@ const PROBLEM = 'application/problem+json';
  * `type`, `title`, `status`, `detail`; validation errors list each offending field;
  * unknown routes are 404, oversized bodies 413, malformed JSON 400; mapped error codes
  * get their status (and `Retry-After`); anything else is a 500 that reveals nothing.
+ * No answer carries a stack, and an error's message reaches a caller only through
+ * {@link publicDetail} (first line, addresses, host names and file paths replaced).
  */
 async function problems(app: FastifyInstance, options: ProblemPluginOptions): Promise<void> {
   const mappings = options.mappings ?? {};
@@ -32,7 +37,7 @@ async function problems(app: FastifyInstance, options: ProblemPluginOptions): Pr
         type: 'about:blank',
         title: 'Not Found',
         status: 404,
-        detail: `no route for ${request.method} ${request.url.split('?')[0]}`,
+        detail: publicDetail(`no route for ${request.method} ${request.url.split('?')[0]}`),
       }),
   );
   app.setErrorHandler(async (error: FastifyError & { code?: string }, request, reply) => {
@@ -59,7 +64,7 @@ async function problems(app: FastifyInstance, options: ProblemPluginOptions): Pr
       return reply
         .code(mapped.status)
         .type(PROBLEM)
-        .send({ type: 'about:blank', title: mapped.title, status: mapped.status, detail: error.message });
+        .send({ type: 'about:blank', title: mapped.title, status: mapped.status, detail: mapped.detail ?? publicDetail(error.message) });
     }
     const status = typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
     if (status === 500) {
@@ -72,7 +77,7 @@ async function problems(app: FastifyInstance, options: ProblemPluginOptions): Pr
     return reply
       .code(status)
       .type(PROBLEM)
-      .send({ type: 'about:blank', title: titleFor(status), status, detail: error.message });
+      .send({ type: 'about:blank', title: titleFor(status), status, detail: publicDetail(error.message) });
   });
 }
 

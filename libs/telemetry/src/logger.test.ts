@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
-import { createLogger } from './logger';
+import Fastify from 'fastify';
+import { createLogger, redactQuery } from './logger';
 
 function capture() {
   const lines: Array<Record<string, unknown>> = [];
@@ -39,5 +40,32 @@ describe('createLogger', () => {
     logger.info('hidden');
     logger.warn('shown');
     expect(lines.map((l) => l['msg'])).toEqual(['shown']);
+  });
+
+  it('logs a Fastify request without its credentials: no header values, query-string values replaced', async () => {
+    const { lines, destination } = capture();
+    const app = Fastify({ loggerInstance: createLogger({ service: 'gateway', version: 'v1', level: 'info', destination }) });
+    app.get('/orders', async (request) => {
+      request.log.info({ headers: request.headers }, 'handler logged its headers');
+      return {};
+    });
+    try {
+      await app.inject({
+        url: '/orders?access_token=tok-9f8e&page=2',
+        headers: { authorization: 'Bearer secret-7d3c', cookie: 'sid=cookie-5a1b', 'proxy-authorization': 'Basic cHJveHk=' },
+      });
+    } finally {
+      await app.close();
+    }
+    const text = JSON.stringify(lines);
+    for (const secret of ['tok-9f8e', 'secret-7d3c', 'cookie-5a1b', 'cHJveHk=']) expect(text).not.toContain(secret);
+    const incoming = lines.find((l) => l['msg'] === 'incoming request');
+    expect(incoming?.['req']).toMatchObject({ method: 'GET', url: '/orders?access_token=[redacted]&page=[redacted]' });
+    expect(lines.find((l) => l['msg'] === 'handler logged its headers')?.['headers']).toMatchObject({ authorization: '[redacted]' });
+  });
+
+  it('redactQuery keeps the path and the parameter names', () => {
+    expect(redactQuery('/a/b')).toBe('/a/b');
+    expect(redactQuery('/a?x=1&flag&y=')).toBe('/a?x=[redacted]&flag&y=[redacted]');
   });
 });

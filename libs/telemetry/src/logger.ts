@@ -13,14 +13,64 @@ export const REDACTED_PATHS: readonly string[] = [
   'req.headers.authorization',
   'req.headers.cookie',
   'req.headers["proxy-authorization"]',
+  'req.headers["x-api-key"]',
   'res.headers["set-cookie"]',
+  'headers.authorization',
+  'headers.cookie',
+  'headers["proxy-authorization"]',
+  'headers["set-cookie"]',
+  '*.headers.authorization',
+  '*.headers.cookie',
+  '*.headers["proxy-authorization"]',
+  '*.headers["set-cookie"]',
   '*.password',
   '*.pass',
   '*.token',
+  '*.secret',
   '*.creds',
   'natsPass',
   'natsCreds',
+  'NATS_PASS',
+  '*.NATS_PASS',
 ];
+
+/**
+ * A URL for a log line: the query string's values are replaced (`/orders?token=[redacted]`),
+ * its names kept. Tandem's API takes no query parameters; a caller that sends a secret there
+ * anyway does not find it in the logs.
+ */
+export function redactQuery(url: string): string {
+  const at = url.indexOf('?');
+  if (at < 0) return url;
+  const query = url
+    .slice(at + 1)
+    .split('&')
+    .map((pair) => (pair.includes('=') ? `${pair.slice(0, pair.indexOf('='))}=[redacted]` : pair))
+    .join('&');
+  return `${url.slice(0, at)}?${query}`;
+}
+
+interface RequestLike {
+  readonly method: string;
+  readonly url: string;
+  readonly host?: string;
+  readonly ip?: string;
+  readonly socket?: { readonly remotePort?: number };
+}
+
+/** Fastify's request fields (method, url, host, remoteAddress, remotePort), with {@link redactQuery} on the URL. */
+function requestSerializer(req: unknown): unknown {
+  if (
+    typeof req !== 'object' ||
+    req === null ||
+    typeof (req as RequestLike).url !== 'string' ||
+    typeof (req as RequestLike).method !== 'string'
+  ) {
+    return req; // not a request object: the redact paths still apply to it
+  }
+  const r = req as RequestLike;
+  return { method: r.method, url: redactQuery(r.url), host: r.host, remoteAddress: r.ip, remotePort: r.socket?.remotePort };
+}
 
 let stdout: DestinationStream | undefined;
 
@@ -37,7 +87,8 @@ function sharedStdout(): DestinationStream {
 
 /**
  * A JSON logger (also Fastify's): one object per line, ISO time, level as a label,
- * `service` and `version` on every line, secrets redacted. All loggers of a process write
+ * `service` and `version` on every line, secrets redacted (headers that carry credentials,
+ * password-like fields, query-string values). All loggers of a process write
  * to one shared stdout stream unless given a destination.
  */
 export function createLogger(options: LoggerOptions): Logger {
@@ -48,6 +99,7 @@ export function createLogger(options: LoggerOptions): Logger {
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
       redact: { paths: [...REDACTED_PATHS], censor: '[redacted]' },
+      serializers: { req: requestSerializer },
     },
     options.destination ?? sharedStdout(),
   );

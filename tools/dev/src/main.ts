@@ -2,12 +2,15 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ProcessSupervisor, type ChildSpec } from '@tandem/runtime';
 import { parseDevArgs, USAGE } from './dev-args';
+import { generateNatsUsers, NATS_CLIENT_VARIABLES, writeUserEnvFiles } from './nats-users';
 import { portIsFree, waitForHttp, waitForTcp } from './probes';
 
 /**
  * `npm start`: nats-server (JetStream, 127.0.0.1:4222, data under .data/) and the three
  * services as separate processes under one ProcessSupervisor. Ctrl-C stops them in
- * reverse order (gateway, consumer, order, then NATS) and exits 0.
+ * reverse order (gateway, consumer, order, then NATS) and exits 0. NATS runs with Tandem's
+ * users and permissions (deploy/nats/local.conf) and fresh random passwords: order and
+ * consumer each connect as their own user, the gateway gets no NATS credentials at all.
  */
 async function main(): Promise<void> {
   const parsed = parseDevArgs(process.argv.slice(2), process.env);
@@ -31,7 +34,12 @@ async function main(): Promise<void> {
   const dataDir = resolve(root, options.dataDir);
   mkdirSync(dataDir, { recursive: true });
   const natsUrl = `nats://127.0.0.1:${options.natsPort}`;
-  const common = { ...process.env, HOST: '127.0.0.1', LOG_LEVEL: options.logLevel, NATS_URL: natsUrl };
+  const nats = generateNatsUsers();
+  const usersDir = join(dataDir, 'users');
+  writeUserEnvFiles(usersDir, natsUrl, nats.users);
+  const inherited: Record<string, string | undefined> = { ...process.env };
+  for (const variable of NATS_CLIENT_VARIABLES) delete inherited[variable];
+  const common = { ...inherited, HOST: '127.0.0.1', LOG_LEVEL: options.logLevel, NATS_URL: natsUrl };
   const nodeChild = (name: string, app: string, port: number, env: Record<string, string>, readyPorts = [port]): ChildSpec => ({
     name,
     command: process.execPath,
@@ -49,13 +57,13 @@ async function main(): Promise<void> {
           'tandem',
           'all-in-one',
           gateway,
-          { GATEWAY_PORT: String(gateway), ORDER_PORT: String(order), CONSUMER_PORT: String(consumer) },
+          { GATEWAY_PORT: String(gateway), ORDER_PORT: String(order), CONSUMER_PORT: String(consumer), ...nats.users['all-in-one'] },
           [order, consumer, gateway],
         ),
       ]
     : [
-        nodeChild('order', 'order', order, { PORT: String(order) }),
-        nodeChild('consumer', 'consumer', consumer, { PORT: String(consumer) }),
+        nodeChild('order', 'order', order, { PORT: String(order), ...nats.users.order }),
+        nodeChild('consumer', 'consumer', consumer, { PORT: String(consumer), ...nats.users.consumer }),
         nodeChild('gateway', 'gateway', gateway, { PORT: String(gateway), ORDER_URL: `http://127.0.0.1:${order}` }),
       ];
   const supervisor = new ProcessSupervisor({
@@ -63,7 +71,8 @@ async function main(): Promise<void> {
       {
         name: 'nats',
         command: options.natsServer,
-        args: ['-a', '127.0.0.1', '-p', String(options.natsPort), '-js', '-sd', dataDir],
+        args: ['-a', '127.0.0.1', '-p', String(options.natsPort), '-js', '-sd', dataDir, '-c', join(root, 'deploy', 'nats', 'local.conf')],
+        env: { ...process.env, ...nats.serverEnv },
         ready: (signal) => waitForTcp('127.0.0.1', options.natsPort, signal),
         stopTimeoutMs: 10_000,
       },
@@ -111,6 +120,7 @@ async function main(): Promise<void> {
       `  order     http://127.0.0.1:${order}`,
       `  consumer  http://127.0.0.1:${consumer}`,
       `  NATS      ${natsUrl}  (JetStream data in ${options.dataDir})`,
+      `            as user${options.oneProcess ? ' all-in-one' : 's order and consumer'} (deploy/nats/local.conf); passwords, new at each start, in ${join(options.dataDir, 'users')}/`,
       '',
       'Try:',
       `  curl -s -i -X POST http://127.0.0.1:${gateway}/orders -H 'content-type: application/json' -H 'idempotency-key: demo-1' -d '{"sku":"ABC-1","qty":2}'`,

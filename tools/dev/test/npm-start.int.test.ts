@@ -1,4 +1,5 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { AuthorizationError, connect } from '@nats-io/transport-node';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, isProcessAlive as alive, ManagedProcess, waitFor, workspaceRoot } from '@tandem/testing';
@@ -33,6 +34,29 @@ describe('npm start (tools/scripts/start.sh → tools/dev)', () => {
         body: /-d '([^']+)'/.exec(curl ?? '')?.[1] ?? '',
       });
       expect(created.status).toBe(201);
+      // NATS runs with Tandem's users (deploy/nats/local.conf): no anonymous client gets in;
+      // the user's env file written for other local clients works, and only its owner can read it.
+      const natsUrl = `nats://127.0.0.1:${ports.NATS_PORT}`;
+      await expect(connect({ servers: natsUrl, timeout: 3_000 })).rejects.toBeInstanceOf(AuthorizationError);
+      const user = expectedChildren.includes('tandem') ? 'all-in-one' : 'order';
+      const envFile = join(dataDir, 'users', `${user}.env`);
+      expect((await stat(envFile)).mode & 0o777).toBe(0o600);
+      const vars = Object.fromEntries(
+        (await readFile(envFile, 'utf8'))
+          .split('\n')
+          .filter((l) => /^NATS_\w+=/.test(l))
+          .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+      );
+      expect(vars).toMatchObject({ NATS_USER: user, NATS_INBOX_PREFIX: `_INBOX.${user}`, NATS_URL: natsUrl });
+      const nc = await connect({
+        servers: natsUrl,
+        user: vars['NATS_USER'],
+        pass: vars['NATS_PASS'],
+        inboxPrefix: vars['NATS_INBOX_PREFIX'],
+        timeout: 3_000,
+      });
+      await nc.close();
+      expect(start.output()).not.toContain(vars['NATS_PASS']); // in no log line of NATS or the services
       const pids = start.lines.flatMap((l) => /is ready \(pid (\d+)\)/.exec(l)?.slice(1) ?? []).map(Number);
       expect(pids).toHaveLength(expectedChildren.length);
 

@@ -102,6 +102,10 @@ exit 0`,
       `case " $* " in
   *" version --client "*) echo "Client Version: v${versions.kubectl ?? '1.31.2'}"; echo "Kustomize Version: v5.4.2" ;;
   *" apply -k "*) : > "$STATE/applied" ;;
+  *" get secret "*) name=""; prev=""; for a in "$@"; do [ "$prev" = secret ] && name="$a"; prev="$a"; done
+    [ -f "$STATE/secret-$name" ] || { echo "Error from server (NotFound): secrets '$name' not found" >&2; exit 1; } ;;
+  *" create secret generic "*) name=""; prev=""; for a in "$@"; do [ "$prev" = generic ] && name="$a"; prev="$a"; done
+    cat > "$STATE/secret-$name" ;;
   *" get deployments,statefulsets -o name "*)
     ns=""; prev=""; for a in "$@"; do [ "$prev" = -n ] && ns="$a"; prev="$a"; done
     [ -f "$STATE/applied" ] && [ -f "$STATE/workloads-$ns" ] && printf '%s\\n' "$(< "$STATE/workloads-$ns")" ;;

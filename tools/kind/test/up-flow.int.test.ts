@@ -24,7 +24,7 @@ describe('kind:up and kind:down, with fakes for the tools that need a Docker eng
   afterAll(() => bins.forEach((b) => b.cleanup()));
   /** A machine with working tools and no cluster yet; the "cluster" runs the manifests' workloads once applied. */
   const machine = (): FakeBin => {
-    const b = workingTools(new FakeBin(['cat', 'mktemp', 'rm', 'sleep']));
+    const b = workingTools(new FakeBin(['cat', 'mktemp', 'rm', 'sleep', 'od', 'tr']));
     bins.push(b);
     b.setState('next-image-id', 'sha256:aaaa');
     for (const ns of ['tandem', 'observability']) {
@@ -83,6 +83,33 @@ describe('kind:up and kind:down, with fakes for the tools that need a Docker eng
       calls.filter((c) => /^(kubectl|istioctl) /.test(c) && !/ (version)( |$)/.test(c)).every((c) => c.includes('--context kind-tandem')),
     ).toBe(true);
     expect(calls.some((c) => c.includes(' patch ') || c.includes(' rollout restart '))).toBe(false);
+  });
+
+  it('creates one NATS user Secret per service with a random password before the manifests, once', () => {
+    const b = machine();
+    const first = b.run('up.sh');
+    expect(first.status).toBe(0);
+    const namespace = indexOf(first.calls, 'kubectl --context kind-tandem apply -f deploy/k8s/base/namespace.yaml');
+    const creates = ['order', 'consumer'].map((user) =>
+      indexOf(first.calls, `kubectl --context kind-tandem -n tandem create secret generic nats-user-${user} --from-file=password=/dev/stdin`),
+    );
+    const apply = indexOf(first.calls, 'kubectl --context kind-tandem apply -k deploy/k8s/overlays/kind');
+    for (const create of creates) {
+      expect(create).toBeGreaterThan(namespace);
+      expect(create).toBeLessThan(apply);
+    }
+    const passwords = ['order', 'consumer'].map((user) => readFileSync(join(b.state, `secret-nats-user-${user}`), 'utf8'));
+    for (const password of passwords) expect(password).toMatch(/^p[0-9a-f]{48}$/);
+    expect(passwords[0]).not.toBe(passwords[1]);
+    // The manifests read exactly these Secrets.
+    const secretRefs = JSON.stringify(readObjects(root, ['deploy/k8s/base']));
+    expect(secretRefs).toContain('"nats-user-order"');
+    expect(secretRefs).toContain('"nats-user-consumer"');
+
+    const second = b.run('up.sh');
+    expect(second.status).toBe(0);
+    expect(second.calls.some((c) => c.includes(' create secret '))).toBe(false);
+    expect(readFileSync(join(b.state, 'secret-nats-user-order'), 'utf8')).toBe(passwords[0]);
   });
 
   it('prints the ingress URL published by deploy/kind/cluster.yaml, a valid POST /orders example, the canary header and how to open Jaeger', () => {

@@ -2,6 +2,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { eventMessageId, OrderEvents as Events, type OrderCreatedV1 } from '@tandem/contracts';
 import type { NatsConnectionComponent, Publisher } from '@tandem/messaging';
 import { newOrder, type CreatedEventResult, type Order, type OrderEvents } from '@tandem/orders';
+import { unavailableAs503 } from './nats-unavailable';
 
 /** Header carrying the request fingerprint on `orders.created` (docs/decisions/0007). */
 export const FINGERPRINT_HEADER = 'Tandem-Request-Fingerprint';
@@ -37,8 +38,9 @@ export class JetStreamOrderEvents implements OrderEvents {
     });
     if (!ack.duplicate) return { duplicate: false };
     // A retry: the PubAck names the message stored the first time.
-    const jsm = await jetstreamManager(await this.nats.whenConnected());
-    const stored = await jsm.streams.getMessage(ack.stream, { seq: ack.seq });
+    const stored = await unavailableAs503('reading the stored orders.created', async () =>
+      (await jetstreamManager(await this.nats.whenConnected())).streams.getMessage(ack.stream, { seq: ack.seq }),
+    );
     if (!stored) throw new Error(`orders.created ${ack.seq} was acknowledged as a duplicate but cannot be read`);
     return {
       duplicate: true,

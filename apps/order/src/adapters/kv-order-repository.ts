@@ -3,8 +3,13 @@ import { Kvm, type KV } from '@nats-io/kv';
 import type { NatsConnectionComponent } from '@tandem/messaging';
 import { RuntimeError } from '@tandem/runtime';
 import type { Order, OrderRepository, StoredOrder } from '@tandem/orders';
+import { NATS_UNAVAILABLE, unavailableAs503 } from './nats-unavailable';
 
-/** Orders in the JetStream KV bucket `orders`, one key per order id, with CAS on the revision. */
+/**
+ * Orders in the JetStream KV bucket `orders`, one key per order id, with CAS on the
+ * revision. A call that cannot reach JetStream (disconnected, or the broker died while it
+ * was in flight) fails with `TANDEM_ERR_NATS_UNAVAILABLE` (→ 503).
+ */
 export class KvOrderRepository implements OrderRepository {
   constructor(private readonly bucket: () => Promise<KV>) {}
 
@@ -17,7 +22,7 @@ export class KvOrderRepository implements OrderRepository {
     let bucket: Promise<KV> | undefined;
     return new KvOrderRepository(() => {
       const nc = nats.connection();
-      if (!nc) return Promise.reject(new RuntimeError('TANDEM_ERR_NATS_UNAVAILABLE', 'NATS is not connected'));
+      if (!nc) return Promise.reject(new RuntimeError(NATS_UNAVAILABLE, 'NATS is not connected'));
       bucket ??= new Kvm(nc).open(bucketName).catch((error: unknown) => {
         bucket = undefined;
         throw error;
@@ -27,7 +32,7 @@ export class KvOrderRepository implements OrderRepository {
   }
 
   async get(id: string): Promise<StoredOrder | undefined> {
-    const entry = await (await this.bucket()).get(id);
+    const entry = await unavailableAs503('an order read', async () => (await this.bucket()).get(id));
     if (!entry || entry.operation !== 'PUT') return undefined;
     const value = entry.json<{ order: Order; fingerprint: string }>();
     return { order: value.order, fingerprint: value.fingerprint, revision: entry.revision };
@@ -35,7 +40,7 @@ export class KvOrderRepository implements OrderRepository {
 
   async create(order: Order, fingerprint: string): Promise<boolean> {
     try {
-      await (await this.bucket()).create(order.id, JSON.stringify({ order, fingerprint }));
+      await unavailableAs503('an order write', async () => (await this.bucket()).create(order.id, JSON.stringify({ order, fingerprint })));
       return true;
     } catch (error) {
       if (isWrongLastSequence(error)) return false;
@@ -45,7 +50,9 @@ export class KvOrderRepository implements OrderRepository {
 
   async replace(order: Order, fingerprint: string, revision: number): Promise<boolean> {
     try {
-      await (await this.bucket()).update(order.id, JSON.stringify({ order, fingerprint }), revision);
+      await unavailableAs503('an order update', async () =>
+        (await this.bucket()).update(order.id, JSON.stringify({ order, fingerprint }), revision),
+      );
       return true;
     } catch (error) {
       if (isWrongLastSequence(error)) return false;

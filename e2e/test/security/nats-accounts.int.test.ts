@@ -1,0 +1,360 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { AuthorizationError, connect, PermissionViolationError, type NatsConnection } from '@nats-io/transport-node';
+import { OrderEvents, Topology } from '@tandem/contracts';
+import { ConsumerRunner, EventNotStoredError, NatsConnectionComponent, Publisher } from '@tandem/messaging';
+import { deadlineIn, type StartContext } from '@tandem/runtime';
+import { AppProcess, natsServerBinary, NatsServer, waitFor, workspaceRoot, type TandemNatsUser } from '@tandem/testing';
+import pino from 'pino';
+import { parseAllDocuments } from 'yaml';
+
+const root = workspaceRoot();
+const read = (path: string) => readFileSync(join(root, path), 'utf8');
+
+/** The publish and subscribe allow-lists of a `NAME = { … }` permissions block in a NATS config. */
+function permissionsBlock(conf: string, name: string): { publish: string[]; subscribe: string[] } {
+  const text = conf
+    .split('\n')
+    .filter((line) => !line.trim().startsWith('#'))
+    .join('\n');
+  const start = text.indexOf(`${name} = {`);
+  if (start < 0) throw new Error(`no ${name} block`);
+  let depth = 0;
+  let end = start;
+  for (let i = text.indexOf('{', start); i < text.length; i++) {
+    if (text[i] === '{') depth++;
+    if (text[i] === '}' && --depth === 0) {
+      end = i;
+      break;
+    }
+  }
+  const block = text.slice(start, end + 1);
+  const list = (section: string) => {
+    const at = block.indexOf(`${section}: {`);
+    const body = block.slice(at, block.indexOf(']', at));
+    return [...body.matchAll(/"([^"]+)"/g)].map((m) => m[1] as string).sort();
+  };
+  return { publish: list('publish'), subscribe: list('subscribe') };
+}
+
+describe('NATS accounts: one user per service, least-privilege subjects (deploy/nats)', () => {
+  describe('configuration', () => {
+    const permissions = read('deploy/nats/permissions.conf');
+    const local = read('deploy/nats/local.conf');
+    const manifest = parseAllDocuments(read('deploy/k8s/base/nats.yaml')).map((d) => d.toJS());
+    const configMap = manifest.find((o) => o?.kind === 'ConfigMap') as { data: Record<string, string> };
+
+    it('the cluster uses deploy/nats/permissions.conf unchanged, only users order and consumer, passwords only from env, and nats-server accepts it', () => {
+      expect(configMap.data['permissions.conf']).toBe(permissions);
+      const clusterConf = configMap.data['nats.conf'] ?? '';
+      expect(clusterConf).toContain('include ./permissions.conf');
+      const users = [...clusterConf.matchAll(/\{ user: (\S+), password: (\S+), permissions: (\S+) \}/g)].map((m) => m.slice(1));
+      expect(users).toEqual([
+        ['order', '$NATS_ORDER_PASS', '$ORDER_PERMISSIONS'],
+        ['consumer', '$NATS_CONSUMER_PASS', '$CONSUMER_PERMISSIONS'],
+      ]);
+      expect(clusterConf).not.toMatch(/no_auth_user|authorization\s*\{/);
+      const dir = mkdtempSync(join(tmpdir(), 'tandem-natsconf-'));
+      try {
+        for (const [file, text] of Object.entries(configMap.data)) writeFileSync(join(dir, file), text);
+        const env = { ...process.env, POD_NAME: 'nats-0', NATS_ORDER_PASS: 'pa1', NATS_CONSUMER_PASS: 'pb2' };
+        const check = (variables: NodeJS.ProcessEnv) => {
+          const r = spawnSync(natsServerBinary(), ['-c', join(dir, 'nats.conf'), '-t'], { env: variables, encoding: 'utf8' });
+          return { status: r.status, output: `${r.stdout}${r.stderr}` };
+        };
+        expect(check(env)).toEqual({ status: 0, output: expect.stringContaining('is valid') });
+        // Without a Secret's variable the server refuses to start rather than run without that password.
+        const { NATS_CONSUMER_PASS: _omitted, ...missing } = env;
+        expect(check(missing)).toEqual({ status: 1, output: expect.stringContaining("variable reference for 'NATS_CONSUMER_PASS'") });
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    it('the pods read the passwords from the Secrets, never from a literal', () => {
+      type EnvVar = { name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } };
+      const envOf = (file: string, kind: string, name: string): Record<string, EnvVar> => {
+        const object = parseAllDocuments(read(file))
+          .map((d) => d.toJS())
+          .find((o) => o?.kind === kind && o.metadata.name === name);
+        return Object.fromEntries((object.spec.template.spec.containers[0].env as EnvVar[]).map((v) => [v.name, v]));
+      };
+      const fromSecret = (name: string, secret: string) => ({ name, valueFrom: { secretKeyRef: { name: secret, key: 'password' } } });
+      for (const [file, name, user] of [
+        ['deploy/k8s/base/order.yaml', 'order-v1', 'order'],
+        ['deploy/k8s/base/order.yaml', 'order-v2', 'order'],
+        ['deploy/k8s/base/consumer.yaml', 'consumer', 'consumer'],
+      ] as const) {
+        const env = envOf(file, 'Deployment', name);
+        expect(env['NATS_USER']).toEqual({ name: 'NATS_USER', value: user });
+        expect(env['NATS_PASS']).toEqual(fromSecret('NATS_PASS', `nats-user-${user}`));
+        expect(env['NATS_INBOX_PREFIX']).toEqual({ name: 'NATS_INBOX_PREFIX', value: `_INBOX.${user}` });
+      }
+      const server = envOf('deploy/k8s/base/nats.yaml', 'StatefulSet', 'nats');
+      expect(server['NATS_ORDER_PASS']).toEqual(fromSecret('NATS_ORDER_PASS', 'nats-user-order'));
+      expect(server['NATS_CONSUMER_PASS']).toEqual(fromSecret('NATS_CONSUMER_PASS', 'nats-user-consumer'));
+      // No Secret object with a password is committed: the user creates them (docs/security.md).
+      expect(manifest.filter((o) => o?.kind === 'Secret')).toEqual([]);
+    });
+
+    it('the local all-in-one user has exactly the union of order and consumer, with its own inbox', () => {
+      const order = permissionsBlock(permissions, 'ORDER_PERMISSIONS');
+      const consumer = permissionsBlock(permissions, 'CONSUMER_PERMISSIONS');
+      const allInOne = permissionsBlock(local, 'ALL_IN_ONE_PERMISSIONS');
+      expect(allInOne.publish).toEqual([...new Set([...order.publish, ...consumer.publish])].sort());
+      expect([order.subscribe, consumer.subscribe, allInOne.subscribe]).toEqual([
+        ['_INBOX.order.>'],
+        ['_INBOX.consumer.>'],
+        ['_INBOX.all-in-one.>'],
+      ]);
+      // Nothing broad: no user may publish to a whole API, delete, purge or use another inbox.
+      for (const subject of [...order.publish, ...consumer.publish]) {
+        expect(subject).not.toMatch(/^\$JS\.API\.>|^>|DELETE|PURGE|^_INBOX|STREAM\.LIST|STREAM\.NAMES/);
+      }
+    });
+  });
+
+  describe('against a real nats-server with deploy/nats/local.conf', () => {
+    let nats: NatsServer;
+    let order: AppProcess | undefined;
+    let consumer: AppProcess | undefined;
+    let gateway: AppProcess | undefined;
+    const clients: NatsConnection[] = [];
+    const components: Array<{ stop: (d: ReturnType<typeof deadlineIn>) => Promise<void> }> = [];
+    const controller = new AbortController();
+    const context = (): StartContext => ({ signal: controller.signal, logger: pino({ level: 'silent' }), fail: () => undefined });
+
+    /** A raw nats.js connection as one of Tandem's users (as a service would connect). */
+    async function connectAs(user: TandemNatsUser): Promise<NatsConnection> {
+      const c = nats.user(user);
+      const nc = await connect({ servers: nats.url, user: c.user, pass: c.pass, inboxPrefix: c.inboxPrefix, name: `test-${user}` });
+      clients.push(nc);
+      return nc;
+    }
+    /** Tandem's own connection component as one of the users. */
+    async function componentAs(user: TandemNatsUser): Promise<NatsConnectionComponent> {
+      const c = nats.user(user);
+      const component = new NatsConnectionComponent({
+        servers: [nats.url],
+        clientName: `test-${user}`,
+        user: c.user,
+        pass: c.pass,
+        inboxPrefix: c.inboxPrefix,
+      });
+      components.push(component);
+      await component.start(context());
+      await component.whenConnected();
+      return component;
+    }
+    const violations = () =>
+      nats
+        .output()
+        .split('\n')
+        .filter((l) => /Violation|authentication error/.test(l));
+
+    beforeAll(async () => {
+      nats = await NatsServer.start({ accounts: true });
+    });
+    afterAll(async () => {
+      controller.abort();
+      for (const c of components.splice(0)) await c.stop(deadlineIn(2_000));
+      for (const nc of clients.splice(0)) await nc.close();
+      await gateway?.stop();
+      await consumer?.stop();
+      await order?.stop();
+      await nats?.cleanup();
+    });
+
+    it('order and consumer run as their own users (consumer waits for order to create the streams), an order is created and fulfilled, and poison messages reach the DLQ — with no permission refused', async () => {
+      // consumer first: it may not create ORDERS, so it waits, saying why.
+      const fulfilment = await AppProcess.start('consumer', {
+        env: { ...nats.clientEnv('consumer'), LOG_LEVEL: 'trace' },
+        waitForReady: false,
+      });
+      consumer = fulfilment;
+      const waiting = await fulfilment.waitForStatus('/readyz', 503);
+      await waitFor(async () => /may not publish to \\"\$JS\.API\.STREAM\.CREATE\.ORDERS\\"/.test((await fulfilment.get('/readyz')).text), {
+        description: 'consumer readiness naming the stream it may not create',
+        timeoutMs: 10_000,
+      });
+      expect(waiting.status).toBe(503);
+      const orders = await AppProcess.start('order', { env: { ...nats.clientEnv('order'), LOG_LEVEL: 'trace' } });
+      order = orders;
+      await fulfilment.waitForStatus('/readyz', 200, 30_000);
+      // The gateway has no NATS identity at all: it never connects to NATS.
+      const api = await AppProcess.start('gateway', { env: { ORDER_URL: orders.url } });
+      gateway = api;
+
+      const created = await fetch(`${api.url}/orders`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'idempotency-key': 'accounts-1' },
+        body: JSON.stringify({ sku: 'SEC-1', qty: 2 }),
+      });
+      expect(created.status).toBe(201);
+      const { id } = (await created.json()) as { id: string };
+      await waitFor(async () => ((await (await fetch(`${api.url}/orders/${id}`)).json()) as { status: string }).status === 'fulfilled', {
+        description: 'the order fulfilled through the services running as their users',
+      });
+      // A retry with the same key is answered from the stored order (KV read under order's permissions).
+      const replay = await fetch(`${api.url}/orders`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'idempotency-key': 'accounts-1' },
+        body: JSON.stringify({ sku: 'SEC-1', qty: 2 }),
+      });
+      expect(((await replay.json()) as { id: string }).id).toBe(id);
+
+      // Poison: each service dead-letters under its own user (consumer and order's projection
+      // on orders.created — one DLQ entry, the second is a duplicate by Nats-Msg-Id — and
+      // order's order-status on orders.fulfilled).
+      await jetstream(await connectAs('order')).publish('orders.created', 'garbage{');
+      await jetstream(await connectAs('consumer')).publish('orders.fulfilled', '{"eventVersion":1}');
+      const deadLettered = (app: AppProcess, component: string) =>
+        app.logs().some((l) => l['msg'] === 'message dead-lettered' && l['component'] === component);
+      await waitFor(
+        () =>
+          deadLettered(fulfilment, 'consumer:fulfilment') &&
+          deadLettered(orders, 'consumer:order-projection') &&
+          deadLettered(orders, 'consumer:order-status'),
+        { description: 'each consumer to dead-letter its poison message' },
+      );
+      const jsm = await jetstreamManager(await connectAs('order'));
+      expect((await jsm.streams.info('ORDERS_DLQ')).state.messages).toBe(2);
+
+      // Every subject the whole flow used is allowed: the only refusals are consumer's
+      // stream creates while it waited for order.
+      const unexpected = violations().filter(
+        (l) => !l.includes('Publish Violation - User "consumer", Subject "$JS.API.STREAM.CREATE.ORDERS"'),
+      );
+      expect(unexpected).toEqual([]);
+      for (const app of [orders, fulfilment]) {
+        const connection = ((await app.get('/readyz')).body as { components: Array<{ name: string; detail?: string }> }).components.find(
+          (c) => c.name === 'nats',
+        );
+        expect(connection?.detail).toMatch(/^connected to /);
+      }
+      // The passwords never reach a log line, even at trace level.
+      for (const user of ['order', 'consumer', 'all-in-one'] as const) {
+        for (const app of [orders, fulfilment, api]) expect(app.process.output()).not.toContain(nats.user(user).pass);
+      }
+    });
+
+    it('consumer may not publish orders.created: Publisher fails at once naming the subject', async () => {
+      const publisher = new Publisher(await componentAs('consumer'));
+      const started = Date.now();
+      const attempt = publisher.publish(
+        OrderEvents.created,
+        {
+          eventVersion: 1,
+          orderId: '0b6f2d0e-4c1a-4c2b-9d7e-2f0f5a1b3c4d',
+          sku: 'X-1',
+          qty: 1,
+          createdAt: new Date().toISOString(),
+          serviceVersion: 'v1',
+        },
+        { msgId: 'forged-created' },
+      );
+      await expect(attempt).rejects.toBeInstanceOf(EventNotStoredError);
+      await expect(attempt).rejects.toThrow('the NATS user may not publish to "orders.created"');
+      expect(Date.now() - started).toBeLessThan(2_000);
+    });
+
+    it('order may not publish orders.fulfilled: Publisher fails at once naming the subject', async () => {
+      const publisher = new Publisher(await componentAs('order'));
+      const attempt = publisher.publish(
+        OrderEvents.fulfilled,
+        { eventVersion: 1, orderId: '0b6f2d0e-4c1a-4c2b-9d7e-2f0f5a1b3c4d', fulfilledAt: new Date().toISOString() },
+        { msgId: 'forged-fulfilled' },
+      );
+      await expect(attempt).rejects.toThrow(
+        'event on orders.fulfilled was not stored: the NATS user may not publish to "orders.fulfilled"',
+      );
+    });
+
+    it('order may not pull the fulfilment consumer: ConsumerRunner reports the refused subject and handles nothing', async () => {
+      const handled: unknown[] = [];
+      const runner = new ConsumerRunner({
+        name: 'stolen-fulfilment',
+        connection: await componentAs('order'),
+        consumer: Topology.fulfilmentConsumer,
+        event: OrderEvents.created,
+        handler: async (event) => void handled.push(event),
+      });
+      components.push(runner);
+      await runner.start(context());
+      await waitFor(() => /may not publish to "\$JS\.API\.CONSUMER\.INFO\.ORDERS\.fulfilment"/.test(runner.health().detail ?? ''), {
+        description: `the runner naming the refused subject (detail: ${runner.health().detail})`,
+      });
+      expect(runner.health().ready).toBe(false);
+      expect(handled).toEqual([]);
+    });
+
+    it('consumer may not read, change or delete what it does not own, nor listen to events or to order’s replies', async () => {
+      const nc = await connectAs('consumer');
+      const jsm = await jetstreamManager(nc);
+      const denied = async (operation: Promise<unknown>, subject: string) => {
+        const error = await operation.then(
+          () => undefined,
+          (e: unknown) => e as Error,
+        );
+        expect(error?.cause ?? error).toBeInstanceOf(PermissionViolationError);
+        expect(((error?.cause ?? error) as PermissionViolationError).subject).toBe(subject);
+      };
+      await denied(jsm.streams.delete('ORDERS'), '$JS.API.STREAM.DELETE.ORDERS');
+      await denied(jsm.streams.purge('ORDERS'), '$JS.API.STREAM.PURGE.ORDERS');
+      await denied(jsm.streams.update('ORDERS', { max_msgs: 1 }), '$JS.API.STREAM.UPDATE.ORDERS');
+      await denied(jsm.streams.getMessage('KV_orders', { last_by_subj: '$KV.orders.x' }), '$JS.API.STREAM.MSG.GET.KV_orders');
+      await denied(jsm.consumers.info('ORDERS', 'order-status'), '$JS.API.CONSUMER.INFO.ORDERS.order-status');
+      for (const subject of ['orders.>', '_INBOX.order.>', '$KV.orders.>']) {
+        const closed = await nc.subscribe(subject).closed;
+        expect(closed).toBeInstanceOf(PermissionViolationError);
+        expect((closed as PermissionViolationError).subject).toBe(subject);
+      }
+      // order may not delete either: nobody may.
+      await denied(
+        jetstreamManager(await connectAs('order')).then((m) => m.streams.delete('ORDERS')),
+        '$JS.API.STREAM.DELETE.ORDERS',
+      );
+    });
+
+    it('an unknown user, a wrong password and a client without credentials (the gateway) are refused at connect', async () => {
+      const refused = async (options: Record<string, string>) =>
+        connect({ servers: nats.url, timeout: 3_000, ...options }).then(
+          async (nc) => {
+            await nc.close();
+            return undefined;
+          },
+          (e: unknown) => e,
+        );
+      expect(await refused({ user: 'intruder', pass: 'p0' })).toBeInstanceOf(AuthorizationError);
+      expect(await refused({ user: 'order', pass: nats.user('consumer').pass })).toBeInstanceOf(AuthorizationError);
+      expect(await refused({})).toBeInstanceOf(AuthorizationError);
+      const anonymous = new NatsConnectionComponent({ servers: [nats.url], clientName: 'gateway-like' });
+      components.push(anonymous);
+      await anonymous.start(context());
+      await waitFor(
+        () => /Authorization Violation: the server requires credentials and none were given/.test(anonymous.health().detail ?? ''),
+        {
+          description: `the component naming the refusal (detail: ${anonymous.health().detail})`,
+        },
+      );
+      expect(anonymous.health().ready).toBe(false);
+    });
+
+    it('the server logged every refusal with user and subject', () => {
+      const log = violations().join('\n');
+      for (const line of [
+        'Publish Violation - User "consumer", Subject "orders.created"',
+        'Publish Violation - User "order", Subject "orders.fulfilled"',
+        'Publish Violation - User "order", Subject "$JS.API.CONSUMER.INFO.ORDERS.fulfilment"',
+        'Publish Violation - User "consumer", Subject "$JS.API.STREAM.DELETE.ORDERS"',
+        'Subscription Violation - User "consumer", Subject "_INBOX.order.>"',
+        'authentication error - User "intruder"',
+      ]) {
+        expect(log).toContain(line);
+      }
+    });
+  });
+});
