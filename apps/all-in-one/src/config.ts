@@ -19,16 +19,12 @@ export interface AllInOneConfig {
 /**
  * One process, three services: each service reads the variables it always reads, except
  * that the ports come from GATEWAY_PORT, ORDER_PORT and CONSUMER_PORT (PORT is ignored),
- * and ORDER_URL defaults to this process's own order port.
+ * and ORDER_URL is not used: the gateway calls this process's own order service in process.
  */
 export function loadAllInOneConfig(env: Readonly<Record<string, string | undefined>>): AllInOneConfig {
   const ports = parseEnv(PortsEnv, env);
   return Object.freeze({
-    gateway: loadGatewayConfig({
-      ...env,
-      PORT: String(ports.GATEWAY_PORT),
-      ORDER_URL: env['ORDER_URL'] || `http://127.0.0.1:${ports.ORDER_PORT}`,
-    }),
+    gateway: loadGatewayConfig({ ...env, PORT: String(ports.GATEWAY_PORT), ORDER_URL: `http://127.0.0.1:${ports.ORDER_PORT}` }),
     order: loadOrderConfig({ ...env, PORT: String(ports.ORDER_PORT) }),
     consumer: loadConsumerConfig({ ...env, PORT: String(ports.CONSUMER_PORT) }),
   });

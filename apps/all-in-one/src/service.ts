@@ -1,7 +1,7 @@
 import { consumerComponents } from '@tandem/consumer';
-import { gatewayComponents } from '@tandem/gateway';
+import { gatewayComponents, InProcessOrderClient } from '@tandem/gateway';
 import { NatsConnectionComponent } from '@tandem/messaging';
-import { orderComponents } from '@tandem/order';
+import { composeOrder } from '@tandem/order';
 import { Supervisor, type ServiceHandle } from '@tandem/runtime';
 import { createLogger, TelemetryComponent, type Telemetry } from '@tandem/telemetry';
 import type { AllInOneConfig } from './config';
@@ -10,8 +10,11 @@ import type { AllInOneConfig } from './config';
  * The one-process topology (SPEC §5): gateway, order and consumer under one supervisor,
  * sharing one NATS connection, each with its own HTTP server on its own port, its own
  * logger (`service` field) and its own metrics. Readiness is the whole process's: every
- * port's `/readyz` turns 200 only when all components are ready. Shutdown stops the
- * three HTTP servers (gateway first), then drains the shared connection.
+ * port's `/readyz` turns 200 only when all components are ready. The gateway calls order
+ * in process — injected into order's own HTTP app, no loopback hop (docs/decisions/0009) —
+ * while order's port still serves its API. Shutdown stops the three HTTP servers (gateway
+ * first, so its in-flight calls into order finish while order still accepts them), then
+ * drains the shared connection.
  */
 export function buildAllInOneService(config: AllInOneConfig, telemetry?: Telemetry): ServiceHandle {
   const { gateway, order, consumer } = config;
@@ -24,13 +27,14 @@ export function buildAllInOneService(config: AllInOneConfig, telemetry?: Telemet
   const nats = new NatsConnectionComponent({ ...order.nats, clientName: `all-in-one-${order.version}` });
   const serviceLogger = (service: string, version: string, level: string) => createLogger({ service, version, level });
   supervisor.add(nats);
+  const orderService = composeOrder(order, {
+    logger: serviceLogger('order', order.version, order.logLevel),
+    health: supervisor,
+    nats,
+    namePrefix: 'order.',
+  });
   const components = [
-    ...orderComponents(order, {
-      logger: serviceLogger('order', order.version, order.logLevel),
-      health: supervisor,
-      nats,
-      namePrefix: 'order.',
-    }),
+    ...orderService.components,
     ...consumerComponents(consumer, {
       logger: serviceLogger('consumer', consumer.version, consumer.logLevel),
       health: supervisor,
@@ -41,6 +45,7 @@ export function buildAllInOneService(config: AllInOneConfig, telemetry?: Telemet
       logger: serviceLogger('gateway', gateway.version, gateway.logLevel),
       health: supervisor,
       namePrefix: 'gateway.',
+      orders: new InProcessOrderClient({ app: orderService.app, accepting: orderService.accepting }),
     }),
   ];
   for (const component of components) supervisor.add(component);

@@ -1,4 +1,29 @@
+import { readFileSync } from 'node:fs';
 import { AppProcess, freePort, NatsServer } from '@tandem/testing';
+
+/**
+ * TCP connections (any state but LISTEN) with `port` at either end, from the kernel's
+ * tables (Linux): a request that reached the port over HTTP leaves one behind
+ * (ESTABLISHED while kept alive, TIME_WAIT after).
+ */
+function connectionsWithPort(port: number): number {
+  const hex = port.toString(16).toUpperCase().padStart(4, '0');
+  let count = 0;
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text: string;
+    try {
+      text = readFileSync(table, 'utf8');
+    } catch {
+      continue; // no IPv6 table
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const [, local, remote, state] = line.trim().split(/\s+/);
+      if (!local || !remote || state === '0A') continue;
+      if (local.endsWith(`:${hex}`) || remote.endsWith(`:${hex}`)) count += 1;
+    }
+  }
+  return count;
+}
 
 describe('all-in-one process: three services, one supervisor, one NATS connection', () => {
   it('stops at start with exit code 78 naming a bad per-service port variable', async () => {
@@ -65,6 +90,54 @@ describe('all-in-one process: three services, one supervisor, one NATS connectio
       ]);
     } finally {
       await app.stop('SIGKILL');
+      await nats.cleanup();
+    }
+  });
+
+  it('the gateway calls order in process: an order is created and read through the gateway without any connection to the order port', async () => {
+    const nats = await NatsServer.start();
+    const ports = { gateway: await freePort(), order: await freePort(), consumer: await freePort() };
+    const app = await AppProcess.start('all-in-one', {
+      env: {
+        PORT: String(ports.gateway),
+        GATEWAY_PORT: String(ports.gateway),
+        ORDER_PORT: String(ports.order),
+        CONSUMER_PORT: String(ports.consumer),
+        NATS_URL: nats.url,
+      },
+    });
+    try {
+      const gateway = `http://127.0.0.1:${ports.gateway}`;
+      const created = await fetch(`${gateway}/orders`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'idempotency-key': 'one-process-1' },
+        body: JSON.stringify({ sku: 'ONE-1', qty: 2 }),
+      });
+      expect(created.status).toBe(201);
+      expect(created.headers.get('x-order-version')).toBe('v1');
+      const order = (await created.json()) as { id: string; sku: string };
+      expect(created.headers.get('location')).toBe(`/orders/${order.id}`);
+      const replay = await fetch(`${gateway}/orders`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'idempotency-key': 'one-process-1' },
+        body: JSON.stringify({ sku: 'ONE-1', qty: 2 }),
+      });
+      expect(replay.headers.get('idempotent-replayed')).toBe('true');
+      const read = await fetch(`${gateway}/orders/${order.id}`);
+      expect(read.status).toBe(200);
+      expect(((await read.json()) as { id: string }).id).toBe(order.id);
+      const invalid = await fetch(`${gateway}/orders/not-a-uuid`);
+      expect(invalid.status).toBe(400);
+
+      // No HTTP request reached the order port, yet order handled them (its metrics count them)…
+      expect(connectionsWithPort(ports.order)).toBe(0);
+      const metrics = await (await fetch(`http://127.0.0.1:${ports.order}/metrics`)).text();
+      expect(metrics).toMatch(/http_server_requests_total\{[^}]*method="POST",route="\/orders",status_code="201"[^}]*\} 2/);
+      expect(metrics).toMatch(/http_server_requests_total\{[^}]*method="GET",route="\/orders\/:id",status_code="200"[^}]*\} 1/);
+      // …and the probe does see a connection when one is made: the order API still listens on its port.
+      expect(connectionsWithPort(ports.order)).toBeGreaterThan(0);
+    } finally {
+      await app.stop('SIGTERM');
       await nats.cleanup();
     }
   });

@@ -1,17 +1,18 @@
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
-import { healthPlugin, problemPlugin, type HealthSource } from '@tandem/runtime';
+import { healthPlugin, problemPlugin, requestIdPlugin, type HealthSource } from '@tandem/runtime';
 import { metricsPlugin, type ServiceMetrics } from '@tandem/telemetry';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import type { OrderClient } from './order-client';
+import type { OrderService } from './order-service';
 import { ordersRoutes } from './routes/orders.routes';
 
 export interface GatewayDeps {
   readonly logger: FastifyBaseLogger;
   readonly health: HealthSource;
   readonly metrics: ServiceMetrics;
-  readonly orders: OrderClient;
+  /** The order service: over HTTP, or in the same process (the one-process topology). */
+  readonly orders: OrderService;
   readonly version: string;
   /** Requests per client per window; off when `rateLimitWindowMs` is 0. */
   readonly rateLimitMax: number;
@@ -33,6 +34,7 @@ export function buildGatewayApp(deps: GatewayDeps): FastifyInstance {
     trustProxy: deps.trustProxy && deps.trustProxy.length > 0 ? deps.trustProxy.join(',') : false,
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: true } },
   });
+  app.register(requestIdPlugin);
   app.register(problemPlugin, {
     mappings: { TANDEM_ERR_ORDER_UNAVAILABLE: { status: 503, title: 'Service Unavailable', retryAfterSeconds: 2 } },
   });

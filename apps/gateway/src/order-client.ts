@@ -1,12 +1,6 @@
 import { RuntimeError } from '@tandem/runtime';
 import { Pool, type Dispatcher } from 'undici';
-
-/** What the gateway passes back from the order service. */
-export interface OrderServiceResponse {
-  readonly status: number;
-  readonly headers: Readonly<Record<string, string>>;
-  readonly body: string;
-}
+import { ORDER_UNAVAILABLE, orderUnavailable, relayedHeaders, type OrderService, type OrderServiceResponse } from './order-service';
 
 export interface OrderClientOptions {
   readonly baseUrl: string;
@@ -16,16 +10,14 @@ export interface OrderClientOptions {
   readonly connections?: number;
 }
 
-/** Headers of the order service's answer that reach the client. */
-const PASSED_HEADERS = ['content-type', 'location', 'x-order-version', 'idempotent-replayed', 'retry-after'];
-
 /**
- * The gateway's HTTP client for the order service: a keep-alive undici pool with connect
- * and request timeouts. Reads are retried once on a connection failure (they are
- * idempotent); a POST never is — its idempotency is the Idempotency-Key's job. An
- * unreachable or silent order service is `TANDEM_ERR_ORDER_UNAVAILABLE` (→ 503).
+ * The gateway's HTTP client for the order service (separate processes; in Kubernetes the
+ * mesh routes and splits these calls): a keep-alive undici pool with connect and request
+ * timeouts. Reads are retried once on a connection failure (they are idempotent); a POST
+ * never is — its idempotency is the Idempotency-Key's job. An unreachable or silent order
+ * service is `TANDEM_ERR_ORDER_UNAVAILABLE` (→ 503).
  */
-export class OrderClient {
+export class OrderClient implements OrderService {
   private readonly pool: Pool;
 
   constructor(options: OrderClientOptions) {
@@ -52,7 +44,7 @@ export class OrderClient {
     try {
       return await this.send(request);
     } catch (error) {
-      if (error instanceof RuntimeError && error.code === 'TANDEM_ERR_ORDER_UNAVAILABLE') return this.send(request);
+      if (error instanceof RuntimeError && error.code === ORDER_UNAVAILABLE) return this.send(request);
       throw error;
     }
   }
@@ -65,14 +57,9 @@ export class OrderClient {
     try {
       const response = await this.pool.request(request);
       const body = await response.body.text();
-      const headers: Record<string, string> = {};
-      for (const name of PASSED_HEADERS) {
-        const value = response.headers[name];
-        if (typeof value === 'string') headers[name] = value;
-      }
-      return { status: response.statusCode, headers, body };
+      return { status: response.statusCode, headers: relayedHeaders(response.headers), body };
     } catch (error) {
-      throw new RuntimeError('TANDEM_ERR_ORDER_UNAVAILABLE', `order service unavailable: ${(error as Error).message}`, { cause: error });
+      throw orderUnavailable((error as Error).message, error);
     }
   }
 }

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { buildGatewayApp } from './app';
 import { OrderClient } from './order-client';
 import type { GatewayConfig } from './config';
+import type { OrderService } from './order-service';
 
 /** What the gateway's components share with the process they run in. */
 export interface GatewayParts {
@@ -11,12 +12,17 @@ export interface GatewayParts {
   readonly health: HealthSource;
   /** Prefix for component names when several services share one supervisor (e.g. `gateway.`). */
   readonly namePrefix?: string;
+  /**
+   * How to reach the order service when it runs in the same process (the one-process
+   * topology: an `InProcessOrderClient`); when omitted, HTTP to `ORDER_URL`.
+   */
+  readonly orders?: OrderService;
 }
 
 /** The gateway's components: its HTTP server. It uses no NATS. */
 export function gatewayComponents(config: GatewayConfig, parts: GatewayParts): Component[] {
   const metrics = createServiceMetrics({ service: 'gateway', version: config.version });
-  const orders = new OrderClient({ baseUrl: config.orderUrl });
+  const orders = parts.orders ?? new OrderClient({ baseUrl: config.orderUrl });
   const app = buildGatewayApp({
     logger: parts.logger,
     health: parts.health,

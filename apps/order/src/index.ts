@@ -1,5 +1,5 @@
 /** The order service as a module, for compositions such as the one-process topology (apps/all-in-one). */
 export { loadOrderConfig } from './config';
 export type { OrderConfig } from './config';
-export { buildOrderService, orderComponents } from './service';
-export type { OrderParts } from './service';
+export { buildOrderService, composeOrder, orderComponents } from './service';
+export type { OrderComposition, OrderParts } from './service';

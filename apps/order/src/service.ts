@@ -2,6 +2,7 @@ import { OrderEvents, Topology } from '@tandem/contracts';
 import { ConsumerRunner, messagingMetrics, NatsConnectionComponent, Publisher, TopologyComponent } from '@tandem/messaging';
 import { HttpServerComponent, Supervisor, type Component, type HealthSource, type ServiceHandle } from '@tandem/runtime';
 import { createLogger, createServiceMetrics, TelemetryComponent, type Telemetry } from '@tandem/telemetry';
+import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { JetStreamOrderEvents } from './adapters/jetstream-order-events';
 import { KvOrderRepository } from './adapters/kv-order-repository';
@@ -19,12 +20,27 @@ export interface OrderParts {
   readonly namePrefix?: string;
 }
 
+/** The order service composed into a process: its components, and its API for callers in the same process. */
+export interface OrderComposition {
+  /** As {@link orderComponents} returns them. */
+  readonly components: Component[];
+  /** The order API's Fastify app, for `inject()` from the same process (the one-process gateway, docs/decisions/0009). */
+  readonly app: FastifyInstance;
+  /** True while the order API's listener is open: when a request over HTTP would be accepted. */
+  readonly accepting: () => boolean;
+}
+
 /**
  * The order service's components: its topology, the `order-status` and `order-projection`
  * consumers, and its HTTP API (registered last, so it stops first on shutdown and
  * in-flight requests can still publish and read).
  */
 export function orderComponents(config: OrderConfig, parts: OrderParts): Component[] {
+  return composeOrder(config, parts).components;
+}
+
+/** {@link orderComponents}, plus the order API's app for in-process callers. */
+export function composeOrder(config: OrderConfig, parts: OrderParts): OrderComposition {
   const prefix = parts.namePrefix ?? '';
   const metrics = createServiceMetrics({ service: 'order', version: config.version });
   const messaging = messagingMetrics(metrics.registry);
@@ -62,12 +78,8 @@ export function orderComponents(config: OrderConfig, parts: OrderParts): Compone
     replicas: config.nats.replicas,
     requires: topology,
   });
-  return [
-    topology,
-    orderStatus,
-    projection,
-    new HttpServerComponent(app, { name: `${prefix}http`, port: config.port, host: config.host, dependsOn: [nats.name] }),
-  ];
+  const http = new HttpServerComponent(app, { name: `${prefix}http`, port: config.port, host: config.host, dependsOn: [nats.name] });
+  return { components: [topology, orderStatus, projection, http], app, accepting: () => http.health().ready };
 }
 
 /** The order service as its own process (the default topology). */

@@ -1,22 +1,30 @@
 import { CreateOrderRequest, OrderId, OrderResponse, Problem } from '@tandem/contracts';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import Type from 'typebox';
-import type { OrderClient, OrderServiceResponse } from '../order-client';
+import { orderUnavailable, type OrderService, type OrderServiceResponse } from '../order-service';
 
 export interface GatewayOrdersRoutesOptions {
-  readonly orders: OrderClient;
+  readonly orders: OrderService;
 }
 
 const IdempotencyHeaders = Type.Object({ 'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 255 })) });
 
 /**
  * The public order API (SPEC §3). Requests are validated here with the same schemas the
- * order service uses, then forwarded; the order service's status, body and headers
- * (`Location`, `x-order-version`, `Retry-After`, …) come back unchanged.
+ * order service uses, then forwarded through the {@link OrderService} port (HTTP, or in
+ * process); the order service's status, body and headers (`Location`, `x-order-version`,
+ * `Retry-After`, …) come back unchanged.
  */
 export async function ordersRoutes(app: FastifyInstance, options: GatewayOrdersRoutesOptions): Promise<void> {
-  const relay = (reply: FastifyReply, response: OrderServiceResponse) =>
-    reply.code(response.status).headers(response.headers).send(response.body);
+  const relay = (reply: FastifyReply, response: OrderServiceResponse) => {
+    // A 5xx that is not the order service's own problem body comes from something between
+    // (in the mesh: Envoy's text "upstream connect error …", naming pod addresses); the
+    // client gets the gateway's own 503 problem instead, never that text.
+    if (response.status >= 500 && !(response.headers['content-type'] ?? '').startsWith('application/problem+json')) {
+      throw orderUnavailable(`answered ${response.status} without a problem body`);
+    }
+    return reply.code(response.status).headers(response.headers).send(response.body);
+  };
 
   app.post(
     '/orders',

@@ -1,0 +1,74 @@
+import { RuntimeError } from '@tandem/runtime';
+import type { FastifyInstance, InjectOptions } from 'fastify';
+import { ORDER_UNAVAILABLE, orderUnavailable, relayedHeaders, type OrderService, type OrderServiceResponse } from './order-service';
+
+/** The order service as another part of the same process sees it. */
+export interface InProcessOrderTarget {
+  /** The order service's own HTTP app: requests are injected into it, no socket, no HTTP parsing. */
+  readonly app: Pick<FastifyInstance, 'inject'>;
+  /**
+   * True while the order service takes requests: its HTTP listener is open. False before it
+   * starts (e.g. while NATS is not connected yet) and from the moment it begins to stop —
+   * exactly when a request over HTTP would be refused.
+   */
+  readonly accepting: () => boolean;
+}
+
+export interface InProcessOrderClientOptions {
+  /** Bound on waiting for the order service's answer, as for the HTTP client. */
+  readonly requestTimeoutMs?: number;
+}
+
+/**
+ * The order service called inside the process (the one-process topology, docs/decisions/0009):
+ * each call is injected into the order service's own Fastify app, so validation, the
+ * idempotency replay header, error mapping and `x-order-version` are the order service's,
+ * byte for byte, without a loopback HTTP hop. When the order service is not accepting
+ * requests, or does not answer within the timeout, the call fails with
+ * `TANDEM_ERR_ORDER_UNAVAILABLE` (→ 503), as a refused or silent connection does over HTTP.
+ */
+export class InProcessOrderClient implements OrderService {
+  private readonly timeoutMs: number;
+
+  constructor(
+    private readonly target: InProcessOrderTarget,
+    options: InProcessOrderClientOptions = {},
+  ) {
+    this.timeoutMs = options.requestTimeoutMs ?? 10_000;
+  }
+
+  create(body: unknown, idempotencyKey: string | undefined): Promise<OrderServiceResponse> {
+    return this.send({
+      method: 'POST',
+      url: '/orders',
+      headers: { 'content-type': 'application/json', ...(idempotencyKey === undefined ? {} : { 'idempotency-key': idempotencyKey }) },
+      payload: JSON.stringify(body),
+    });
+  }
+
+  get(id: string): Promise<OrderServiceResponse> {
+    return this.send({ method: 'GET', url: `/orders/${encodeURIComponent(id)}` });
+  }
+
+  async close(): Promise<void> {
+    // Nothing to release: the order service's app belongs to the order service.
+  }
+
+  private async send(request: InjectOptions): Promise<OrderServiceResponse> {
+    if (!this.target.accepting()) throw orderUnavailable('not accepting requests (not started, or shutting down)');
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(orderUnavailable(`no answer within ${this.timeoutMs} ms`)), this.timeoutMs);
+    });
+    try {
+      const response = await Promise.race([this.target.app.inject(request), timeout]);
+      return { status: response.statusCode, headers: relayedHeaders(response.headers), body: response.payload };
+    } catch (error) {
+      if (error instanceof RuntimeError && error.code === ORDER_UNAVAILABLE) throw error;
+      // inject() rejects once the order app has begun to close.
+      throw orderUnavailable((error as Error).message, error);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}

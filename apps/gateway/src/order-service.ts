@@ -1,0 +1,47 @@
+import { RuntimeError } from '@tandem/runtime';
+
+/** What the gateway passes back from the order service: status, the relayed headers and the body, unchanged. */
+export interface OrderServiceResponse {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string;
+}
+
+/**
+ * The port the gateway's routes depend on: the order service's API, however it is reached —
+ * over HTTP ({@link OrderClient}: separate processes, the mesh) or inside the same process
+ * ({@link InProcessOrderClient}: the one-process topology). Either way the answer is the
+ * order service's own (status, problem body, `Location`, `x-order-version`,
+ * `idempotent-replayed`, `Retry-After`), and an order service that cannot take the request
+ * (not reachable, not listening, shutting down, silent past the timeout) is an
+ * {@link orderUnavailable} error, which the gateway answers 503 with `Retry-After`.
+ */
+export interface OrderService {
+  /** `POST /orders` with the (already validated) body and the client's Idempotency-Key. */
+  create(body: unknown, idempotencyKey: string | undefined): Promise<OrderServiceResponse>;
+  /** `GET /orders/:id`. */
+  get(id: string): Promise<OrderServiceResponse>;
+  /** Releases connections or timers; the service is not used afterwards. */
+  close(): Promise<void>;
+}
+
+/** Error code for an order service that cannot take the request (→ 503). */
+export const ORDER_UNAVAILABLE = 'TANDEM_ERR_ORDER_UNAVAILABLE';
+
+/** The error every {@link OrderService} throws when the order service cannot take the request. */
+export function orderUnavailable(reason: string, cause?: unknown): RuntimeError {
+  return new RuntimeError(ORDER_UNAVAILABLE, `order service unavailable: ${reason}`, cause === undefined ? undefined : { cause });
+}
+
+/** Headers of the order service's answer that reach the client; nothing else does. */
+const RELAYED_HEADERS = ['content-type', 'location', 'x-order-version', 'idempotent-replayed', 'retry-after'] as const;
+
+/** Picks the relayed headers out of an answer's headers (single string values only). */
+export function relayedHeaders(headers: Readonly<Record<string, unknown>>): Record<string, string> {
+  const relayed: Record<string, string> = {};
+  for (const name of RELAYED_HEADERS) {
+    const value = headers[name];
+    if (typeof value === 'string') relayed[name] = value;
+  }
+  return relayed;
+}

@@ -1,0 +1,35 @@
+import { join } from 'node:path';
+import type { BenchPlan } from './results';
+
+/** What every scenario needs: where things are, how long to run, where to log. */
+export interface BenchContext {
+  /** The workspace root (holds dist/apps). */
+  readonly root: string;
+  /** The folder of the bench's own bundles (ceiling, bare consumer, OTLP sink). */
+  readonly benchDir: string;
+  /** Service output goes here, one file per process. */
+  readonly logDir: string;
+  readonly plan: BenchPlan;
+  /** The OTLP sink's base URL (`OTEL_EXPORTER_OTLP_ENDPOINT`). */
+  readonly sinkUrl: string;
+  /** The OTLP sink's pid (its CPU is the bench's own, not "other load"). */
+  readonly sinkPid: number;
+  /** Progress line on stderr. */
+  readonly progress: (line: string) => void;
+}
+
+/** The built apps the bench runs, as their containers run them. */
+export const APPS = ['gateway', 'order', 'consumer', 'all-in-one'] as const;
+export type BenchApp = (typeof APPS)[number];
+
+export function appScript(context: Pick<BenchContext, 'root'>, app: BenchApp): string {
+  return join(context.root, 'dist', 'apps', app, 'main.js');
+}
+
+/** The bench's own bundles, beside main.js (the ceiling's in `ceiling/`, as in the sources). */
+export function benchScript(
+  context: Pick<BenchContext, 'benchDir'>,
+  name: 'ceiling-gateway' | 'ceiling-service' | 'bare-consumer' | 'otlp-sink',
+): string {
+  return name.startsWith('ceiling-') ? join(context.benchDir, 'ceiling', `${name}.js`) : join(context.benchDir, `${name}.js`);
+}

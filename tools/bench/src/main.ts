@@ -1,0 +1,163 @@
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { loadavg, tmpdir } from 'node:os';
+import { join, relative, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { natsServerBinary, workspaceRoot } from '@tandem/testing';
+import { parseBenchArgs, USAGE, UsageError } from './bench-args';
+import { APPS, appScript, benchScript, type BenchContext } from './bench-context';
+import { BenchProcess, startedProcesses, stopAll } from './bench-process';
+import { runConsumerThroughput } from './consumer-throughput';
+import { httpScenarios, runHttpScenario } from './http-scenarios';
+import { machineInfo } from './machine';
+import { procAvailable } from './proc-stats';
+import { chartPanels, preservedFindings, renderReport } from './report';
+import { PLANS, type BenchResults, type HttpScenarioResult, type ScenarioResult } from './results';
+import { svgChart } from './svg-chart';
+import { evaluateTargets } from './targets';
+
+const EXIT_USAGE = 2;
+
+/** Set on SIGINT/SIGTERM: the signal handler cleans up and exits; errors the interruption causes are not reported. */
+let interrupted = false;
+const never = () => new Promise<never>(() => undefined);
+
+function fail(message: string, code = 1): never {
+  process.stderr.write(`bench: ${message}\n`);
+  process.exit(code);
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+async function main(argv: readonly string[]): Promise<void> {
+  let args;
+  try {
+    args = parseBenchArgs(argv);
+  } catch (error) {
+    if (error instanceof UsageError) fail(`${error.message}\n\n${USAGE}`, EXIT_USAGE);
+    throw error;
+  }
+  if (args.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  if (!procAvailable()) fail('reads CPU time and memory from /proc: it runs on Linux only');
+  const root = workspaceRoot(__dirname);
+  const context0 = { root, benchDir: __dirname };
+  const missing = APPS.map((app) => appScript(context0, app)).filter((script) => !existsSync(script));
+  if (missing.length > 0) {
+    fail(
+      `the built apps are missing (${missing.map((m) => relative(root, m)).join(', ')}).\n` +
+        'Build them first: npm run build (npm run bench builds them itself; so does npx nx run bench:build).',
+    );
+  }
+  for (const name of ['ceiling-gateway', 'ceiling-service', 'bare-consumer', 'otlp-sink'] as const) {
+    if (!existsSync(benchScript(context0, name)))
+      fail(`${name}.js is missing next to main.js: build the bench with npx nx run bench:build`);
+  }
+  natsServerBinary(); // throws a clear message when there is none
+
+  const began = performance.now();
+  const plan = args.quick ? PLANS.quick : PLANS.full;
+  const outDir = resolve(process.cwd(), args.outDir);
+  const logDir = await mkdtemp(join(tmpdir(), 'tandem-bench-'));
+  const machine = machineInfo();
+  const progress = (line: string) =>
+    process.stderr.write(`[bench ${((performance.now() - began) / 1000).toFixed(0).padStart(3)} s] ${line}\n`);
+
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (interrupted) process.exit(130);
+    interrupted = true;
+    progress(`${signal}: stopping every process the bench started`);
+    void stopAll()
+      .then(() => rm(logDir, { recursive: true, force: true }))
+      .finally(() => process.exit(130));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  const sink = await BenchProcess.start(
+    { name: 'otlp-sink', script: benchScript(context0, 'otlp-sink'), env: {}, readyLine: /listening on \d+/ },
+    logDir,
+  );
+  const sinkPort = /listening on (\d+)/.exec(sink.output())?.[1];
+  const sinkUrl = `http://127.0.0.1:${sinkPort}`;
+  const sinkStats = async () => (await (await fetch(`${sinkUrl}/stats`)).json()) as { requests: number; bytes: number };
+  const context: BenchContext = { ...context0, logDir, plan, sinkUrl, sinkPid: sink.pid, progress };
+
+  const scenarios: ScenarioResult[] = [];
+  try {
+    progress(`${args.quick ? 'quick' : 'full'} run; service logs in ${logDir}`);
+    const { first, last } = httpScenarios();
+    for (const scenario of first) scenarios.push(await runHttpScenario(scenario, context, sinkStats));
+    scenarios.push(...(await runConsumerThroughput(context)));
+    if (plan.repeatCeiling) for (const scenario of last) scenarios.push(await runHttpScenario(scenario, context, sinkStats));
+  } catch (error) {
+    if (interrupted) await never();
+    await stopAll();
+    fail(`${(error as Error).message}\n(service logs kept in ${logDir})`);
+  } finally {
+    await sink.stop();
+  }
+
+  const ceilingRuns = scenarios.filter((s): s is HttpScenarioResult => s.kind === 'http' && s.id.startsWith('ceiling'));
+  const ceiling = {
+    requestsPerSec: ceilingRuns.reduce((a, s) => a + s.requestsPerSec, 0) / Math.max(1, ceilingRuns.length),
+    p99Ms: ceilingRuns.reduce((a, s) => a + s.latencyMs.p99, 0) / Math.max(1, ceilingRuns.length),
+    runs: ceilingRuns.map((s) => s.requestsPerSec),
+  };
+  const samples = new Map<string, number[]>();
+  for (const s of scenarios)
+    for (const p of s.processes) if (p.name !== 'nats-server') samples.set(p.name, [...(samples.get(p.name) ?? []), p.startupMs]);
+  const startup = [...samples].map(([service, samplesMs]) => ({
+    service,
+    samplesMs,
+    medianMs: median(samplesMs),
+    maxMs: Math.max(...samplesMs),
+  }));
+  const command = `npm run bench${argv.length > 0 ? ` -- ${argv.join(' ')}` : ''}`;
+  const results: BenchResults = {
+    date: new Date().toISOString(),
+    command,
+    quick: args.quick,
+    plan,
+    machine: { ...machine, loadAverageAfter: loadavg().map((l) => Math.round(l * 100) / 100) },
+    scenarios,
+    ceiling,
+    startup,
+    targets: evaluateTargets({ scenarios, ceiling, startup }),
+    processes: startedProcesses,
+    wallClockSec: (performance.now() - began) / 1000,
+  };
+
+  await mkdir(outDir, { recursive: true });
+  const readmePath = join(outDir, 'README.md');
+  const existing = existsSync(readmePath) ? await readFile(readmePath, 'utf8') : undefined;
+  await writeFile(join(outDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+  await writeFile(
+    join(outDir, 'chart.svg'),
+    svgChart(chartPanels(results), `${command} · ${results.date.slice(0, 10)} · ${machine.cores} cores`),
+  );
+  await writeFile(readmePath, renderReport(results, preservedFindings(existing)));
+  await rm(logDir, { recursive: true, force: true });
+
+  for (const s of scenarios) {
+    const line =
+      s.kind === 'http'
+        ? `${s.title}: ${s.requestsPerSec.toFixed(0)} req/s, p99 ${s.latencyMs.p99.toFixed(1)} ms, ${(s.requestsPerSec / ceiling.requestsPerSec).toFixed(2)}× ceiling`
+        : `${s.title}: ${s.messagesPerSec.toFixed(0)} msg/s`;
+    process.stdout.write(`${line}\n`);
+  }
+  for (const t of results.targets) process.stdout.write(`${t.met ? 'met   ' : 'MISSED'} ${t.name}: ${t.measured} (wanted ${t.target})\n`);
+  process.stdout.write(`report: ${relative(process.cwd(), readmePath) || readmePath}\n`);
+}
+
+main(process.argv.slice(2)).catch(async (error: unknown) => {
+  if (interrupted) await never();
+  await stopAll();
+  fail(error instanceof Error ? (error.stack ?? error.message) : String(error));
+});

@@ -1,0 +1,83 @@
+import type { BenchResults, ConsumerScenarioResult, HttpScenarioResult, ScenarioResult, TargetResult } from './results';
+
+type Inputs = Pick<BenchResults, 'scenarios' | 'ceiling' | 'startup'>;
+
+const http = (scenarios: readonly ScenarioResult[], id: string) =>
+  scenarios.find((s): s is HttpScenarioResult => s.kind === 'http' && s.id === id);
+const consumer = (scenarios: readonly ScenarioResult[], id: string) =>
+  scenarios.find((s): s is ConsumerScenarioResult => s.kind === 'consumer' && s.id === id);
+const ratio = (n: number) => `${n.toFixed(2)}×`;
+
+/** RSS of a process of a scenario, by process name. */
+function rss(scenario: ScenarioResult | undefined, name: string): number | undefined {
+  return scenario?.processes.find((p) => p.name === name)?.rssMiB;
+}
+
+/**
+ * Issue 10's targets, each as measured in this run (ratios to the ceiling of the same run).
+ * A target whose scenario is missing counts as missed.
+ */
+export function evaluateTargets({ scenarios, ceiling, startup }: Inputs): TargetResult[] {
+  const targets: TargetResult[] = [];
+  const vsCeiling = (id: string, min: number, label: string) => {
+    const s = http(scenarios, id);
+    const r = s && ceiling.requestsPerSec > 0 ? s.requestsPerSec / ceiling.requestsPerSec : 0;
+    targets.push({
+      name: label,
+      target: `≥ ${ratio(min)} ceiling req/s`,
+      measured: `${ratio(r)} (${(s?.requestsPerSec ?? 0).toFixed(0)} req/s)`,
+      met: r >= min,
+    });
+  };
+  vsCeiling('separate-0.1', 0.85, 'separate processes, sampling 0.1: throughput');
+  const sampled = http(scenarios, 'separate-0.1');
+  const p99Ratio = sampled && ceiling.p99Ms > 0 ? sampled.latencyMs.p99 / ceiling.p99Ms : Number.POSITIVE_INFINITY;
+  targets.push({
+    name: 'separate processes, sampling 0.1: p99 latency',
+    target: '≤ 1.50× ceiling p99',
+    measured: `${ratio(p99Ratio)} (${(sampled?.latencyMs.p99 ?? 0).toFixed(1)} ms)`,
+    met: p99Ratio <= 1.5,
+  });
+  vsCeiling('separate-1.0', 0.6, 'separate processes, sampling 1.0: throughput');
+  vsCeiling('one-process', 1.3, 'one process: throughput');
+
+  const bare = consumer(scenarios, 'consumer-bare');
+  const fulfilment = consumer(scenarios, 'consumer-fulfilment');
+  const drain = bare && fulfilment && bare.messagesPerSec > 0 ? fulfilment.messagesPerSec / bare.messagesPerSec : 0;
+  targets.push({
+    name: 'consumer drain',
+    target: '≥ 0.80× the bare consume loop',
+    measured: `${ratio(drain)} (${(fulfilment?.messagesPerSec ?? 0).toFixed(0)} vs ${(bare?.messagesPerSec ?? 0).toFixed(0)} msg/s)`,
+    met: drain >= 0.8,
+  });
+
+  for (const service of ['gateway', 'order', 'consumer']) {
+    const s = startup.find((x) => x.service === service);
+    targets.push({
+      name: `${service}: ready after spawn`,
+      target: '≤ 1000 ms (every start in the run)',
+      measured: s ? `max ${s.maxMs.toFixed(0)} ms, median ${s.medianMs.toFixed(0)} ms (${s.samplesMs.length} starts)` : 'not measured',
+      met: s !== undefined && s.maxMs <= 1000,
+    });
+  }
+
+  // RSS after load against the yardstick process doing the same job in the same run.
+  const ceilingRun = http(scenarios, 'ceiling');
+  const plain = http(scenarios, 'separate-off');
+  for (const [service, yardstick, yardstickScenario] of [
+    ['gateway', 'ceiling-gateway', ceilingRun],
+    ['order', 'ceiling-service', ceilingRun],
+    ['consumer', 'bare-consumer', bare],
+  ] as const) {
+    const mine = rss(plain, service);
+    const theirs = rss(yardstickScenario, yardstick);
+    const r = mine !== undefined && theirs ? mine / theirs : Number.POSITIVE_INFINITY;
+    targets.push({
+      name: `${service}: RSS after load`,
+      target: `≤ 1.20× ${yardstick}`,
+      measured: `${ratio(r)} (${(mine ?? 0).toFixed(0)} vs ${(theirs ?? 0).toFixed(0)} MiB)`,
+      met: r <= 1.2,
+    });
+  }
+  return targets;
+}
