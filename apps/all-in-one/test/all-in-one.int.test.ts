@@ -25,6 +25,22 @@ function connectionsWithPort(port: number): number {
   return count;
 }
 
+/** A NATS server and the all-in-one process on three free ports, ready. */
+async function startAllInOne() {
+  const nats = await NatsServer.start();
+  const ports = { gateway: await freePort(), order: await freePort(), consumer: await freePort() };
+  const app = await AppProcess.start('all-in-one', {
+    env: {
+      PORT: String(ports.gateway),
+      GATEWAY_PORT: String(ports.gateway),
+      ORDER_PORT: String(ports.order),
+      CONSUMER_PORT: String(ports.consumer),
+      NATS_URL: nats.url,
+    },
+  });
+  return { nats, ports, app };
+}
+
 describe('all-in-one process: three services, one supervisor, one NATS connection', () => {
   it('stops at start with exit code 78 naming a bad per-service port variable', async () => {
     const app = await AppProcess.start('all-in-one', { env: { ORDER_PORT: 'abc' }, waitForReady: false });
@@ -33,17 +49,7 @@ describe('all-in-one process: three services, one supervisor, one NATS connectio
   });
 
   it('serves each service on its own port, shares one NATS connection, and shuts down HTTP first, NATS last', async () => {
-    const nats = await NatsServer.start();
-    const ports = { gateway: await freePort(), order: await freePort(), consumer: await freePort() };
-    const app = await AppProcess.start('all-in-one', {
-      env: {
-        PORT: String(ports.gateway),
-        GATEWAY_PORT: String(ports.gateway),
-        ORDER_PORT: String(ports.order),
-        CONSUMER_PORT: String(ports.consumer),
-        NATS_URL: nats.url,
-      },
-    });
+    const { nats, ports, app } = await startAllInOne();
     try {
       for (const [service, port] of Object.entries(ports)) {
         const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
@@ -95,17 +101,7 @@ describe('all-in-one process: three services, one supervisor, one NATS connectio
   });
 
   it('the gateway calls order in process: an order is created and read through the gateway without any connection to the order port', async () => {
-    const nats = await NatsServer.start();
-    const ports = { gateway: await freePort(), order: await freePort(), consumer: await freePort() };
-    const app = await AppProcess.start('all-in-one', {
-      env: {
-        PORT: String(ports.gateway),
-        GATEWAY_PORT: String(ports.gateway),
-        ORDER_PORT: String(ports.order),
-        CONSUMER_PORT: String(ports.consumer),
-        NATS_URL: nats.url,
-      },
-    });
+    const { nats, ports, app } = await startAllInOne();
     try {
       const gateway = `http://127.0.0.1:${ports.gateway}`;
       const created = await fetch(`${gateway}/orders`, {

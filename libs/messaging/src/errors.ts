@@ -1,4 +1,13 @@
-import { PermissionViolationError } from '@nats-io/transport-node';
+import { JetStreamApiError } from '@nats-io/jetstream';
+import {
+  ClosedConnectionError,
+  ConnectionError,
+  DrainingConnectionError,
+  NoRespondersError,
+  PermissionViolationError,
+  RequestError,
+  TimeoutError,
+} from '@nats-io/transport-node';
 import { RuntimeError } from '@tandem/runtime';
 
 /** An existing stream or consumer differs from its declaration in a way that cannot be updated. */
@@ -73,4 +82,20 @@ export function permissionViolationOf(error: unknown): PermissionViolationError 
     if (e instanceof PermissionViolationError) return e;
   }
   return undefined;
+}
+
+/**
+ * True when `error` says JetStream could not be reached or did not answer in time — the
+ * connection dropped or closed while a request was in flight, nobody answered, the request
+ * timed out, or the JetStream API reported itself unavailable (503, e.g. during a leader
+ * election) — as opposed to an answer that something is wrong. A refused permission is not
+ * unavailability: retrying will not help.
+ */
+export function isNatsUnavailable(error: unknown): boolean {
+  if (permissionViolationOf(error)) return false;
+  if (error instanceof RequestError) return true;
+  if (error instanceof JetStreamApiError) return error.status === 503;
+  return [TimeoutError, NoRespondersError, ClosedConnectionError, DrainingConnectionError, ConnectionError].some(
+    (type) => error instanceof type,
+  );
 }

@@ -4,6 +4,7 @@ export {
   describePermissionViolation,
   EventNotStoredError,
   EventValidationError,
+  isNatsUnavailable,
   PermanentError,
   permissionViolationOf,
   SchemaViolationError,

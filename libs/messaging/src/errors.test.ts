@@ -1,0 +1,19 @@
+import { JetStreamApiError } from '@nats-io/jetstream';
+import { ClosedConnectionError, NoRespondersError, PermissionViolationError, RequestError, TimeoutError } from '@nats-io/transport-node';
+import { isNatsUnavailable } from './errors';
+
+describe('isNatsUnavailable', () => {
+  it('counts a dropped or silent broker and a 503 from the JetStream API as unavailable, and nothing else', () => {
+    expect(isNatsUnavailable(new TimeoutError())).toBe(true); // the broker died with the request in flight
+    expect(isNatsUnavailable(new ClosedConnectionError())).toBe(true);
+    expect(isNatsUnavailable(new RequestError('no responders', { cause: new NoRespondersError('$JS.API.x') }))).toBe(true);
+    expect(
+      isNatsUnavailable(new JetStreamApiError({ code: 503, err_code: 10008, description: 'JetStream system temporarily unavailable' })),
+    ).toBe(true);
+
+    expect(isNatsUnavailable(new JetStreamApiError({ code: 400, err_code: 10071, description: 'wrong last sequence: 3' }))).toBe(false);
+    const denied = new PermissionViolationError('Permissions Violation for Publish to "$JS.API.x"', 'publish', '$JS.API.x');
+    expect(isNatsUnavailable(new RequestError('denied', { cause: denied }))).toBe(false);
+    expect(isNatsUnavailable(new SyntaxError('Unexpected token'))).toBe(false);
+  });
+});
