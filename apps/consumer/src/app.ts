@@ -1,4 +1,4 @@
-import { healthPlugin, requestIdPlugin, type HealthSource } from '@tandem/runtime';
+import { AccessLogController, healthPlugin, requestIdPlugin, type HealthSource } from '@tandem/runtime';
 import { metricsPlugin, type ServiceMetrics } from '@tandem/telemetry';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 
@@ -10,7 +10,7 @@ export interface ConsumerHttpDeps {
 
 /** The consumer's small HTTP side: probes and metrics only (SPEC §2); never listens itself. */
 export function buildConsumerApp(deps: ConsumerHttpDeps): FastifyInstance {
-  const app = Fastify({ loggerInstance: deps.logger, bodyLimit: 1024 });
+  const app = Fastify({ loggerInstance: deps.logger, logController: new AccessLogController(), bodyLimit: 1024 });
   app.register(requestIdPlugin);
   app.register(healthPlugin, { health: deps.health });
   app.register(metricsPlugin, { metrics: deps.metrics });

@@ -1,7 +1,7 @@
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
-import { healthPlugin, problemPlugin, requestIdPlugin, type HealthSource } from '@tandem/runtime';
+import { AccessLogController, healthPlugin, problemPlugin, requestIdPlugin, type HealthSource } from '@tandem/runtime';
 import { metricsPlugin, type ServiceMetrics } from '@tandem/telemetry';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { OrderService } from './order-service';
@@ -30,6 +30,7 @@ export interface GatewayDeps {
 export function buildGatewayApp(deps: GatewayDeps): FastifyInstance {
   const app = Fastify({
     loggerInstance: deps.logger,
+    logController: new AccessLogController(),
     bodyLimit: 16 * 1024,
     trustProxy: deps.trustProxy && deps.trustProxy.length > 0 ? deps.trustProxy.join(',') : false,
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: true } },

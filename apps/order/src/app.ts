@@ -1,4 +1,4 @@
-import { healthPlugin, problemPlugin, requestIdPlugin, type HealthSource } from '@tandem/runtime';
+import { AccessLogController, healthPlugin, problemPlugin, requestIdPlugin, type HealthSource } from '@tandem/runtime';
 import type { OrderEvents, OrderRepository } from '@tandem/orders';
 import { metricsPlugin, type ServiceMetrics } from '@tandem/telemetry';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
@@ -24,6 +24,7 @@ export const ORDER_PROBLEMS = {
 export function buildOrderApp(deps: OrderDeps): FastifyInstance {
   const app = Fastify({
     loggerInstance: deps.logger,
+    logController: new AccessLogController(),
     bodyLimit: 16 * 1024,
     // Strict validation: no type coercion, no silently dropped properties, every error listed.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: true } },

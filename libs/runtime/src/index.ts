@@ -1,3 +1,4 @@
+export { AccessLogController } from './access-log';
 export type { Component, ComponentHealth, Deadline, StartContext } from './component';
 export { backoffBase, backoffDelay, DEFAULT_BACKOFF } from './backoff';
 export type { BackoffPolicy } from './backoff';

@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
 import Fastify from 'fastify';
+import { AccessLogController } from '@tandem/runtime';
 import { createLogger, redactQuery } from './logger';
 
 function capture() {
@@ -44,7 +45,10 @@ describe('createLogger', () => {
 
   it('logs a Fastify request without its credentials: no header values, query-string values replaced', async () => {
     const { lines, destination } = capture();
-    const app = Fastify({ loggerInstance: createLogger({ service: 'gateway', version: 'v1', level: 'info', destination }) });
+    const app = Fastify({
+      loggerInstance: createLogger({ service: 'gateway', version: 'v1', level: 'info', destination }),
+      logController: new AccessLogController(),
+    });
     app.get('/orders', async (request) => {
       request.log.info({ headers: request.headers }, 'handler logged its headers');
       return {};
@@ -59,8 +63,8 @@ describe('createLogger', () => {
     }
     const text = JSON.stringify(lines);
     for (const secret of ['tok-9f8e', 'secret-7d3c', 'cookie-5a1b', 'cHJveHk=']) expect(text).not.toContain(secret);
-    const incoming = lines.find((l) => l['msg'] === 'incoming request');
-    expect(incoming?.['req']).toMatchObject({ method: 'GET', url: '/orders?access_token=[redacted]&page=[redacted]' });
+    const access = lines.find((l) => l['msg'] === 'request completed');
+    expect(access?.['req']).toMatchObject({ method: 'GET', url: '/orders?access_token=[redacted]&page=[redacted]' });
     expect(lines.find((l) => l['msg'] === 'handler logged its headers')?.['headers']).toMatchObject({ authorization: '[redacted]' });
   });
 
