@@ -73,7 +73,7 @@ describe('telemetry in real processes', () => {
     expect(app.process.output()).toContain('OTEL_TRACES_EXPORTER: expected otlp, console or none, got "zipkin"');
   });
 
-  it('with OTEL_TRACES_EXPORTER=none still passes the incoming trace on: into NATS headers and onto log lines', async () => {
+  it('with OTEL_TRACES_EXPORTER=none starts no sampled trace of its own, yet passes every trace on: into NATS headers and onto log lines', async () => {
     const nats = await NatsServer.start();
     const nc = await connect({ servers: nats.url });
     const fixture = await bundleFixture(join(__dirname, 'fixtures', 'telemetry-fixture.ts'));
@@ -96,8 +96,18 @@ describe('telemetry in real processes', () => {
       expect(response.status).toBe(200);
       const message = await waitFor(() => received[0], { description: 'the event' });
       expect(message.headers?.get('traceparent')).toMatch(new RegExp(`^00-${TRACE_ID}-[0-9a-f]{16}-01$`));
-      const logged = proc.lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l['msg'] === 'emitting');
-      expect(logged?.['trace_id']).toBe(TRACE_ID);
+      const emitting = () => proc.lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l['msg'] === 'emitting');
+      expect(emitting()[0]?.['trace_id']).toBe(TRACE_ID);
+
+      // No incoming trace: a new, unsampled one (nothing here exports it, so nothing downstream
+      // records it either), still carried into the headers and onto the log line.
+      expect((await fetch(`http://127.0.0.1:${port}/emit`, { method: 'POST' })).status).toBe(200);
+      const root = await waitFor(() => received[1], { description: 'the second event' });
+      const header = root.headers?.get('traceparent') ?? '';
+      expect(header).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-00$/);
+      const rootTraceId = header.split('-')[1];
+      expect(rootTraceId).not.toBe(TRACE_ID);
+      expect(emitting()[1]?.['trace_id']).toBe(rootTraceId);
     } finally {
       await proc.stop();
       await nc.close();

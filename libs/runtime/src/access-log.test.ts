@@ -45,7 +45,7 @@ describe('AccessLogController: one access line per request', () => {
   });
 
   it('logs 404s and 5xx answers with their status', async () => {
-    const missing = await app.inject({ url: '/nowhere', headers: { 'x-request-id': 'missing-1' } });
+    await app.inject({ url: '/nowhere', headers: { 'x-request-id': 'missing-1' } });
     expect(linesOf('missing-1').find((l) => l['msg'] === 'request completed')).toMatchObject({
       req: { url: '/nowhere' },
       res: { statusCode: 404 },

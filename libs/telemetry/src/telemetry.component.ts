@@ -19,6 +19,6 @@ export class TelemetryComponent implements Component {
   }
 
   health(): ComponentHealth {
-    return { ready: true, detail: `traces exporter: ${this.telemetry.exporter}` };
+    return { ready: true, detail: `traces exporter: ${this.telemetry.exporter}, sampler: ${this.telemetry.sampler}` };
   }
 }

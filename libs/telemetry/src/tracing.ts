@@ -1,13 +1,36 @@
 import { FastifyOtelInstrumentation } from '@fastify/otel';
-import { setGlobalErrorHandler } from '@opentelemetry/core';
+import { context, diag, DiagConsoleLogger, propagation, trace, type TextMapPropagator } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import {
+  CompositePropagator,
+  diagLogLevelFromString,
+  setGlobalErrorHandler,
+  W3CBaggagePropagator,
+  W3CTraceContextPropagator,
+} from '@opentelemetry/core';
 import { OTLPTraceExporter as OTLPJsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as OTLPProtoTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { PinoInstrumentation } from '@opentelemetry/instrumentation-pino';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { NodeSDK } from '@opentelemetry/sdk-node';
-import { BatchSpanProcessor, ConsoleSpanExporter, NoopSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace';
+import { defaultResource, detectResources, envDetector, hostDetector, processDetector, resourceFromAttributes } from '@opentelemetry/resources';
+import {
+  AlwaysOffSampler,
+  AlwaysOnSampler,
+  BatchSpanProcessor,
+  ConsoleSpanExporter,
+  NoopSpanProcessor,
+  ParentBasedSampler,
+  TraceIdRatioBasedSampler,
+  TracerProvider,
+  type BatchSpanProcessorOptions,
+  type Sampler,
+  type SpanExporter,
+  type SpanLimits,
+  type SpanProcessor,
+} from '@opentelemetry/sdk-trace';
+import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import type { ConfigIssue } from '@tandem/runtime';
 import type { Logger } from 'pino';
 
@@ -25,6 +48,8 @@ export interface TelemetryOptions {
 /** The running OpenTelemetry SDK of a process. */
 export interface Telemetry {
   readonly exporter: TracesExporter;
+  /** The sampler in use, as `OTEL_TRACES_SAMPLER` names it (`off` when OTEL_SDK_DISABLED). */
+  readonly sampler: string;
   /** Invalid OTEL_* settings; the process edge reports them like any configuration error (exit 78). */
   readonly problems: readonly ConfigIssue[];
   /** Where the single "export failed" warning goes once a logger exists. */
@@ -47,36 +72,50 @@ const K8S_ATTRIBUTES: Readonly<Record<string, string>> = {
 /**
  * Starts OpenTelemetry before anything it instruments is loaded (call it from the first
  * module `main.ts` imports): http, undici, pino (trace ids in log lines) and Fastify
- * (`@fastify/otel`). Configured only by the standard variables:
+ * (`@fastify/otel`). Built from the trace SDK's parts rather than `@opentelemetry/sdk-node`,
+ * which loads every exporter it might ever use (gRPC, Zipkin, Prometheus, logs, metrics) —
+ * about a tenth of a second of every start. Configured only by the standard variables, and
+ * strictly: a value Tandem cannot honour is a configuration error naming the variable (exit
+ * 78), never a silent default.
+ * - `OTEL_SDK_DISABLED=true`: nothing at all — no spans, no propagation, no trace ids in logs.
  * - `OTEL_TRACES_EXPORTER`: `otlp`, `console` or `none`. Unset: `otlp` when an OTLP
  *   endpoint is configured (`OTEL_EXPORTER_OTLP_ENDPOINT` / `…_TRACES_ENDPOINT`), else
  *   `none` — quiet when no collector runs.
- * - `OTEL_EXPORTER_OTLP_PROTOCOL`: `http/protobuf` (default) or `http/json`.
- * - `OTEL_TRACES_SAMPLER`/`_ARG` (default parent-based always-on), `OTEL_SERVICE_NAME`,
- *   `OTEL_RESOURCE_ATTRIBUTES`, `OTEL_BSP_*`, `OTEL_PROPAGATORS` (default W3C trace context + baggage).
- * Whatever the exporter — `none` included — spans are created and W3C context propagates,
- * so a service that exports nothing still passes an upstream trace on and logs trace ids.
+ * - `OTEL_EXPORTER_OTLP_PROTOCOL` / `…_TRACES_PROTOCOL`: `http/protobuf` (default) or `http/json`.
+ * - `OTEL_TRACES_SAMPLER` (+ `_ARG`): `always_on`, `always_off`, `traceidratio`,
+ *   `parentbased_always_on`, `parentbased_always_off`, `parentbased_traceidratio`. Default
+ *   `parentbased_always_on`; with no exporter, `parentbased_always_off`: a service that exports
+ *   nothing starts no recorded traces of its own (recording spans nobody exports was ~10 % of
+ *   its CPU per request), but continues a sampled trace it is handed, so the decision made
+ *   upstream reaches the services downstream.
+ * - `OTEL_PROPAGATORS`: `tracecontext`, `baggage` or `none` (default both W3C ones).
+ * - `OTEL_BSP_SCHEDULE_DELAY`, `OTEL_BSP_EXPORT_TIMEOUT`, `OTEL_BSP_MAX_QUEUE_SIZE`,
+ *   `OTEL_BSP_MAX_EXPORT_BATCH_SIZE`; span limits (`OTEL_SPAN_*_LIMIT`, `OTEL_ATTRIBUTE_*_LIMIT`);
+ *   `OTEL_SERVICE_NAME`, `OTEL_RESOURCE_ATTRIBUTES`; `OTEL_LOG_LEVEL` (the SDK's own diagnostics).
+ * Whatever the sampler decides, W3C context propagates: a service that records nothing still
+ * passes the incoming trace on (into HTTP calls and NATS headers) and logs its trace id.
  * OTel metrics and logs exporters are off: metrics are prom-client's `/metrics`, logs are stdout.
  * A failing export is warned about once, not per batch.
  */
 export function startTelemetry(options: TelemetryOptions): Telemetry {
   const { env } = options;
-  const problems: ConfigIssue[] = [];
-  const exporter = tracesExporter(env, problems);
-  const protocol = env['OTEL_EXPORTER_OTLP_TRACES_PROTOCOL'] || env['OTEL_EXPORTER_OTLP_PROTOCOL'] || 'http/protobuf';
-  if (exporter === 'otlp' && protocol !== 'http/protobuf' && protocol !== 'http/json') {
-    problems.push({
-      variable: 'OTEL_EXPORTER_OTLP_PROTOCOL',
-      expected: 'http/protobuf or http/json (gRPC is not bundled)',
-      received: protocol,
-    });
+  const settings = telemetrySettings(env);
+  const { exporter, problems } = settings;
+  if (settings.disabled) {
+    return { exporter, sampler: settings.samplerName, problems, attachLogger: () => undefined, shutdown: async () => undefined };
   }
-  const spanProcessors: SpanProcessor[] =
-    exporter === 'otlp' && problems.length === 0
-      ? [new BatchSpanProcessor({ exporter: protocol === 'http/json' ? new OTLPJsonTraceExporter() : new OTLPProtoTraceExporter() })]
-      : exporter === 'console'
-        ? [new BatchSpanProcessor({ exporter: new ConsoleSpanExporter() })]
-        : [new NoopSpanProcessor()];
+  const logLevel = env['OTEL_LOG_LEVEL']?.trim();
+  if (logLevel) diag.setLogger(new DiagConsoleLogger(), { logLevel: diagLogLevelFromString(logLevel) });
+
+  const spanExporter: SpanExporter | undefined =
+    exporter === 'console'
+      ? new ConsoleSpanExporter()
+      : exporter === 'otlp' && problems.length === 0
+        ? settings.protocol === 'http/json'
+          ? new OTLPJsonTraceExporter()
+          : new OTLPProtoTraceExporter()
+        : undefined;
+  const spanProcessor: SpanProcessor = spanExporter ? new BatchSpanProcessor({ exporter: spanExporter, ...settings.batch }) : new NoopSpanProcessor();
 
   const attributes: Record<string, string> = {
     'service.version': options.serviceVersion,
@@ -86,6 +125,10 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
     const value = env[variable];
     if (value) attributes[attribute] = value;
   }
+  const resource = defaultResource()
+    .merge(resourceFromAttributes(attributes))
+    .merge(detectResources({ detectors: [envDetector, processDetector, hostDetector] }))
+    .merge(resourceFromAttributes({ [ATTR_SERVICE_NAME]: env['OTEL_SERVICE_NAME'] || options.serviceName }));
 
   let logger: Logger | undefined;
   let warned = false;
@@ -97,12 +140,17 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
     else process.stderr.write(`${JSON.stringify({ level: 'warn', msg: message, err: String(error) })}\n`);
   });
 
-  const sdk = new NodeSDK({
-    serviceName: env['OTEL_SERVICE_NAME'] || options.serviceName,
-    resource: resourceFromAttributes(attributes),
-    spanProcessors,
-    metricReaders: [],
-    logRecordProcessors: [],
+  const provider = new TracerProvider({
+    sampler: settings.sampler,
+    spanLimits: settings.spanLimits,
+    resource,
+    spanProcessors: [spanProcessor],
+  });
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  if (settings.propagator) propagation.setGlobalPropagator(settings.propagator);
+  trace.setGlobalTracerProvider(provider);
+  registerInstrumentations({
+    tracerProvider: provider,
     instrumentations: [
       new HttpInstrumentation({ ignoreIncomingRequestHook: (request) => UNTRACED_PATHS.has((request.url ?? '').split('?')[0] ?? '') }),
       new UndiciInstrumentation(),
@@ -110,14 +158,58 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
       new FastifyOtelInstrumentation({ registerOnInitialization: true, ignorePaths: (o) => UNTRACED_PATHS.has(o.url) }),
     ],
   });
-  sdk.start();
   return {
     exporter,
+    sampler: settings.samplerName,
     problems,
     attachLogger: (l) => {
       logger = l;
     },
-    shutdown: () => sdk.shutdown(),
+    shutdown: () => provider.shutdown(),
+  };
+}
+
+/** What the OTEL_* variables ask for, checked; nothing is started. */
+export interface TelemetrySettings {
+  /** `OTEL_SDK_DISABLED=true`. */
+  readonly disabled: boolean;
+  readonly exporter: TracesExporter;
+  readonly protocol: string;
+  /** As `OTEL_TRACES_SAMPLER` names it; `off` when disabled. */
+  readonly samplerName: string;
+  readonly sampler: Sampler;
+  /** Undefined: `OTEL_PROPAGATORS=none`. */
+  readonly propagator: TextMapPropagator | undefined;
+  readonly batch: Omit<BatchSpanProcessorOptions, 'exporter'>;
+  readonly spanLimits: SpanLimits;
+  /** Every invalid setting, each naming its variable. */
+  readonly problems: readonly ConfigIssue[];
+}
+
+/** Reads and checks the standard OTEL_* variables (see {@link startTelemetry} for what each means). */
+export function telemetrySettings(env: TelemetryOptions['env']): TelemetrySettings {
+  const problems: ConfigIssue[] = [];
+  const exporter = tracesExporter(env, problems);
+  const disabled = booleanSetting(env, 'OTEL_SDK_DISABLED', problems);
+  const protocol = env['OTEL_EXPORTER_OTLP_TRACES_PROTOCOL'] || env['OTEL_EXPORTER_OTLP_PROTOCOL'] || 'http/protobuf';
+  if (exporter === 'otlp' && protocol !== 'http/protobuf' && protocol !== 'http/json') {
+    problems.push({
+      variable: 'OTEL_EXPORTER_OTLP_PROTOCOL',
+      expected: 'http/protobuf or http/json (gRPC is not bundled)',
+      received: protocol,
+    });
+  }
+  const sampler = samplerSetting(env, exporter, problems);
+  return {
+    disabled,
+    exporter: disabled ? 'none' : exporter,
+    protocol,
+    samplerName: disabled ? 'off' : sampler.name,
+    sampler: sampler.sampler,
+    propagator: propagatorSetting(env, problems),
+    batch: batchSettings(env, problems),
+    spanLimits: spanLimits(env, problems),
+    problems,
   };
 }
 
@@ -127,4 +219,91 @@ function tracesExporter(env: TelemetryOptions['env'], problems: ConfigIssue[]): 
   if (raw === 'otlp' || raw === 'console' || raw === 'none') return raw;
   problems.push({ variable: 'OTEL_TRACES_EXPORTER', expected: 'otlp, console or none', received: raw });
   return 'none';
+}
+
+function booleanSetting(env: TelemetryOptions['env'], variable: string, problems: ConfigIssue[]): boolean {
+  const raw = (env[variable] ?? '').trim().toLowerCase();
+  if (raw === '' || raw === 'false') return false;
+  if (raw === 'true') return true;
+  problems.push({ variable, expected: 'true or false', received: env[variable] ?? '' });
+  return false;
+}
+
+const SAMPLERS = [
+  'always_on',
+  'always_off',
+  'traceidratio',
+  'parentbased_always_on',
+  'parentbased_always_off',
+  'parentbased_traceidratio',
+] as const;
+
+/** `OTEL_TRACES_SAMPLER` (+ `_ARG` for the ratio samplers); the default depends on whether anything is exported. */
+function samplerSetting(
+  env: TelemetryOptions['env'],
+  exporter: TracesExporter,
+  problems: ConfigIssue[],
+): { readonly name: string; readonly sampler: Sampler } {
+  const raw = (env['OTEL_TRACES_SAMPLER'] ?? '').trim();
+  const name = raw === '' ? (exporter === 'none' ? 'parentbased_always_off' : 'parentbased_always_on') : raw;
+  if (!(SAMPLERS as readonly string[]).includes(name)) {
+    problems.push({ variable: 'OTEL_TRACES_SAMPLER', expected: SAMPLERS.join(', '), received: raw });
+    return { name: 'parentbased_always_on', sampler: new ParentBasedSampler({ root: new AlwaysOnSampler() }) };
+  }
+  const ratio = () => {
+    const arg = (env['OTEL_TRACES_SAMPLER_ARG'] ?? '').trim();
+    if (arg === '') return 1;
+    const value = Number(arg);
+    if (Number.isFinite(value) && value >= 0 && value <= 1) return value;
+    problems.push({ variable: 'OTEL_TRACES_SAMPLER_ARG', expected: `a ratio from 0 to 1 for ${name}`, received: arg });
+    return 1;
+  };
+  const root = name.endsWith('always_on') ? new AlwaysOnSampler() : name.endsWith('always_off') ? new AlwaysOffSampler() : new TraceIdRatioBasedSampler(ratio());
+  return { name, sampler: name.startsWith('parentbased_') ? new ParentBasedSampler({ root }) : root };
+}
+
+/** `OTEL_PROPAGATORS`: undefined means "none" (nothing is propagated). */
+function propagatorSetting(env: TelemetryOptions['env'], problems: ConfigIssue[]): TextMapPropagator | undefined {
+  const raw = (env['OTEL_PROPAGATORS'] ?? '').trim();
+  const names = raw === '' ? ['tracecontext', 'baggage'] : [...new Set(raw.split(',').map((n) => n.trim()).filter((n) => n !== ''))];
+  if (names.includes('none')) return undefined;
+  const propagators: TextMapPropagator[] = [];
+  for (const name of names) {
+    if (name === 'tracecontext') propagators.push(new W3CTraceContextPropagator());
+    else if (name === 'baggage') propagators.push(new W3CBaggagePropagator());
+    else problems.push({ variable: 'OTEL_PROPAGATORS', expected: 'a list of tracecontext, baggage, or none (B3 and Jaeger are not bundled)', received: raw });
+  }
+  return new CompositePropagator({ propagators });
+}
+
+/** A whole number ≥ `min` from the environment, or undefined (unset); anything else is a problem. */
+function wholeNumber(env: TelemetryOptions['env'], variable: string, problems: ConfigIssue[], min = 1): number | undefined {
+  const raw = (env[variable] ?? '').trim();
+  if (raw === '') return undefined;
+  const value = Number(raw);
+  if (Number.isInteger(value) && value >= min) return value;
+  problems.push({ variable, expected: `a whole number of at least ${min}`, received: raw });
+  return undefined;
+}
+
+function batchSettings(env: TelemetryOptions['env'], problems: ConfigIssue[]): Omit<BatchSpanProcessorOptions, 'exporter'> {
+  const settings = {
+    scheduledDelayMillis: wholeNumber(env, 'OTEL_BSP_SCHEDULE_DELAY', problems),
+    exportTimeoutMillis: wholeNumber(env, 'OTEL_BSP_EXPORT_TIMEOUT', problems),
+    maxQueueSize: wholeNumber(env, 'OTEL_BSP_MAX_QUEUE_SIZE', problems),
+    maxExportBatchSize: wholeNumber(env, 'OTEL_BSP_MAX_EXPORT_BATCH_SIZE', problems),
+  };
+  return Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined));
+}
+
+function spanLimits(env: TelemetryOptions['env'], problems: ConfigIssue[]): SpanLimits {
+  const limit = (variable: string, fallback?: string) =>
+    wholeNumber(env, variable, problems, 0) ?? (fallback === undefined ? undefined : wholeNumber(env, fallback, problems, 0));
+  const limits: SpanLimits = {
+    attributeCountLimit: limit('OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT', 'OTEL_ATTRIBUTE_COUNT_LIMIT'),
+    attributeValueLengthLimit: limit('OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT', 'OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT'),
+    eventCountLimit: limit('OTEL_SPAN_EVENT_COUNT_LIMIT'),
+    linkCountLimit: limit('OTEL_SPAN_LINK_COUNT_LIMIT'),
+  };
+  return Object.fromEntries(Object.entries(limits).filter(([, v]) => v !== undefined));
 }
