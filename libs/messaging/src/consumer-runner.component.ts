@@ -73,6 +73,12 @@ export interface ConsumerRunnerOptions<S extends TSchema> {
 const FETCH_EXPIRES_MS = 1_000;
 /** Redelivery delay of a message nakked because the runner is stopping: longer than any pull of this runner can still be open. */
 const STOPPING_NAK_DELAY_MS = 2 * FETCH_EXPIRES_MS;
+/**
+ * How long a busy runner waits for half its slots to free up before pulling for fewer:
+ * one pull per batch instead of one per finished message (each pull is a request the server
+ * answers), and never a long stall behind a few slow messages.
+ */
+const REFILL_WAIT_MS = 20;
 
 /** Headers a dead-lettered message carries (SPEC §4). */
 export const DeadLetterHeaders = Object.freeze({
@@ -112,7 +118,8 @@ interface InFlight {
 
 /**
  * Runs a handler over a durable JetStream pull consumer as a component (SPEC §4):
- * bounded concurrency (it pulls only as many messages as it has free handler slots); a per-message
+ * bounded concurrency (it pulls only as many messages as it has free handler slots, in batches:
+ * when half the slots are free, or after 20 ms with any free); a per-message
  * deadline, with `working()` sent while a long handler runs; ack on success; `nak(delay)`
  * with growing delay on failure; dead letter (republished with {@link DeadLetterHeaders},
  * then `term`) for schema violations, {@link PermanentError}s and the last allowed
@@ -208,12 +215,11 @@ export class ConsumerRunner<S extends TSchema> implements Component {
         // already sent it, and they sit unacked until ack_wait. A fetch asks for no more
         // messages than there are free slots and always runs to its end, so every delivered
         // message is either handled or nakked at once.
+        const refillAt = Math.ceil(concurrency / 2);
         while (!this.stopping) {
+          if (concurrency - this.inFlight.size < refillAt) await this.slotsFree(concurrency, refillAt);
           const free = concurrency - this.inFlight.size;
-          if (free <= 0) {
-            await Promise.race([...this.inFlight].map((f) => f.done));
-            continue;
-          }
+          if (free <= 0 || this.stopping) continue;
           const batch = await pull.fetch({ max_messages: free, expires: FETCH_EXPIRES_MS });
           this.openFetch = batch;
           void this.sampleBacklog(pull);
@@ -270,6 +276,25 @@ export class ConsumerRunner<S extends TSchema> implements Component {
     const { stream, durable } = this.options.consumer;
     if (!notice || Date.now() - notice.at > 2 * FETCH_EXPIRES_MS + 5_000) return undefined;
     return notice.subject === `$JS.API.CONSUMER.MSG.NEXT.${stream}.${durable}` ? notice.error : undefined;
+  }
+
+  /**
+   * Waits until `wanted` of the `concurrency` slots are free, or {@link REFILL_WAIT_MS} has
+   * passed and at least one is; a stop ends the wait.
+   */
+  private async slotsFree(concurrency: number, wanted: number): Promise<void> {
+    let timedOut = false;
+    const timer = delay(REFILL_WAIT_MS).then(() => {
+      timedOut = true;
+    });
+    while (!this.stopping && this.inFlight.size > 0) {
+      const free = concurrency - this.inFlight.size;
+      if (free >= wanted || (timedOut && free > 0)) return;
+      // Once the timer has fired only a finished message can change anything: racing the
+      // resolved timer again would spin.
+      const finished = [...this.inFlight].map((f) => f.done);
+      await Promise.race(timedOut ? finished : [timer, ...finished]);
+    }
   }
 
   private lastSample = 0;

@@ -378,5 +378,41 @@ describe('JetStream topology, publisher and consumer runner (real nats-server)',
         await second.stop(deadlineIn(5_000));
       }
     });
+
+    it('pulls a busy backlog in batches (half its slots at a time), not one pull request per finished message', async () => {
+      const spec = await freshConsumer({ ackWaitMs: 30_000 });
+      const total = 240;
+      const publisher = new Publisher(nats);
+      await Promise.all(
+        Array.from({ length: total }, (_, i) =>
+          publisher.publish({ subject: spec.filterSubject, schema: Job }, { id: `b${i}` }, { msgId: `${spec.durable}-${i}` }),
+        ),
+      );
+      // Every fetch is one request on the consumer's MSG.NEXT subject: count them from the side.
+      const nc = await nats.whenConnected();
+      let pulls = 0;
+      const spy = nc.subscribe(`$JS.API.CONSUMER.MSG.NEXT.TEST.${spec.durable}`, {
+        callback: () => {
+          pulls++;
+        },
+      });
+      await nc.flush();
+      const seen = new Set<string>();
+      // Staggered handler times, so slots free up one at a time as under real load.
+      const r = runner(spec, async (job) => {
+        await new Promise((resolve) => setTimeout(resolve, (Number(job.id.slice(1)) % 4) * 2));
+        seen.add(job.id);
+      });
+      await r.start(context());
+      try {
+        await waitFor(() => seen.size === total, { description: `all ${total} handled` });
+      } finally {
+        await r.stop(deadlineIn(5_000));
+        spy.unsubscribe();
+      }
+      // 8 slots, refilled when 4 are free: about total / 4 pulls (plus the pulls that came back
+      // empty at the end). One pull per finished message would be close to `total`.
+      expect(pulls).toBeLessThanOrEqual(total / 3);
+    });
   });
 });
