@@ -5,6 +5,10 @@ import type { BenchPlan } from './results';
 export interface BenchContext {
   /** The workspace root (holds dist/apps). */
   readonly root: string;
+  /** Where the built apps are (`<app>/main.js`); `dist/apps` under the root unless an A/B run's baseline says otherwise. */
+  readonly appsDir?: string;
+  /** Node flags of the Tandem apps; NODE_FLAGS (as their image runs them) unless an A/B run's baseline says otherwise. */
+  readonly nodeFlags?: readonly string[];
   /** The folder of the bench's own bundles (ceiling, bare consumer, OTLP sink). */
   readonly benchDir: string;
   /** Service output goes here, one file per process. */
@@ -22,8 +26,8 @@ export interface BenchContext {
 export const APPS = ['gateway', 'order', 'consumer', 'all-in-one'] as const;
 export type BenchApp = (typeof APPS)[number];
 
-export function appScript(context: Pick<BenchContext, 'root'>, app: BenchApp): string {
-  return join(context.root, 'dist', 'apps', app, 'main.js');
+export function appScript(context: Pick<BenchContext, 'root' | 'appsDir'>, app: BenchApp): string {
+  return join(context.appsDir ?? join(context.root, 'dist', 'apps'), app, 'main.js');
 }
 
 /** The bench's own bundles, beside main.js (the ceiling's in `ceiling/`, as in the sources). */

@@ -9,6 +9,8 @@ export interface BenchProcessSpec {
   readonly name: string;
   /** The bundled script to run with this Node. */
   readonly script: string;
+  /** Node flags before the script (Tandem's apps: NODE_FLAGS, as their image runs them). */
+  readonly nodeFlags?: readonly string[];
   readonly env: Readonly<Record<string, string>>;
   /** Polled from spawn until it answers 200; the elapsed time is the start-up time. */
   readonly readyUrl?: string;
@@ -67,7 +69,7 @@ export class BenchProcess {
     const fd = openSync(logFile, 'a');
     const spawnedAt = performance.now();
     try {
-      const child = new ManagedProcess(spec.name, process.execPath, [spec.script], {
+      const child = new ManagedProcess(spec.name, process.execPath, [...(spec.nodeFlags ?? []), spec.script], {
         env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', ...spec.env },
         stdio: ['ignore', fd, fd],
       });

@@ -4,6 +4,7 @@ import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jet
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { eventMessageId, Topology, type OrderCreatedV1 } from '@tandem/contracts';
 import { ensureTopology, type ConsumerSpec } from '@tandem/messaging';
+import { NODE_FLAGS } from '@tandem/runtime';
 import { freePort, NatsServer } from '@tandem/testing';
 import { appScript, benchScript, type BenchContext } from './bench-context';
 import { BenchProcess, recordProcess, track } from './bench-process';
@@ -17,8 +18,12 @@ const BARE: ConsumerSpec = { ...Topology.fulfilmentConsumer, durable: 'bench-bar
  * Consumer throughput (issue 10, scenario 4): a backlog of `orders.created` events, then
  * the bare `consume()` + `ack()` loop drains it through its own durable, then the fulfilment
  * consumer (built app, zero simulated work) drains the same backlog through `fulfilment`.
+ * `only` drains just one of them (A/B runs: the yardstick once per round, the consumer per variant).
  */
-export async function runConsumerThroughput(context: BenchContext): Promise<ConsumerScenarioResult[]> {
+export async function runConsumerThroughput(
+  context: BenchContext,
+  only?: 'consumer-bare' | 'consumer-fulfilment',
+): Promise<ConsumerScenarioResult[]> {
   const messages = context.plan.backlog;
   const nats = await NatsServer.start();
   recordProcess('nats-server', nats.pid);
@@ -33,23 +38,29 @@ export async function runConsumerThroughput(context: BenchContext): Promise<Cons
     context.progress(`consumer: publishing a backlog of ${messages} orders.created`);
     await publishBacklog(nc, messages);
     const jsm = await jetstreamManager(nc);
-    const bare = await measureDrain(context, jsm, nats.pid ?? -1, BARE.durable, messages, () =>
-      BenchProcess.spawn(
-        {
-          name: 'bare-consumer',
-          script: benchScript(context, 'bare-consumer'),
-          env: { NATS_URL: nats.url, STREAM: BARE.stream, DURABLE: BARE.durable },
-          readyLine: /consuming/,
-        },
-        context.logDir,
-      ),
-    );
+    const results: ConsumerScenarioResult[] = [];
+    if (only !== 'consumer-fulfilment') {
+      const bare = await measureDrain(context, jsm, nats.pid ?? -1, BARE.durable, messages, () =>
+        BenchProcess.spawn(
+          {
+            name: 'bare-consumer',
+            script: benchScript(context, 'bare-consumer'),
+            env: { NATS_URL: nats.url, STREAM: BARE.stream, DURABLE: BARE.durable },
+            readyLine: /consuming/,
+          },
+          context.logDir,
+        ),
+      );
+      results.push({ ...bare, id: 'consumer-bare', title: 'Bare consume() + ack loop' });
+    }
+    if (only === 'consumer-bare') return results;
     const port = await freePort();
     const fulfilment = await measureDrain(context, jsm, nats.pid ?? -1, Topology.fulfilmentConsumer.durable, messages, () =>
       BenchProcess.spawn(
         {
           name: 'consumer',
           script: appScript(context, 'consumer'),
+          nodeFlags: context.nodeFlags ?? NODE_FLAGS,
           env: {
             HOST: '127.0.0.1',
             PORT: String(port),
@@ -65,15 +76,13 @@ export async function runConsumerThroughput(context: BenchContext): Promise<Cons
       ),
     );
     const info = await jsm.streams.info(Topology.ordersStream.name, { subjects_filter: 'orders.fulfilled' });
-    return [
-      { ...bare, id: 'consumer-bare', title: 'Bare consume() + ack loop' },
-      {
-        ...fulfilment,
-        id: 'consumer-fulfilment',
-        title: 'Fulfilment consumer (zero simulated work)',
-        fulfilledEvents: info.state.subjects?.['orders.fulfilled'] ?? 0,
-      },
-    ];
+    results.push({
+      ...fulfilment,
+      id: 'consumer-fulfilment',
+      title: 'Fulfilment consumer (zero simulated work)',
+      fulfilledEvents: info.state.subjects?.['orders.fulfilled'] ?? 0,
+    });
+    return results;
   } finally {
     await nc.close();
     await nats.cleanup();

@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { ensureTopology } from '@tandem/messaging';
+import { NODE_FLAGS } from '@tandem/runtime';
 import { freePort, NatsServer } from '@tandem/testing';
 import { appScript, benchScript, type BenchContext } from './bench-context';
 import { BenchProcess, recordProcess, track } from './bench-process';
@@ -46,7 +47,7 @@ async function startApp(
   env: Record<string, string>,
   port: number,
 ): Promise<BenchProcess> {
-  return BenchProcess.start({ name, script: appScript(context, app), env, readyUrl: `http://127.0.0.1:${port}/readyz` }, context.logDir);
+  return BenchProcess.start({ name, script: appScript(context, app), nodeFlags: context.nodeFlags ?? NODE_FLAGS, env, readyUrl: `http://127.0.0.1:${port}/readyz` }, context.logDir);
 }
 
 /** Tandem as separate processes: order, consumer (unless `withConsumer` is false), gateway. */

@@ -3,8 +3,11 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { NODE_FLAGS } from '@tandem/runtime';
 import { natsServerBinary, workspaceRoot } from '@tandem/testing';
-import { parseBenchArgs, USAGE, UsageError } from './bench-args';
+import { AB_ROUNDS, renderAbReport, summarizeAb, type AbResults } from './ab-report';
+import { runAbRounds } from './ab-run';
+import { parseBenchArgs, resolveBaselineDir, USAGE, UsageError } from './bench-args';
 import { APPS, appScript, benchScript, type BenchContext } from './bench-context';
 import { BenchProcess, startedProcesses, stopAll } from './bench-process';
 import { runConsumerThroughput } from './consumer-throughput';
@@ -47,6 +50,13 @@ async function main(argv: readonly string[]): Promise<void> {
   }
   if (!procAvailable()) fail('reads CPU time and memory from /proc: it runs on Linux only');
   const root = workspaceRoot(__dirname);
+  let baselineDir: string | undefined;
+  try {
+    if (args.baseline !== undefined) baselineDir = resolveBaselineDir(root, process.cwd(), args.baseline);
+  } catch (error) {
+    if (error instanceof UsageError) fail(`${error.message}\n\n${USAGE}`, EXIT_USAGE);
+    throw error;
+  }
   const context0 = { root, benchDir: __dirname };
   const missing = APPS.map((app) => appScript(context0, app)).filter((script) => !existsSync(script));
   if (missing.length > 0) {
@@ -88,6 +98,40 @@ async function main(argv: readonly string[]): Promise<void> {
   const sinkUrl = `http://127.0.0.1:${sinkPort}`;
   const sinkStats = async () => (await (await fetch(`${sinkUrl}/stats`)).json()) as { requests: number; bytes: number };
   const context: BenchContext = { ...context0, logDir, plan, sinkUrl, sinkPid: sink.pid, progress };
+
+  if (baselineDir !== undefined) {
+    let runs;
+    try {
+      progress(`A/B ${args.quick ? 'quick' : 'full'} run, baseline ${baselineDir}; service logs in ${logDir}`);
+      runs = await runAbRounds(context, baselineDir, args.baselineNodeFlags, sinkStats);
+    } catch (error) {
+      if (interrupted) await never();
+      await stopAll();
+      fail(`${(error as Error).message}\n(service logs kept in ${logDir})`);
+    } finally {
+      await sink.stop();
+    }
+    const ab: AbResults = {
+      date: new Date().toISOString(),
+      command: commandLine(argv),
+      quick: args.quick,
+      plan,
+      machine: { ...machine, loadAverageAfter: loadavg().map((l) => Math.round(l * 100) / 100) },
+      rounds: AB_ROUNDS,
+      dirs: { baseline: relative(root, baselineDir) || '.', current: 'dist/apps' },
+      nodeFlags: { baseline: args.baselineNodeFlags ?? NODE_FLAGS, current: NODE_FLAGS },
+      runs,
+      wallClockSec: (performance.now() - began) / 1000,
+    };
+    const summary = summarizeAb(runs);
+    const report = renderAbReport(ab, summary);
+    await mkdir(outDir, { recursive: true });
+    await writeFile(join(outDir, 'ab.json'), `${JSON.stringify({ ...ab, summary, processes: startedProcesses }, null, 2)}\n`);
+    await writeFile(join(outDir, 'ab.md'), report);
+    await rm(logDir, { recursive: true, force: true });
+    process.stdout.write(`${report}\nreport: ${relative(process.cwd(), join(outDir, 'ab.md')) || join(outDir, 'ab.md')}\n`);
+    return;
+  }
 
   const scenarios: ScenarioResult[] = [];
   try {
@@ -154,6 +198,15 @@ async function main(argv: readonly string[]): Promise<void> {
   }
   for (const t of results.targets) process.stdout.write(`${t.met ? 'met   ' : 'MISSED'} ${t.name}: ${t.measured} (wanted ${t.target})\n`);
   process.stdout.write(`report: ${relative(process.cwd(), readmePath) || readmePath}\n`);
+}
+
+/** The command as typed: `npm run bench -- …` when npm ran it, else `node <script> …`. */
+function commandLine(argv: readonly string[]): string {
+  const quote = (arg: string) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, "'\\''")}'`);
+  const args = argv.map(quote).join(' ');
+  if (process.env['npm_lifecycle_event'] === 'bench') return `npm run bench${args ? ` -- ${args}` : ''}`;
+  const script = relative(process.cwd(), process.argv[1] ?? '') || process.argv[1] || 'main.js';
+  return `node ${quote(script)}${args ? ` ${args}` : ''}`;
 }
 
 main(process.argv.slice(2)).catch(async (error: unknown) => {
