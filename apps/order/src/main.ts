@@ -1,4 +1,6 @@
-// instrument must stay the first import: it patches modules before they load
+// boot, then instrument, must stay the first imports: the compile cache covers what loads
+// after boot, and instrument patches modules before they load
+import '@tandem/runtime/boot';
 import { telemetry } from './instrument';
 import { ConfigError, runMain } from '@tandem/runtime';
 import { loadOrderConfig } from './config';

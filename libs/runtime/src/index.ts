@@ -11,6 +11,7 @@ export { healthPlugin } from './health.plugin';
 export type { HealthPluginOptions } from './health.plugin';
 export { HttpServerComponent } from './http-server.component';
 export type { HttpServerOptions } from './http-server.component';
+export { NODE_FLAGS } from './node-flags';
 export { EXIT_CONFIG, runMain } from './run-main';
 export type { RunMainOptions, ServiceHandle } from './run-main';
 export { Supervisor } from './supervisor';

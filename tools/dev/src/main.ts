@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { ProcessSupervisor, type ChildSpec } from '@tandem/runtime';
+import { NODE_FLAGS, ProcessSupervisor, type ChildSpec } from '@tandem/runtime';
 import { parseDevArgs, USAGE } from './dev-args';
 import { generateNatsUsers, NATS_CLIENT_VARIABLES, writeUserEnvFiles } from './nats-users';
 import { portIsFree, waitForHttp, waitForTcp } from './probes';
@@ -43,7 +43,7 @@ async function main(): Promise<void> {
   const nodeChild = (name: string, app: string, port: number, env: Record<string, string>, readyPorts = [port]): ChildSpec => ({
     name,
     command: process.execPath,
-    args: ['--enable-source-maps', join(root, 'dist', 'apps', app, 'main.js')],
+    args: [...NODE_FLAGS, join(root, 'dist', 'apps', app, 'main.js')],
     env: { ...common, ...env },
     ready: async (signal) => {
       for (const p of readyPorts) await waitForHttp(`http://127.0.0.1:${p}/readyz`, signal);

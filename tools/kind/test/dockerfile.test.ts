@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { NODE_FLAGS } from '@tandem/runtime';
 import { workspaceRoot } from '@tandem/testing';
 import { expand, parseDockerfile, stageNamed, type Instruction } from './dockerfile';
 import { readObjects, workloads } from './manifests';
@@ -90,12 +91,11 @@ describe('deploy/docker/Dockerfile', () => {
     expect(of(runtime.instructions, 'ADD')).toEqual([]);
   });
 
-  it('node is PID 1 through an exec-form ENTRYPOINT (no shell, no init in between) and there is no HEALTHCHECK', () => {
+  it('node is PID 1 through an exec-form ENTRYPOINT (no shell, no init in between) with the flags npm start and the bench use, and there is no HEALTHCHECK', () => {
     const entrypoints = of(runtime.instructions, 'ENTRYPOINT');
     expect(entrypoints).toHaveLength(1);
     const argv = JSON.parse(entrypoints[0]?.args ?? '') as string[];
-    expect(argv[0]).toBe('node');
-    expect(argv.at(-1)).toBe('main.js');
+    expect(argv).toEqual(['node', ...NODE_FLAGS, 'main.js']);
     expect(of(dockerfile.all, 'CMD')).toEqual([]);
     expect(of(dockerfile.all, 'HEALTHCHECK')).toEqual([]);
   });
