@@ -30,10 +30,10 @@ export function appScript(context: Pick<BenchContext, 'root' | 'appsDir'>, app: 
   return join(context.appsDir ?? join(context.root, 'dist', 'apps'), app, 'main.js');
 }
 
-/** The bench's own bundles, beside main.js (the ceiling's in `ceiling/`, as in the sources). */
-export function benchScript(
-  context: Pick<BenchContext, 'benchDir'>,
-  name: 'ceiling-gateway' | 'ceiling-service' | 'bare-consumer' | 'otlp-sink',
-): string {
-  return name.startsWith('ceiling-') ? join(context.benchDir, 'ceiling', `${name}.js`) : join(context.benchDir, `${name}.js`);
+/** The bench's own bundles, beside main.js; the ceiling's in `ceiling/`, as in the sources. */
+export const BENCH_BUNDLES = ['ceiling-gateway', 'ceiling-service', 'design-workers', 'bare-consumer', 'otlp-sink'] as const;
+const CEILING_BUNDLES: ReadonlySet<string> = new Set(['ceiling-gateway', 'ceiling-service', 'design-workers']);
+
+export function benchScript(context: Pick<BenchContext, 'benchDir'>, name: (typeof BENCH_BUNDLES)[number]): string {
+  return CEILING_BUNDLES.has(name) ? join(context.benchDir, 'ceiling', `${name}.js`) : join(context.benchDir, `${name}.js`);
 }

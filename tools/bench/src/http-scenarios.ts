@@ -1,7 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import { ensureTopology } from '@tandem/messaging';
+import { Subjects, Topology } from '@tandem/contracts';
+import { ensureTopology, type TopologySpec } from '@tandem/messaging';
 import { NODE_FLAGS } from '@tandem/runtime';
 import { freePort, NatsServer } from '@tandem/testing';
 import { appScript, benchScript, type BenchContext } from './bench-context';
@@ -27,7 +28,7 @@ export interface HttpScenario {
 }
 
 const CEILING_STREAM = { name: 'CEILING', subjects: ['ceiling.>'], duplicateWindowMs: 120_000 };
-const ORDERS_EVENTS = { stream: 'ORDERS', subject: 'orders.created' };
+const ORDERS_EVENTS = { stream: Topology.ordersStream.name, subject: Subjects.orderCreated };
 
 /** Settings every Tandem process gets: loopback, shipped defaults otherwise (LOG_LEVEL info, …). */
 function tandemEnv(context: BenchContext, tracing: TracingMode, natsUrl: string): Record<string, string> {
@@ -69,6 +70,54 @@ function separate(id: string, title: string, tracing: TracingMode, withConsumer 
   };
 }
 
+async function prepareTopology(natsUrl: string, spec: TopologySpec): Promise<void> {
+  const nc = await connect({ servers: natsUrl });
+  try {
+    await ensureTopology(nc, spec, { replicas: 1 });
+  } finally {
+    await nc.close();
+  }
+}
+
+/** The ceiling's processes (plain node): its service (named and configured by `service`), the design workers if asked, its gateway. */
+async function launchCeiling(
+  context: BenchContext,
+  natsUrl: string,
+  started: BenchProcess[],
+  service: { readonly name: string; readonly env: Record<string, string> },
+  withWorkers = false,
+): Promise<string> {
+  const [servicePort, gatewayPort] = [await freePort(), await freePort()];
+  const env = { HOST: '127.0.0.1', PORT: String(servicePort), NATS_URL: natsUrl, ...service.env };
+  const spec = {
+    name: service.name,
+    script: benchScript(context, 'ceiling-service'),
+    env,
+    readyUrl: `http://127.0.0.1:${servicePort}/readyz`,
+  };
+  started.push(await BenchProcess.start(spec, context.logDir));
+  if (withWorkers) {
+    const workers = {
+      name: 'design-workers',
+      script: benchScript(context, 'design-workers'),
+      env: { NATS_URL: natsUrl },
+      readyLine: /consuming/,
+    };
+    started.push(await BenchProcess.start(workers, context.logDir));
+  }
+  const gateway = await BenchProcess.start(
+    {
+      name: 'ceiling-gateway',
+      script: benchScript(context, 'ceiling-gateway'),
+      env: { HOST: '127.0.0.1', PORT: String(gatewayPort), ORDER_URL: `http://127.0.0.1:${servicePort}` },
+      readyUrl: `http://127.0.0.1:${gatewayPort}/readyz`,
+    },
+    context.logDir,
+  );
+  started.push(gateway);
+  return `http://127.0.0.1:${gatewayPort}`;
+}
+
 /** The scenarios, in the order they run; the ceiling runs first and last so drift shows. */
 export function httpScenarios(): { readonly first: HttpScenario[]; readonly last: HttpScenario[] } {
   const ceiling = (id: string, title: string): HttpScenario => ({
@@ -76,39 +125,34 @@ export function httpScenarios(): { readonly first: HttpScenario[]; readonly last
     title,
     tracing: 'none',
     events: { stream: CEILING_STREAM.name, subject: 'ceiling.created' },
-    async prepare(natsUrl) {
-      const nc = await connect({ servers: natsUrl });
-      try {
-        await ensureTopology(nc, { streams: [CEILING_STREAM] }, { replicas: 1 });
-      } finally {
-        await nc.close();
-      }
-    },
-    async launch(context, natsUrl, started) {
-      const [servicePort, gatewayPort] = [await freePort(), await freePort()];
-      const service = await BenchProcess.start(
-        {
-          name: 'ceiling-service',
-          script: benchScript(context, 'ceiling-service'),
-          env: { HOST: '127.0.0.1', PORT: String(servicePort), NATS_URL: natsUrl, CEILING_SUBJECT: 'ceiling.created' },
-          readyUrl: `http://127.0.0.1:${servicePort}/readyz`,
-        },
-        context.logDir,
-      );
-      started.push(service);
-      const gateway = await BenchProcess.start(
-        {
-          name: 'ceiling-gateway',
-          script: benchScript(context, 'ceiling-gateway'),
-          env: { HOST: '127.0.0.1', PORT: String(gatewayPort), ORDER_URL: `http://127.0.0.1:${servicePort}` },
-          readyUrl: `http://127.0.0.1:${gatewayPort}/readyz`,
-        },
-        context.logDir,
-      );
-      started.push(gateway);
-      return `http://127.0.0.1:${gatewayPort}`;
-    },
+    prepare: (natsUrl) => prepareTopology(natsUrl, { streams: [CEILING_STREAM] }),
+    launch: (context, natsUrl, started) =>
+      launchCeiling(context, natsUrl, started, { name: 'ceiling-service', env: { CEILING_SUBJECT: 'ceiling.created' } }),
   });
+  /** Informational, not a target's yardstick: the ceiling doing Tandem's broker work per order (docs/decisions/0007). */
+  const designWork: HttpScenario = {
+    id: 'design-work',
+    title: 'Same broker work, no framework',
+    tracing: 'none',
+    events: ORDERS_EVENTS,
+    prepare: (natsUrl) =>
+      prepareTopology(natsUrl, {
+        streams: [Topology.ordersStream, Topology.deadLetterStream],
+        consumers: [Topology.orderProjectionConsumer, Topology.fulfilmentConsumer, Topology.orderStatusConsumer],
+        buckets: [Topology.ordersBucket],
+      }),
+    launch: (context, natsUrl, started) =>
+      launchCeiling(
+        context,
+        natsUrl,
+        started,
+        {
+          name: 'design-service',
+          env: { CEILING_WORK: 'design', CEILING_SUBJECT: Subjects.orderCreated, CEILING_BUCKET: Topology.ordersBucket.name },
+        },
+        true,
+      ),
+  };
   const oneProcess: HttpScenario = {
     id: 'one-process',
     title: 'Tandem, one process (in-process order calls), tracing off',
@@ -129,6 +173,7 @@ export function httpScenarios(): { readonly first: HttpScenario[]; readonly last
   return {
     first: [
       ceiling('ceiling', 'Ceiling: bare Fastify → undici → bare Fastify → JetStream'),
+      designWork,
       separate('separate-off', 'Tandem, separate processes, tracing off', 'off'),
       separate('separate-0.1', 'Tandem, separate processes, sampling 0.1 → OTLP', 'sampling 0.1'),
       separate('separate-1.0', 'Tandem, separate processes, sampling 1.0 → OTLP', 'sampling 1.0'),

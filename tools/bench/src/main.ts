@@ -8,16 +8,16 @@ import { natsServerBinary, workspaceRoot } from '@tandem/testing';
 import { AB_ROUNDS, renderAbReport, summarizeAb, type AbResults } from './ab-report';
 import { runAbRounds } from './ab-run';
 import { parseBenchArgs, resolveBaselineDir, USAGE, UsageError } from './bench-args';
-import { APPS, appScript, benchScript, type BenchContext } from './bench-context';
+import { APPS, appScript, BENCH_BUNDLES, benchScript, type BenchContext } from './bench-context';
 import { BenchProcess, startedProcesses, stopAll } from './bench-process';
 import { runConsumerThroughput } from './consumer-throughput';
 import { httpScenarios, runHttpScenario } from './http-scenarios';
 import { machineInfo } from './machine';
 import { procAvailable } from './proc-stats';
 import { chartPanels, preservedFindings, renderReport } from './report';
-import { PLANS, type BenchResults, type HttpScenarioResult, type ScenarioResult } from './results';
+import { PLANS, type BenchResults, type ScenarioResult } from './results';
 import { svgChart } from './svg-chart';
-import { evaluateTargets } from './targets';
+import { ceilingOf, evaluateTargets } from './targets';
 
 const EXIT_USAGE = 2;
 
@@ -65,7 +65,7 @@ async function main(argv: readonly string[]): Promise<void> {
         'Build them first: npm run build (npm run bench builds them itself; so does npx nx run bench:build).',
     );
   }
-  for (const name of ['ceiling-gateway', 'ceiling-service', 'bare-consumer', 'otlp-sink'] as const) {
+  for (const name of BENCH_BUNDLES) {
     if (!existsSync(benchScript(context0, name)))
       fail(`${name}.js is missing next to main.js: build the bench with npx nx run bench:build`);
   }
@@ -148,12 +148,7 @@ async function main(argv: readonly string[]): Promise<void> {
     await sink.stop();
   }
 
-  const ceilingRuns = scenarios.filter((s): s is HttpScenarioResult => s.kind === 'http' && s.id.startsWith('ceiling'));
-  const ceiling = {
-    requestsPerSec: ceilingRuns.reduce((a, s) => a + s.requestsPerSec, 0) / Math.max(1, ceilingRuns.length),
-    p99Ms: ceilingRuns.reduce((a, s) => a + s.latencyMs.p99, 0) / Math.max(1, ceilingRuns.length),
-    runs: ceilingRuns.map((s) => s.requestsPerSec),
-  };
+  const ceiling = ceilingOf(scenarios);
   const samples = new Map<string, number[]>();
   for (const s of scenarios)
     for (const p of s.processes) if (p.name !== 'nats-server') samples.set(p.name, [...(samples.get(p.name) ?? []), p.startupMs]);

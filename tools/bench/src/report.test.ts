@@ -1,4 +1,5 @@
-import { FINDINGS_END, FINDINGS_START, preservedFindings } from './report';
+import { chartPanels, FINDINGS_END, FINDINGS_START, preservedFindings, renderReport } from './report';
+import { PLANS, type BenchResults, type HttpScenarioResult } from './results';
 
 describe('report findings block', () => {
   it('keeps the hand-written findings when the report is regenerated', () => {
@@ -9,5 +10,64 @@ describe('report findings block', () => {
   it('starts with a placeholder when there is no report or no block yet', () => {
     expect(preservedFindings(undefined)).toMatch(/None written yet/);
     expect(preservedFindings('# Benchmarks\nno markers')).toMatch(/None written yet/);
+  });
+});
+
+describe('the informational yardstick "Same broker work, no framework"', () => {
+  const http = (id: string, title: string, requestsPerSec: number): HttpScenarioResult => ({
+    kind: 'http',
+    id,
+    title,
+    tracing: 'none',
+    connections: 32,
+    durationSec: 10,
+    requests: requestsPerSec * 10,
+    requestsPerSec,
+    latencyMs: { p50: 1, p90: 2, p99: 4, max: 5, mean: 1 },
+    non2xx: 0,
+    statusCodes: { '201': requestsPerSec * 10 },
+    errors: 0,
+    timeouts: 0,
+    cpuMsPerRequest: 0.5,
+    otherLoadCores: 0,
+    processes: [],
+    eventsStored: requestsPerSec * 10,
+    created: requestsPerSec * 10,
+  });
+  const results: BenchResults = {
+    date: '2026-01-01T00:00:00.000Z',
+    command: 'npm run bench',
+    quick: false,
+    plan: PLANS.full,
+    machine: {
+      cpuModel: 'cpu',
+      cores: 2,
+      memoryGiB: 4,
+      os: 'linux',
+      node: 'v22',
+      natsServer: 'nats-server',
+      autocannon: '8',
+      loadAverageBefore: [0],
+      loadAverageAfter: [0],
+    },
+    scenarios: [http('ceiling', 'Ceiling', 4000), http('design-work', 'Same broker work, no framework', 1000)],
+    ceiling: { requestsPerSec: 4000, p99Ms: 4, runs: [4000] },
+    startup: [],
+    targets: [],
+    processes: [],
+    wallClockSec: 60,
+  };
+
+  it('is a row of the results table with its ratio to the ceiling, and is described under "How it was measured"', () => {
+    const report = renderReport(results, 'none');
+    expect(report).toContain('| Same broker work, no framework | 1,000 | 1.0 | 2.0 | 4.0 | 0 | 0 | 0.50 | 0.25× | 1.00× | 0.00 |');
+    expect(report).toMatch(/^- "Same broker work, no framework" \(informational, in no target\) .*CEILING_WORK=design/m);
+  });
+
+  it('is a grey (yardstick) bar in the chart, with a short label', () => {
+    expect(chartPanels(results)[0]?.bars).toEqual([
+      { label: 'ceiling', value: 4000, color: '#8c8c8c' },
+      { label: 'same broker work, no framework', value: 1000, color: '#8c8c8c' },
+    ]);
   });
 });

@@ -1,3 +1,4 @@
+import { NODE_FLAGS } from '@tandem/runtime';
 import type { ChartPanel } from './svg-chart';
 import type { BenchResults, ConsumerScenarioResult, HttpScenarioResult } from './results';
 
@@ -133,8 +134,9 @@ ${FINDINGS_END}
 - Node ${m.node}, ${m.natsServer}, autocannon ${m.autocannon}; the whole run took ${Math.round(results.wallClockSec)} s.
 - Command: \`${results.command}\` from the repository root (it builds the apps and the bench first).
 - Load: autocannon in the bench process, closed loop (each connection sends its next request when the answer arrives), latency of every response recorded exactly.
-- Tandem runs as shipped (\`LOG_LEVEL\` info, logs to a file); "tracing off" is \`OTEL_TRACES_EXPORTER=none\`, the default without a collector; sampling runs export OTLP/HTTP protobuf to a sink in its own process that counts and answers 200.
+- Tandem runs as shipped: \`node ${NODE_FLAGS.join(' ')}\` like its image, \`LOG_LEVEL\` info, logs to a file; "tracing off" is \`OTEL_TRACES_EXPORTER=none\`, the default without a collector (spans are not recorded unless a sampled trace comes in, context still propagates); sampling runs export OTLP/HTTP protobuf to a sink in its own process that counts and answers 200. The yardsticks run with plain \`node\`.
 - The ceiling (\`tools/bench/src/ceiling/\`) is bare Fastify → undici (64 connections, like the gateway) → bare Fastify → JetStream publish awaiting its ack → 201: no validation library, no logger, no telemetry.
+- "Same broker work, no framework" (informational, in no target) is the ceiling doing Tandem's broker work per order (docs/decisions/0007), still bare: its service (\`CEILING_WORK=design\`) gets the key-derived id from KV \`orders\`, publishes \`orders.created\` with a msg id awaiting the ack and creates the KV entry → 201; beside it \`ceiling/design-workers.ts\` runs \`order-projection\` (KV get), \`fulfilment\` (publish \`orders.fulfilled\` awaiting the ack) and \`order-status\` (KV get, compare-and-set update) as plain \`consume()\` loops, 16 in flight each, acking with \`ackAck()\`; its CPU counts in CPU ms/req.
 - The bare consumer (\`tools/bench/src/bare-consumer.ts\`) is \`consume()\` + \`ack()\` on a durable with the fulfilment consumer's settings; the drain is timed by polling the durable every 20 ms, from the first delivery to nothing pending or unacknowledged.
 - RSS targets compare each service with the yardstick process doing its job in the same run: gateway ↔ ceiling gateway, order ↔ ceiling service (both from the tracing-off run), consumer ↔ bare consumer.
 `;
@@ -143,6 +145,7 @@ ${FINDINGS_END}
 /** Short bar labels (the table has the full titles). */
 const CHART_LABELS: Readonly<Record<string, string>> = {
   ceiling: 'ceiling',
+  'design-work': 'same broker work, no framework',
   'ceiling-again': 'ceiling, again at the end',
   'separate-off': 'separate processes, tracing off',
   'separate-0.1': 'separate processes, sampling 0.1',
@@ -155,7 +158,8 @@ const CHART_LABELS: Readonly<Record<string, string>> = {
 
 /** The chart's panels: requests/s per HTTP scenario against the ceiling, messages/s per consumer. */
 export function chartPanels(results: BenchResults): ChartPanel[] {
-  const colour = (id: string) => (id.startsWith('ceiling') ? '#8c8c8c' : id === 'one-process' ? '#2a9d5c' : '#2f6fb0');
+  const yardstick = (id: string) => id === 'ceiling' || id === 'ceiling-again' || id === 'design-work';
+  const colour = (id: string) => (yardstick(id) ? '#8c8c8c' : id === 'one-process' ? '#2a9d5c' : '#2f6fb0');
   return [
     {
       title: `POST /orders, requests/s (${results.plan.connections} connections)`,

@@ -1,5 +1,5 @@
 import type { ConsumerScenarioResult, HttpScenarioResult, ProcessResult } from './results';
-import { evaluateTargets } from './targets';
+import { ceilingOf, evaluateTargets } from './targets';
 
 const proc = (name: string, rssMiB: number): ProcessResult => ({ name, pid: 1, startupMs: 500, cpuMs: 0, rssMiB });
 const http = (id: string, requestsPerSec: number, p99: number, processes: ProcessResult[] = []): HttpScenarioResult => ({
@@ -74,5 +74,16 @@ describe('targets (issue 10), as ratios to the same run’s yardsticks', () => {
   it('counts a target whose scenario did not run as missed', () => {
     const targets = evaluateTargets({ scenarios: [], ceiling: { requestsPerSec: 1000, p99Ms: 10, runs: [1000] }, startup: [] });
     expect(targets.every((t) => !t.met)).toBe(true);
+  });
+});
+
+describe('the ceiling the ratios use', () => {
+  it('is the mean of the ceiling runs; the informational "same broker work" yardstick changes neither it nor the targets', () => {
+    const scenarios = [http('ceiling', 1000, 10), http('separate-0.1', 850, 15), http('ceiling-again', 800, 20)];
+    const ceiling = ceilingOf(scenarios);
+    expect(ceiling).toEqual({ requestsPerSec: 900, p99Ms: 15, runs: [1000, 800] });
+    const withDesign = [...scenarios.slice(0, 1), http('design-work', 300, 50), ...scenarios.slice(1)];
+    expect(ceilingOf(withDesign)).toEqual(ceiling);
+    expect(evaluateTargets({ scenarios: withDesign, ceiling, startup: [] })).toEqual(evaluateTargets({ scenarios, ceiling, startup: [] }));
   });
 });

@@ -14,6 +14,16 @@ function rss(scenario: ScenarioResult | undefined, name: string): number | undef
 }
 
 /**
+ * The ceiling the ratios and targets use: the mean of its runs (`ceiling`, `ceiling-again`).
+ * The informational yardstick `design-work` (same broker work, no framework) is not one of them.
+ */
+export function ceilingOf(scenarios: readonly ScenarioResult[]): BenchResults['ceiling'] {
+  const runs = scenarios.filter((s): s is HttpScenarioResult => s.kind === 'http' && (s.id === 'ceiling' || s.id === 'ceiling-again'));
+  const mean = (value: (s: HttpScenarioResult) => number) => runs.reduce((a, s) => a + value(s), 0) / Math.max(1, runs.length);
+  return { requestsPerSec: mean((s) => s.requestsPerSec), p99Ms: mean((s) => s.latencyMs.p99), runs: runs.map((s) => s.requestsPerSec) };
+}
+
+/**
  * Issue 10's targets, each as measured in this run (ratios to the ceiling of the same run).
  * A target whose scenario is missing counts as missed.
  */

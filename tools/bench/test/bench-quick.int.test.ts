@@ -66,6 +66,7 @@ describe('npm run bench -- --quick (built bench, built apps)', () => {
     const ids = results.scenarios.map((s) => s.id);
     expect(ids).toEqual([
       'ceiling',
+      'design-work',
       'separate-off',
       'separate-0.1',
       'separate-1.0',
@@ -89,9 +90,19 @@ describe('npm run bench -- --quick (built bench, built apps)', () => {
         expect({ id: s.id, drained, leftOver: s.leftOver }).toEqual({ id: s.id, drained: true, leftOver: 0 });
       }
     }
-    expect(results.scenarios.find((s) => s.id === 'consumer-fulfilment')?.fulfilledEvents).toBe(results.scenarios[6]?.messages);
+    expect(results.scenarios.find((s) => s.id === 'consumer-fulfilment')?.fulfilledEvents).toBe(results.scenarios[7]?.messages);
     expect(results.startup.map((s) => s.service).sort()).toEqual(
-      ['all-in-one', 'bare-consumer', 'ceiling-gateway', 'ceiling-service', 'consumer', 'gateway', 'order'].sort(),
+      [
+        'all-in-one',
+        'bare-consumer',
+        'ceiling-gateway',
+        'ceiling-service',
+        'consumer',
+        'design-service',
+        'design-workers',
+        'gateway',
+        'order',
+      ].sort(),
     );
     expect(results.targets.length).toBeGreaterThan(0);
 
