@@ -1,6 +1,14 @@
 import { RuntimeError } from '@tandem/runtime';
 import type { FastifyInstance, InjectOptions } from 'fastify';
-import { ORDER_UNAVAILABLE, orderUnavailable, relayedHeaders, type OrderService, type OrderServiceResponse } from './order-service';
+import {
+  callHeaders,
+  ORDER_UNAVAILABLE,
+  orderUnavailable,
+  relayedHeaders,
+  type OrderCall,
+  type OrderService,
+  type OrderServiceResponse,
+} from './order-service';
 
 /** The order service as another part of the same process sees it. */
 export interface InProcessOrderTarget {
@@ -37,17 +45,21 @@ export class InProcessOrderClient implements OrderService {
     this.timeoutMs = options.requestTimeoutMs ?? 10_000;
   }
 
-  create(body: unknown, idempotencyKey: string | undefined): Promise<OrderServiceResponse> {
+  create(body: unknown, idempotencyKey: string | undefined, call?: OrderCall): Promise<OrderServiceResponse> {
     return this.send({
       method: 'POST',
       url: '/orders',
-      headers: { 'content-type': 'application/json', ...(idempotencyKey === undefined ? {} : { 'idempotency-key': idempotencyKey }) },
+      headers: {
+        'content-type': 'application/json',
+        ...(idempotencyKey === undefined ? {} : { 'idempotency-key': idempotencyKey }),
+        ...callHeaders(call),
+      },
       payload: JSON.stringify(body),
     });
   }
 
-  get(id: string): Promise<OrderServiceResponse> {
-    return this.send({ method: 'GET', url: `/orders/${encodeURIComponent(id)}` });
+  get(id: string, call?: OrderCall): Promise<OrderServiceResponse> {
+    return this.send({ method: 'GET', url: `/orders/${encodeURIComponent(id)}`, headers: callHeaders(call) });
   }
 
   async close(): Promise<void> {

@@ -1,6 +1,14 @@
 import { RuntimeError } from '@tandem/runtime';
 import { Pool, type Dispatcher } from 'undici';
-import { ORDER_UNAVAILABLE, orderUnavailable, relayedHeaders, type OrderService, type OrderServiceResponse } from './order-service';
+import {
+  callHeaders,
+  ORDER_UNAVAILABLE,
+  orderUnavailable,
+  relayedHeaders,
+  type OrderCall,
+  type OrderService,
+  type OrderServiceResponse,
+} from './order-service';
 
 export interface OrderClientOptions {
   readonly baseUrl: string;
@@ -30,17 +38,21 @@ export class OrderClient implements OrderService {
     });
   }
 
-  create(body: unknown, idempotencyKey: string | undefined): Promise<OrderServiceResponse> {
+  create(body: unknown, idempotencyKey: string | undefined, call?: OrderCall): Promise<OrderServiceResponse> {
     return this.send({
       method: 'POST',
       path: '/orders',
-      headers: { 'content-type': 'application/json', ...(idempotencyKey === undefined ? {} : { 'idempotency-key': idempotencyKey }) },
+      headers: {
+        'content-type': 'application/json',
+        ...(idempotencyKey === undefined ? {} : { 'idempotency-key': idempotencyKey }),
+        ...callHeaders(call),
+      },
       body: JSON.stringify(body),
     });
   }
 
-  async get(id: string): Promise<OrderServiceResponse> {
-    const request = { method: 'GET' as const, path: `/orders/${encodeURIComponent(id)}` };
+  async get(id: string, call?: OrderCall): Promise<OrderServiceResponse> {
+    const request = { method: 'GET' as const, path: `/orders/${encodeURIComponent(id)}`, headers: callHeaders(call) };
     try {
       return await this.send(request);
     } catch (error) {

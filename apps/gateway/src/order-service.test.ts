@@ -43,7 +43,13 @@ function stubOrderService(): { app: FastifyInstance; releaseSlow: () => void } {
     return reply
       .code(201)
       .header('location', `/orders/${KNOWN}`)
-      .send({ id: KNOWN, ...body, key: key ?? null, contentType: request.headers['content-type'] });
+      .send({
+        id: KNOWN,
+        ...body,
+        key: key ?? null,
+        contentType: request.headers['content-type'],
+        requestId: request.headers['x-request-id'],
+      });
   });
   app.get('/orders/:id', async (request, reply) => {
     const { id } = request.params as { id: string };
@@ -53,7 +59,7 @@ function stubOrderService(): { app: FastifyInstance; releaseSlow: () => void } {
         .code(404)
         .type('application/problem+json')
         .send({ type: 'about:blank', title: 'Not Found', status: 404, detail: `order ${id} does not exist` });
-    return { id, status: 'accepted' };
+    return { id, status: 'accepted', requestId: request.headers['x-request-id'] };
   });
   return { app, releaseSlow: () => gate.release?.() };
 }
@@ -85,13 +91,13 @@ async function exchange(gateway: FastifyInstance, request: InjectOptions) {
 }
 
 const requests: InjectOptions[] = [
-  { method: 'POST', url: '/orders', payload: { sku: 'A-1', qty: 2 }, headers: { 'idempotency-key': 'k-1' } },
-  { method: 'POST', url: '/orders', payload: { sku: 'A-1', qty: 2 }, headers: { 'idempotency-key': 'replayed' } },
-  { method: 'POST', url: '/orders', payload: { sku: 'A-1', qty: 2 } },
-  { method: 'POST', url: '/orders', payload: { sku: 'CONFLICT', qty: 1 } },
-  { method: 'POST', url: '/orders', payload: { sku: 'BUSY', qty: 1 } },
-  { method: 'GET', url: `/orders/${KNOWN}` },
-  { method: 'GET', url: '/orders/5f0c3b7a-1d2e-4f60-8a9b-0c1d2e3f4a5b' },
+  { method: 'POST', url: '/orders', payload: { sku: 'A-1', qty: 2 }, headers: { 'idempotency-key': 'k-1', 'x-request-id': 'edge-1' } },
+  { method: 'POST', url: '/orders', payload: { sku: 'A-1', qty: 2 }, headers: { 'x-request-id': 'r-2', 'idempotency-key': 'replayed' } },
+  { method: 'POST', url: '/orders', payload: { sku: 'A-1', qty: 2 }, headers: { 'x-request-id': 'r-3' } },
+  { method: 'POST', url: '/orders', payload: { sku: 'CONFLICT', qty: 1 }, headers: { 'x-request-id': 'r-4' } },
+  { method: 'POST', url: '/orders', payload: { sku: 'BUSY', qty: 1 }, headers: { 'x-request-id': 'r-5' } },
+  { method: 'GET', url: `/orders/${KNOWN}`, headers: { 'x-request-id': 'edge-2' } },
+  { method: 'GET', url: '/orders/5f0c3b7a-1d2e-4f60-8a9b-0c1d2e3f4a5b', headers: { 'x-request-id': 'r-7' } },
 ];
 
 describe('the gateway routes over either OrderService: HTTP (OrderClient) and in process (InProcessOrderClient)', () => {
@@ -112,7 +118,7 @@ describe('the gateway routes over either OrderService: HTTP (OrderClient) and in
   ];
 
   it.each(implementations)(
-    '%s: relays status, body and only the allowed headers; forwards body, key and content type',
+    '%s: relays status, body and only the allowed headers; forwards body, key, content type and the request id',
     async (_name, make) => {
       const gateway = gatewayWith(make());
       try {
@@ -120,7 +126,7 @@ describe('the gateway routes over either OrderService: HTTP (OrderClient) and in
         expect(created).toEqual({
           status: 201,
           headers: { 'content-type': 'application/json; charset=utf-8', location: `/orders/${KNOWN}`, 'x-order-version': 'v9' },
-          body: { id: KNOWN, sku: 'A-1', qty: 2, key: 'k-1', contentType: 'application/json' },
+          body: { id: KNOWN, sku: 'A-1', qty: 2, key: 'k-1', contentType: 'application/json', requestId: 'edge-1' },
         });
         expect((await exchange(gateway, requests[1])).headers['idempotent-replayed']).toBe('true');
         expect((await exchange(gateway, requests[2])).body.key).toBeNull();
@@ -136,7 +142,10 @@ describe('the gateway routes over either OrderService: HTTP (OrderClient) and in
           headers: { 'retry-after': '2', 'x-order-version': 'v9' },
           body: { detail: 'NATS unavailable' },
         });
-        expect(await exchange(gateway, requests[5])).toMatchObject({ status: 200, body: { id: KNOWN } });
+        expect(await exchange(gateway, requests[5])).toMatchObject({ status: 200, body: { id: KNOWN, requestId: 'edge-2' } });
+        // Without an incoming id the gateway's own (a UUID) is what order receives.
+        const anonymous = { method: 'POST', url: '/orders', payload: { sku: 'A-1', qty: 2 } } as const;
+        expect((await exchange(gateway, anonymous)).body.requestId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-/);
         expect(await exchange(gateway, requests[6])).toMatchObject({ status: 404, headers: { 'content-type': PROBLEM } });
       } finally {
         await gateway.close();

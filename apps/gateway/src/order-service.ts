@@ -18,11 +18,25 @@ export interface OrderServiceResponse {
  */
 export interface OrderService {
   /** `POST /orders` with the (already validated) body and the client's Idempotency-Key. */
-  create(body: unknown, idempotencyKey: string | undefined): Promise<OrderServiceResponse>;
+  create(body: unknown, idempotencyKey: string | undefined, call?: OrderCall): Promise<OrderServiceResponse>;
   /** `GET /orders/:id`. */
-  get(id: string): Promise<OrderServiceResponse>;
+  get(id: string, call?: OrderCall): Promise<OrderServiceResponse>;
   /** Releases connections or timers; the service is not used afterwards. */
   close(): Promise<void>;
+}
+
+/** About the gateway request a call belongs to. */
+export interface OrderCall {
+  /**
+   * The gateway's request id, sent as `x-request-id`: the order service keeps a sane incoming
+   * id as its own, so one id names the request in both services' log lines.
+   */
+  readonly requestId?: string;
+}
+
+/** The headers every call to the order service carries for `call`. */
+export function callHeaders(call: OrderCall | undefined): Record<string, string> {
+  return call?.requestId === undefined ? {} : { 'x-request-id': call.requestId };
 }
 
 /** Error code for an order service that cannot take the request (→ 503). */

@@ -142,7 +142,7 @@ describe('HTTP hardening (gateway in front of order, consumer and NATS)', () => 
     expect(JSON.parse(byLabel('order service down').body).detail).toMatch(/^order service unavailable/);
   });
 
-  it('gives every answer a request id, keeps a sane incoming one, and logs the request under it', async () => {
+  it('gives every answer a request id, keeps a sane incoming one, and logs the request under it in the gateway and in order', async () => {
     for (const answer of answers)
       expect({ label: answer.label, id: answer.headers.get('x-request-id') }).toEqual({
         label: answer.label,
@@ -155,6 +155,10 @@ describe('HTTP hardening (gateway in front of order, consumer and NATS)', () => 
     expect(traced.headers.get('x-request-id')).toBe(id);
     await waitFor(() => gateway.logs().some((l) => l['reqId'] === id && l['msg'] === 'request completed'), {
       description: `the gateway's "request completed" line with reqId ${id}`,
+    });
+    // The gateway passes its id on: the order service logs the same request under the same id.
+    await waitFor(() => order.logs().some((l) => l['reqId'] === id && l['msg'] === 'request completed'), {
+      description: `the order service's "request completed" line with reqId ${id}`,
     });
     const odd = await call(gateway, 'with odd request id', `/orders/${UNKNOWN_ORDER}`, { headers: { 'x-request-id': 'two words <b>' } });
     expect(odd.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);

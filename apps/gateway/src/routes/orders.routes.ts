@@ -39,7 +39,7 @@ export async function ordersRoutes(app: FastifyInstance, options: GatewayOrdersR
     },
     async (request, reply) => {
       const key = (request.headers as { 'idempotency-key'?: string })['idempotency-key'];
-      return relay(reply, await options.orders.create(request.body, key));
+      return relay(reply, await options.orders.create(request.body, key, { requestId: request.id }));
     },
   );
 
@@ -52,7 +52,7 @@ export async function ordersRoutes(app: FastifyInstance, options: GatewayOrdersR
         response: { 200: OrderResponse, 404: Problem, 503: Problem },
       },
     },
-    async (request, reply) => relay(reply, await options.orders.get((request.params as { id: string }).id)),
+    async (request, reply) => relay(reply, await options.orders.get((request.params as { id: string }).id, { requestId: request.id })),
   );
 
   // Known paths with other methods are 405 with Allow, not 404.
