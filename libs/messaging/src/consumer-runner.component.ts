@@ -4,6 +4,7 @@ import {
   backoffDelay,
   DEFAULT_BACKOFF,
   delay,
+  whenAborted,
   type BackoffPolicy,
   type Component,
   type ComponentHealth,
@@ -176,7 +177,10 @@ export class ConsumerRunner<S extends TSchema> implements Component {
     if (!this.options.connection.connection()) this.openFetch?.stop();
     const margin = this.options.nakMarginMs ?? 1_000;
     const all = Promise.all([...this.inFlight].map((f) => f.done));
-    const finished = await Promise.race([all.then(() => true), delay(Math.max(0, deadline.remaining() - margin)).then(() => false)]);
+    const finished = await Promise.race([
+      all.then(() => true),
+      whenAborted(AbortSignal.timeout(Math.max(0, deadline.remaining() - margin))).then(() => false),
+    ]);
     if (!finished) {
       for (const flight of this.inFlight) {
         if (flight.settled) continue;
@@ -185,7 +189,7 @@ export class ConsumerRunner<S extends TSchema> implements Component {
         flight.msg.nak();
       }
     }
-    await Promise.race([this.loop, delay(Math.max(0, deadline.remaining()))]);
+    await Promise.race([this.loop, whenAborted(deadline.signal)]);
   }
 
   health(): ComponentHealth {

@@ -11,6 +11,7 @@ import {
   backoffDelay,
   DEFAULT_BACKOFF,
   delay,
+  whenAborted,
   type BackoffPolicy,
   type Component,
   type ComponentHealth,
@@ -162,7 +163,7 @@ export class NatsConnectionComponent implements Component {
     try {
       await Promise.race([
         nc.drain(),
-        delay(deadline.remaining(), deadline.signal).then(() => {
+        whenAborted(deadline.signal).then(() => {
           throw new Error('drain did not finish before the deadline');
         }),
       ]);

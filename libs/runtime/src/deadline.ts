@@ -7,6 +7,17 @@ export function deadlineIn(ms: number, now: () => number = Date.now): Deadline {
   return { at, signal, remaining: () => Math.max(0, at - now()) };
 }
 
+/**
+ * Resolves once `signal` aborts (at once if it already has); never rejects. It holds no timer
+ * of its own, so racing work against a deadline's signal (or `AbortSignal.timeout()`, whose
+ * timer is unref'd) does not keep the process alive after the work is done — a `delay()`
+ * would, until it fires.
+ */
+export function whenAborted(signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+}
+
 /** Resolves after `ms`, or rejects with the signal's reason once `signal` aborts. */
 export function delay(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {

@@ -2,7 +2,7 @@ export { AccessLogController } from './access-log';
 export type { Component, ComponentHealth, Deadline, StartContext } from './component';
 export { backoffBase, backoffDelay, DEFAULT_BACKOFF } from './backoff';
 export type { BackoffPolicy } from './backoff';
-export { deadlineIn, delay } from './deadline';
+export { deadlineIn, delay, whenAborted } from './deadline';
 export { ComponentFailedError, ComponentGraphError, ConfigError, RuntimeError } from './errors';
 export type { ConfigIssue } from './errors';
 export { Env, parseEnv } from './env-config';

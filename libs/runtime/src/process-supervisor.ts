@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff';
-import { delay } from './deadline';
+import { whenAborted } from './deadline';
 
 /** One child process run by a {@link ProcessSupervisor}. */
 export interface ChildSpec {
@@ -107,7 +107,10 @@ export class ProcessSupervisor {
       child.state = 'stopping';
       this.log(`stopping ${child.spec.name} (pid ${child.process.pid})`);
       signalGroup(child.process, 'SIGTERM');
-      const exited = await Promise.race([child.exited?.then(() => true), delay(child.spec.stopTimeoutMs).then(() => false)]);
+      const exited = await Promise.race([
+        child.exited?.then(() => true),
+        whenAborted(AbortSignal.timeout(child.spec.stopTimeoutMs)).then(() => false),
+      ]);
       if (!exited) {
         clean = false;
         this.log(`${child.spec.name} did not exit within ${child.spec.stopTimeoutMs} ms; sending SIGKILL`);

@@ -1,4 +1,4 @@
-import { delay, type Component, type ComponentHealth, type Deadline } from '@tandem/runtime';
+import { whenAborted, type Component, type ComponentHealth, type Deadline } from '@tandem/runtime';
 import type { Telemetry } from './tracing';
 
 /**
@@ -15,7 +15,7 @@ export class TelemetryComponent implements Component {
   }
 
   async stop(deadline: Deadline): Promise<void> {
-    await Promise.race([this.telemetry.shutdown().catch(() => undefined), delay(deadline.remaining())]);
+    await Promise.race([this.telemetry.shutdown().catch(() => undefined), whenAborted(deadline.signal)]);
   }
 
   health(): ComponentHealth {

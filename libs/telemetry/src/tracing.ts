@@ -14,7 +14,14 @@ import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { PinoInstrumentation } from '@opentelemetry/instrumentation-pino';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
-import { defaultResource, detectResources, envDetector, hostDetector, processDetector, resourceFromAttributes } from '@opentelemetry/resources';
+import {
+  defaultResource,
+  detectResources,
+  envDetector,
+  hostDetector,
+  processDetector,
+  resourceFromAttributes,
+} from '@opentelemetry/resources';
 import {
   AlwaysOffSampler,
   AlwaysOnSampler,
@@ -115,7 +122,9 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
           ? new OTLPJsonTraceExporter()
           : new OTLPProtoTraceExporter()
         : undefined;
-  const spanProcessor: SpanProcessor = spanExporter ? new BatchSpanProcessor({ exporter: spanExporter, ...settings.batch }) : new NoopSpanProcessor();
+  const spanProcessor: SpanProcessor = spanExporter
+    ? new BatchSpanProcessor({ exporter: spanExporter, ...settings.batch })
+    : new NoopSpanProcessor();
 
   const attributes: Record<string, string> = {
     'service.version': options.serviceVersion,
@@ -258,20 +267,39 @@ function samplerSetting(
     problems.push({ variable: 'OTEL_TRACES_SAMPLER_ARG', expected: `a ratio from 0 to 1 for ${name}`, received: arg });
     return 1;
   };
-  const root = name.endsWith('always_on') ? new AlwaysOnSampler() : name.endsWith('always_off') ? new AlwaysOffSampler() : new TraceIdRatioBasedSampler(ratio());
+  const root = name.endsWith('always_on')
+    ? new AlwaysOnSampler()
+    : name.endsWith('always_off')
+      ? new AlwaysOffSampler()
+      : new TraceIdRatioBasedSampler(ratio());
   return { name, sampler: name.startsWith('parentbased_') ? new ParentBasedSampler({ root }) : root };
 }
 
 /** `OTEL_PROPAGATORS`: undefined means "none" (nothing is propagated). */
 function propagatorSetting(env: TelemetryOptions['env'], problems: ConfigIssue[]): TextMapPropagator | undefined {
   const raw = (env['OTEL_PROPAGATORS'] ?? '').trim();
-  const names = raw === '' ? ['tracecontext', 'baggage'] : [...new Set(raw.split(',').map((n) => n.trim()).filter((n) => n !== ''))];
+  const names =
+    raw === ''
+      ? ['tracecontext', 'baggage']
+      : [
+          ...new Set(
+            raw
+              .split(',')
+              .map((n) => n.trim())
+              .filter((n) => n !== ''),
+          ),
+        ];
   if (names.includes('none')) return undefined;
   const propagators: TextMapPropagator[] = [];
   for (const name of names) {
     if (name === 'tracecontext') propagators.push(new W3CTraceContextPropagator());
     else if (name === 'baggage') propagators.push(new W3CBaggagePropagator());
-    else problems.push({ variable: 'OTEL_PROPAGATORS', expected: 'a list of tracecontext, baggage, or none (B3 and Jaeger are not bundled)', received: raw });
+    else
+      problems.push({
+        variable: 'OTEL_PROPAGATORS',
+        expected: 'a list of tracecontext, baggage, or none (B3 and Jaeger are not bundled)',
+        received: raw,
+      });
   }
   return new CompositePropagator({ propagators });
 }

@@ -164,7 +164,9 @@ describe('A/B report', () => {
 
   it('says when, where, on what and with which command it ran', () => {
     expect(text).toContain('`npm run bench -- --baseline tmp/baseline-apps` on 2025-01-02T03:04:05.000Z.');
-    expect(text).toContain('baseline: `tmp/baseline-apps` (`node --enable-source-maps`); this build: `dist/apps` (`node --enable-source-maps --max-semi-space-size=8`)');
+    expect(text).toContain(
+      'baseline: `tmp/baseline-apps` (`node --enable-source-maps`); this build: `dist/apps` (`node --enable-source-maps --max-semi-space-size=8`)',
+    );
     expect(text).toContain('Test CPU, 2 cores, 8 GiB, Linux 6.0; Node v24.0.0');
     expect(text).not.toMatch(/quick mode/);
     expect(text).not.toMatch(/Check these runs/);

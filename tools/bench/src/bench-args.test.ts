@@ -28,7 +28,7 @@ describe('--baseline (A/B mode)', () => {
     expect(parseBenchArgs(['--baseline', 'tmp/b', '--out', 'tmp/x']).outDir).toBe('tmp/x');
   });
 
-  it('takes the baseline apps\' Node flags, only with --baseline', () => {
+  it("takes the baseline apps' Node flags, only with --baseline", () => {
     expect(parseBenchArgs(['--baseline', 'tmp/b', '--baseline-node-flags', '--enable-source-maps']).baselineNodeFlags).toEqual([
       '--enable-source-maps',
     ]);

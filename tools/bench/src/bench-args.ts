@@ -77,14 +77,16 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
       baseline = value;
     } else if (arg === '--baseline-node-flags' || arg.startsWith('--baseline-node-flags=')) {
       const value = arg === '--baseline-node-flags' ? argv[++i] : arg.slice('--baseline-node-flags='.length);
-      if (value === undefined) throw new UsageError('--baseline-node-flags needs a value, e.g. --baseline-node-flags="--enable-source-maps" (or "" for none)');
+      if (value === undefined)
+        throw new UsageError('--baseline-node-flags needs a value, e.g. --baseline-node-flags="--enable-source-maps" (or "" for none)');
       const flags = value.split(/\s+/).filter((f) => f !== '');
       const odd = flags.find((f) => !f.startsWith('--'));
       if (odd !== undefined) throw new UsageError(`--baseline-node-flags: ${JSON.stringify(odd)} is not a Node flag (flags start with --)`);
       baselineNodeFlags = flags;
     } else throw new UsageError(`unknown argument ${JSON.stringify(arg)}`);
   }
-  if (baselineNodeFlags !== undefined && baseline === undefined) throw new UsageError('--baseline-node-flags only applies with --baseline <dir>');
+  if (baselineNodeFlags !== undefined && baseline === undefined)
+    throw new UsageError('--baseline-node-flags only applies with --baseline <dir>');
   const defaultOut = baseline !== undefined ? DEFAULT_OUT.ab : quick ? DEFAULT_OUT.quick : DEFAULT_OUT.full;
   return {
     quick,

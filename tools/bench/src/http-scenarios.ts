@@ -48,7 +48,10 @@ async function startApp(
   env: Record<string, string>,
   port: number,
 ): Promise<BenchProcess> {
-  return BenchProcess.start({ name, script: appScript(context, app), nodeFlags: context.nodeFlags ?? NODE_FLAGS, env, readyUrl: `http://127.0.0.1:${port}/readyz` }, context.logDir);
+  return BenchProcess.start(
+    { name, script: appScript(context, app), nodeFlags: context.nodeFlags ?? NODE_FLAGS, env, readyUrl: `http://127.0.0.1:${port}/readyz` },
+    context.logDir,
+  );
 }
 
 /** Tandem as separate processes: order, consumer (unless `withConsumer` is false), gateway. */
