@@ -142,6 +142,10 @@ export class ConsumerRunner<S extends TSchema> implements Component {
   private detail = 'not started';
 
   constructor(private readonly options: ConsumerRunnerOptions<S>) {
+    if (options.concurrency !== undefined && !(Number.isInteger(options.concurrency) && options.concurrency >= 1))
+      throw new RangeError(
+        `consumer ${options.consumer.durable}: concurrency must be a whole number of at least 1, got ${options.concurrency}`,
+      );
     this.name = options.name ?? `consumer:${options.consumer.durable}`;
     this.dependsOn = [options.connection.name, ...(options.requires ? [options.requires.name] : [])];
     this.codec = new EventCodec(options.event);
@@ -179,7 +183,7 @@ export class ConsumerRunner<S extends TSchema> implements Component {
     const all = Promise.all([...this.inFlight].map((f) => f.done));
     const finished = await Promise.race([
       all.then(() => true),
-      whenAborted(AbortSignal.timeout(Math.max(0, deadline.remaining() - margin))).then(() => false),
+      whenAborted(AbortSignal.timeout(Math.max(0, Math.floor(deadline.remaining() - margin)))).then(() => false),
     ]);
     if (!finished) {
       for (const flight of this.inFlight) {

@@ -379,6 +379,11 @@ describe('JetStream topology, publisher and consumer runner (real nats-server)',
       }
     });
 
+    it('refuses a concurrency that is not a whole number of at least 1, naming the consumer', () => {
+      const spec = { stream: 'TEST', durable: 'never-started', filterSubject: 'test.never' };
+      for (const bad of [0, -1, 2.5]) expect(() => runner(spec, async () => undefined, bad)).toThrow(/never-started: concurrency must be/);
+    });
+
     it('pulls a busy backlog in batches (half its slots at a time), not one pull request per finished message', async () => {
       const spec = await freshConsumer({ ackWaitMs: 30_000 });
       const total = 240;

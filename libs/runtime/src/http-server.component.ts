@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Component, ComponentHealth } from './component';
 
 export interface HttpServerOptions {
@@ -20,7 +20,8 @@ export class HttpServerComponent implements Component {
   readonly dependsOn: readonly string[];
   readonly fatal = true;
   private listening = false;
-  private readonly inFlight = new Set<string>();
+  /** By request object: two requests may carry the same id (a caller's x-request-id). */
+  private readonly inFlight = new Set<FastifyRequest>();
   private address = '';
   private closing = false;
 
@@ -31,13 +32,16 @@ export class HttpServerComponent implements Component {
     this.name = options.name ?? 'http';
     this.dependsOn = options.dependsOn ?? [];
     app.addHook('onRequest', async (request) => {
-      this.inFlight.add(request.id);
+      this.inFlight.add(request);
     });
     app.addHook('onResponse', async (request) => {
-      this.inFlight.delete(request.id);
+      this.inFlight.delete(request);
     });
+    // The access line is written at completion (AccessLogController); a request the client
+    // gave up on never completes, so it gets its own line.
     app.addHook('onRequestAbort', async (request) => {
-      this.inFlight.delete(request.id);
+      this.inFlight.delete(request);
+      request.log.info({ req: request }, 'request aborted by the client');
     });
     // Responses finished during shutdown close their keep-alive connection, so close()
     // does not wait for the client's idle timeout.

@@ -48,7 +48,7 @@ describe('telemetrySettings: the OTEL_* variables, checked', () => {
       OTEL_TRACES_EXPORTER: 'otlp',
       OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc',
       OTEL_TRACES_SAMPLER: 'jaeger_remote',
-      OTEL_PROPAGATORS: 'tracecontext,b3',
+      OTEL_PROPAGATORS: 'tracecontext,jaeger',
       OTEL_BSP_SCHEDULE_DELAY: 'soon',
       OTEL_BSP_MAX_QUEUE_SIZE: '0',
       OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT: '-1',
@@ -58,7 +58,7 @@ describe('telemetrySettings: the OTEL_* variables, checked', () => {
       ['OTEL_SDK_DISABLED', 'yes'],
       ['OTEL_EXPORTER_OTLP_PROTOCOL', 'grpc'],
       ['OTEL_TRACES_SAMPLER', 'jaeger_remote'],
-      ['OTEL_PROPAGATORS', 'tracecontext,b3'],
+      ['OTEL_PROPAGATORS', 'tracecontext,jaeger'],
       ['OTEL_BSP_SCHEDULE_DELAY', 'soon'],
       ['OTEL_BSP_MAX_QUEUE_SIZE', '0'],
       ['OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT', '-1'],
@@ -85,13 +85,34 @@ describe('telemetrySettings: the OTEL_* variables, checked', () => {
     expect(telemetrySettings({}).propagator?.fields()).toEqual(['traceparent', 'tracestate', 'baggage']);
     expect(telemetrySettings({ OTEL_PROPAGATORS: 'tracecontext' }).propagator?.fields()).toEqual(['traceparent', 'tracestate']);
     expect(telemetrySettings({ OTEL_PROPAGATORS: 'none' }).propagator).toBeUndefined();
+    expect(telemetrySettings({ OTEL_PROPAGATORS: 'tracecontext,b3' }).propagator?.fields()).toEqual(['traceparent', 'tracestate', 'b3']);
+    expect(telemetrySettings({ OTEL_PROPAGATORS: 'b3multi' }).propagator?.fields()).toContain('x-b3-traceid');
   });
 
-  it('OTEL_SDK_DISABLED=true turns everything off', () => {
+  it('reads enum values case-insensitively, as the OTel spec says, and names the variable that was wrong', () => {
+    expect(
+      telemetrySettings({
+        OTEL_TRACES_EXPORTER: ' OTLP ',
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'HTTP/JSON',
+        OTEL_TRACES_SAMPLER: 'ParentBased_TraceIdRatio',
+        OTEL_TRACES_SAMPLER_ARG: '0.5',
+        OTEL_PROPAGATORS: 'TraceContext,Baggage',
+        OTEL_SDK_DISABLED: 'False',
+      }),
+    ).toMatchObject({ exporter: 'otlp', protocol: 'http/json', samplerName: 'parentbased_traceidratio', problems: [] });
+    expect(
+      telemetrySettings({ OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'grpc' }).problems.map((p) => p.variable),
+    ).toEqual(['OTEL_EXPORTER_OTLP_TRACES_PROTOCOL']);
+  });
+
+  it('OTEL_SDK_DISABLED=true turns everything off, and then nothing else is checked', () => {
     expect(telemetrySettings({ OTEL_SDK_DISABLED: 'true', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://x' })).toMatchObject({
       disabled: true,
       exporter: 'none',
       samplerName: 'off',
     });
+    expect(telemetrySettings({ OTEL_SDK_DISABLED: 'TRUE', OTEL_TRACES_EXPORTER: 'zipkin', OTEL_TRACES_SAMPLER: 'nope' }).problems).toEqual(
+      [],
+    );
   });
 });

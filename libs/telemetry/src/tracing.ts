@@ -14,6 +14,7 @@ import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { PinoInstrumentation } from '@opentelemetry/instrumentation-pino';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
+import { B3InjectEncoding, B3Propagator } from '@opentelemetry/propagator-b3';
 import {
   defaultResource,
   detectResources,
@@ -95,7 +96,7 @@ const K8S_ATTRIBUTES: Readonly<Record<string, string>> = {
  *   nothing starts no recorded traces of its own (recording spans nobody exports was ~10 % of
  *   its CPU per request), but continues a sampled trace it is handed, so the decision made
  *   upstream reaches the services downstream.
- * - `OTEL_PROPAGATORS`: `tracecontext`, `baggage` or `none` (default both W3C ones).
+ * - `OTEL_PROPAGATORS`: `tracecontext`, `baggage`, `b3`, `b3multi` or `none` (default both W3C ones).
  * - `OTEL_BSP_SCHEDULE_DELAY`, `OTEL_BSP_EXPORT_TIMEOUT`, `OTEL_BSP_MAX_QUEUE_SIZE`,
  *   `OTEL_BSP_MAX_EXPORT_BATCH_SIZE`; span limits (`OTEL_SPAN_*_LIMIT`, `OTEL_ATTRIBUTE_*_LIMIT`);
  *   `OTEL_SERVICE_NAME`, `OTEL_RESOURCE_ATTRIBUTES`; `OTEL_LOG_LEVEL` (the SDK's own diagnostics).
@@ -197,36 +198,44 @@ export interface TelemetrySettings {
 
 /** Reads and checks the standard OTEL_* variables (see {@link startTelemetry} for what each means). */
 export function telemetrySettings(env: TelemetryOptions['env']): TelemetrySettings {
-  const problems: ConfigIssue[] = [];
+  const disabledProblems: ConfigIssue[] = [];
+  const disabled = booleanSetting(env, 'OTEL_SDK_DISABLED', disabledProblems);
+  const problems: ConfigIssue[] = [...disabledProblems];
   const exporter = tracesExporter(env, problems);
-  const disabled = booleanSetting(env, 'OTEL_SDK_DISABLED', problems);
-  const protocol = env['OTEL_EXPORTER_OTLP_TRACES_PROTOCOL'] || env['OTEL_EXPORTER_OTLP_PROTOCOL'] || 'http/protobuf';
+  const protocolVariable = setting(env, 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL')
+    ? 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL'
+    : 'OTEL_EXPORTER_OTLP_PROTOCOL';
+  const protocol = setting(env, protocolVariable) || 'http/protobuf';
   if (exporter === 'otlp' && protocol !== 'http/protobuf' && protocol !== 'http/json') {
     problems.push({
-      variable: 'OTEL_EXPORTER_OTLP_PROTOCOL',
+      variable: protocolVariable,
       expected: 'http/protobuf or http/json (gRPC is not bundled)',
-      received: protocol,
+      received: env[protocolVariable] ?? '',
     });
   }
   const sampler = samplerSetting(env, exporter, problems);
-  return {
-    disabled,
-    exporter: disabled ? 'none' : exporter,
+  const settings = {
     protocol,
-    samplerName: disabled ? 'off' : sampler.name,
     sampler: sampler.sampler,
     propagator: propagatorSetting(env, problems),
     batch: batchSettings(env, problems),
     spanLimits: spanLimits(env, problems),
-    problems,
   };
+  // Switched off, nothing else is read: only a bad OTEL_SDK_DISABLED itself is a problem.
+  if (disabled) return { ...settings, disabled, exporter: 'none', samplerName: 'off', problems: disabledProblems };
+  return { ...settings, disabled, exporter, samplerName: sampler.name, problems };
+}
+
+/** An enum-like variable, trimmed and lower-cased (the OTel spec makes their values case-insensitive). */
+function setting(env: TelemetryOptions['env'], variable: string): string {
+  return (env[variable] ?? '').trim().toLowerCase();
 }
 
 function tracesExporter(env: TelemetryOptions['env'], problems: ConfigIssue[]): TracesExporter {
-  const raw = (env['OTEL_TRACES_EXPORTER'] ?? '').trim();
+  const raw = setting(env, 'OTEL_TRACES_EXPORTER');
   if (raw === '') return env['OTEL_EXPORTER_OTLP_ENDPOINT'] || env['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'] ? 'otlp' : 'none';
   if (raw === 'otlp' || raw === 'console' || raw === 'none') return raw;
-  problems.push({ variable: 'OTEL_TRACES_EXPORTER', expected: 'otlp, console or none', received: raw });
+  problems.push({ variable: 'OTEL_TRACES_EXPORTER', expected: 'otlp, console or none', received: env['OTEL_TRACES_EXPORTER'] ?? '' });
   return 'none';
 }
 
@@ -253,10 +262,10 @@ function samplerSetting(
   exporter: TracesExporter,
   problems: ConfigIssue[],
 ): { readonly name: string; readonly sampler: Sampler } {
-  const raw = (env['OTEL_TRACES_SAMPLER'] ?? '').trim();
+  const raw = setting(env, 'OTEL_TRACES_SAMPLER');
   const name = raw === '' ? (exporter === 'none' ? 'parentbased_always_off' : 'parentbased_always_on') : raw;
   if (!(SAMPLERS as readonly string[]).includes(name)) {
-    problems.push({ variable: 'OTEL_TRACES_SAMPLER', expected: SAMPLERS.join(', '), received: raw });
+    problems.push({ variable: 'OTEL_TRACES_SAMPLER', expected: SAMPLERS.join(', '), received: env['OTEL_TRACES_SAMPLER'] ?? '' });
     return { name: 'parentbased_always_on', sampler: new ParentBasedSampler({ root: new AlwaysOnSampler() }) };
   }
   const ratio = () => {
@@ -277,7 +286,7 @@ function samplerSetting(
 
 /** `OTEL_PROPAGATORS`: undefined means "none" (nothing is propagated). */
 function propagatorSetting(env: TelemetryOptions['env'], problems: ConfigIssue[]): TextMapPropagator | undefined {
-  const raw = (env['OTEL_PROPAGATORS'] ?? '').trim();
+  const raw = setting(env, 'OTEL_PROPAGATORS');
   const names =
     raw === ''
       ? ['tracecontext', 'baggage']
@@ -294,11 +303,13 @@ function propagatorSetting(env: TelemetryOptions['env'], problems: ConfigIssue[]
   for (const name of names) {
     if (name === 'tracecontext') propagators.push(new W3CTraceContextPropagator());
     else if (name === 'baggage') propagators.push(new W3CBaggagePropagator());
+    else if (name === 'b3') propagators.push(new B3Propagator());
+    else if (name === 'b3multi') propagators.push(new B3Propagator({ injectEncoding: B3InjectEncoding.MULTI_HEADER }));
     else
       problems.push({
         variable: 'OTEL_PROPAGATORS',
-        expected: 'a list of tracecontext, baggage, or none (B3 and Jaeger are not bundled)',
-        received: raw,
+        expected: 'a list of tracecontext, baggage, b3, b3multi, or none (Jaeger and X-Ray are not bundled)',
+        received: env['OTEL_PROPAGATORS'] ?? '',
       });
   }
   return new CompositePropagator({ propagators });
