@@ -2,6 +2,7 @@ import { RuntimeError } from '@tandem/runtime';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import {
   callHeaders,
+  createHeaders,
   ORDER_UNAVAILABLE,
   orderUnavailable,
   relayedHeaders,
@@ -49,11 +50,7 @@ export class InProcessOrderClient implements OrderService {
     return this.send({
       method: 'POST',
       url: '/orders',
-      headers: {
-        'content-type': 'application/json',
-        ...(idempotencyKey === undefined ? {} : { 'idempotency-key': idempotencyKey }),
-        ...callHeaders(call),
-      },
+      headers: createHeaders(idempotencyKey, call),
       payload: JSON.stringify(body),
     });
   }

@@ -2,6 +2,7 @@ import { RuntimeError } from '@tandem/runtime';
 import { Pool, type Dispatcher } from 'undici';
 import {
   callHeaders,
+  createHeaders,
   ORDER_UNAVAILABLE,
   orderUnavailable,
   relayedHeaders,
@@ -42,11 +43,7 @@ export class OrderClient implements OrderService {
     return this.send({
       method: 'POST',
       path: '/orders',
-      headers: {
-        'content-type': 'application/json',
-        ...(idempotencyKey === undefined ? {} : { 'idempotency-key': idempotencyKey }),
-        ...callHeaders(call),
-      },
+      headers: createHeaders(idempotencyKey, call),
       body: JSON.stringify(body),
     });
   }

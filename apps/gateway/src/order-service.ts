@@ -39,6 +39,15 @@ export function callHeaders(call: OrderCall | undefined): Record<string, string>
   return call?.requestId === undefined ? {} : { 'x-request-id': call.requestId };
 }
 
+/** The headers of a `POST /orders` to the order service: JSON, the client's Idempotency-Key, the call's. */
+export function createHeaders(idempotencyKey: string | undefined, call: OrderCall | undefined): Record<string, string> {
+  return {
+    'content-type': 'application/json',
+    ...(idempotencyKey === undefined ? {} : { 'idempotency-key': idempotencyKey }),
+    ...callHeaders(call),
+  };
+}
+
 /** Error code for an order service that cannot take the request (→ 503). */
 export const ORDER_UNAVAILABLE = 'TANDEM_ERR_ORDER_UNAVAILABLE';
 

@@ -1,21 +1,11 @@
-import { Writable } from 'node:stream';
 import Fastify from 'fastify';
-import pino from 'pino';
+import { captureLogger } from '../test/log-capture';
 import { AccessLogController } from './access-log';
 import { problemPlugin } from './problem.plugin';
 import { requestIdPlugin } from './request-id.plugin';
 
 describe('AccessLogController: one access line per request', () => {
-  const lines: Array<Record<string, unknown>> = [];
-  const logger = pino(
-    { level: 'info' },
-    new Writable({
-      write(chunk, _enc, cb) {
-        lines.push(JSON.parse(String(chunk)));
-        cb();
-      },
-    }),
-  );
+  const { logger, lines } = captureLogger();
   const app = Fastify({ loggerInstance: logger, logController: new AccessLogController() });
   app.register(requestIdPlugin);
   app.register(problemPlugin);

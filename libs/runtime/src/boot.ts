@@ -1,4 +1,4 @@
-import * as nodeModule from 'node:module';
+import { enableCompileCache } from 'node:module';
 
 /**
  * Second entry (`@tandem/runtime/boot`), imported first by every app's main.ts: turns on
@@ -8,4 +8,4 @@ import * as nodeModule from 'node:module';
  * else in `<tmpdir>/node-compile-cache`; where that cannot be written (a read-only root
  * filesystem without a writable /tmp) Node caches nothing and nothing fails.
  */
-nodeModule.enableCompileCache?.();
+enableCompileCache();

@@ -1,6 +1,5 @@
-import { Writable } from 'node:stream';
-import Fastify, { type FastifyBaseLogger } from 'fastify';
-import pino from 'pino';
+import Fastify from 'fastify';
+import { captureLogger } from '../test/log-capture';
 import { AccessLogController } from './access-log';
 import { HttpServerComponent } from './http-server.component';
 import { requestIdPlugin } from './request-id.plugin';
@@ -14,16 +13,7 @@ async function until(check: () => boolean, what: string): Promise<void> {
 }
 
 describe('HttpServerComponent', () => {
-  const lines: Array<Record<string, unknown>> = [];
-  const logger: FastifyBaseLogger = pino(
-    { level: 'info' },
-    new Writable({
-      write(chunk, _enc, cb) {
-        lines.push(JSON.parse(String(chunk)));
-        cb();
-      },
-    }),
-  );
+  const { logger, lines } = captureLogger();
   const app = Fastify({ loggerInstance: logger, logController: new AccessLogController() });
   app.register(requestIdPlugin);
   const gate: { open?: () => void } = {};

@@ -1,22 +1,12 @@
-import { Writable } from 'node:stream';
 import Fastify from 'fastify';
-import pino from 'pino';
+import { captureLogger } from '../test/log-capture';
 import { problemPlugin } from './problem.plugin';
 import { requestIdPlugin } from './request-id.plugin';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 describe('request ids', () => {
-  const lines: Array<Record<string, unknown>> = [];
-  const logger = pino(
-    { level: 'info' },
-    new Writable({
-      write(chunk, _enc, cb) {
-        lines.push(JSON.parse(String(chunk)));
-        cb();
-      },
-    }),
-  );
+  const { logger, lines } = captureLogger();
   const app = Fastify({ loggerInstance: logger, bodyLimit: 64 });
   app.register(requestIdPlugin);
   app.register(problemPlugin);

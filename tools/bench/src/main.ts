@@ -98,12 +98,10 @@ async function main(argv: readonly string[]): Promise<void> {
   const sinkUrl = `http://127.0.0.1:${sinkPort}`;
   const sinkStats = async () => (await (await fetch(`${sinkUrl}/stats`)).json()) as { requests: number; bytes: number };
   const context: BenchContext = { ...context0, logDir, plan, sinkUrl, sinkPid: sink.pid, progress };
-
-  if (baselineDir !== undefined) {
-    let runs;
+  /** Runs the measurements; a failure stops every process and exits naming the kept logs. The sink stops either way. */
+  const measure = async <T>(run: () => Promise<T>): Promise<T> => {
     try {
-      progress(`A/B ${args.quick ? 'quick' : 'full'} run, baseline ${baselineDir}; service logs in ${logDir}`);
-      runs = await runAbRounds(context, baselineDir, args.baselineNodeFlags, sinkStats);
+      return await run();
     } catch (error) {
       if (interrupted) await never();
       await stopAll();
@@ -111,6 +109,11 @@ async function main(argv: readonly string[]): Promise<void> {
     } finally {
       await sink.stop();
     }
+  };
+
+  if (baselineDir !== undefined) {
+    progress(`A/B ${args.quick ? 'quick' : 'full'} run, baseline ${baselineDir}; service logs in ${logDir}`);
+    const runs = await measure(() => runAbRounds(context, baselineDir, args.baselineNodeFlags, sinkStats));
     const ab: AbResults = {
       date: new Date().toISOString(),
       command: commandLine(argv),
@@ -133,20 +136,15 @@ async function main(argv: readonly string[]): Promise<void> {
     return;
   }
 
-  const scenarios: ScenarioResult[] = [];
-  try {
-    progress(`${args.quick ? 'quick' : 'full'} run; service logs in ${logDir}`);
+  progress(`${args.quick ? 'quick' : 'full'} run; service logs in ${logDir}`);
+  const scenarios = await measure(async () => {
+    const done: ScenarioResult[] = [];
     const { first, last } = httpScenarios();
-    for (const scenario of first) scenarios.push(await runHttpScenario(scenario, context, sinkStats));
-    scenarios.push(...(await runConsumerThroughput(context)));
-    if (plan.repeatCeiling) for (const scenario of last) scenarios.push(await runHttpScenario(scenario, context, sinkStats));
-  } catch (error) {
-    if (interrupted) await never();
-    await stopAll();
-    fail(`${(error as Error).message}\n(service logs kept in ${logDir})`);
-  } finally {
-    await sink.stop();
-  }
+    for (const scenario of first) done.push(await runHttpScenario(scenario, context, sinkStats));
+    done.push(...(await runConsumerThroughput(context)));
+    if (plan.repeatCeiling) for (const scenario of last) done.push(await runHttpScenario(scenario, context, sinkStats));
+    return done;
+  });
 
   const ceiling = ceilingOf(scenarios);
   const samples = new Map<string, number[]>();

@@ -84,6 +84,35 @@ describe('deploy/docker/Dockerfile', () => {
     for (const pod of tandemPods) expect({ pod: pod.name, runAsUser: pod.runAsUser }).toEqual({ pod: pod.name, runAsUser: uid });
   });
 
+  it('keeps the compile cache where every Tandem container has a writable emptyDir (its root filesystem is read-only)', () => {
+    const dir = of(runtime.instructions, 'ENV')
+      .map((i) => /^NODE_COMPILE_CACHE=(\S+)$/.exec(i.args)?.[1])
+      .find((d) => d !== undefined);
+    expect(dir).toMatch(/^\/\S+/);
+    type Pod = {
+      containers: Array<{ name: string; image: string; volumeMounts?: Array<{ name: string; mountPath: string; readOnly?: boolean }> }>;
+      volumes?: Array<{ name: string; emptyDir?: object }>;
+    };
+    const pods = readObjects(root, ['deploy/k8s/base'])
+      .filter((o) => o.kind === 'Deployment')
+      .map((o) => ({ name: o.metadata.name, pod: (o.spec?.['template'] as { spec: Pod }).spec }))
+      .filter(({ pod }) => pod.containers.some((c) => c.image.startsWith('tandem/')));
+    expect(pods.map((p) => p.name).sort()).toEqual(['consumer', 'gateway', 'order-v1', 'order-v2']);
+    for (const { name, pod } of pods) {
+      const emptyDirs = new Set((pod.volumes ?? []).filter((v) => v.emptyDir).map((v) => v.name));
+      for (const container of pod.containers.filter((c) => c.image.startsWith('tandem/'))) {
+        const writable = (container.volumeMounts ?? []).filter(
+          (m) => emptyDirs.has(m.name) && !m.readOnly && (dir === m.mountPath || dir?.startsWith(`${m.mountPath}/`)),
+        );
+        expect({ workload: name, container: container.name, mounts: writable.length }).toEqual({
+          workload: name,
+          container: container.name,
+          mounts: 1,
+        });
+      }
+    }
+  });
+
   it('the runtime sets NODE_ENV=production and holds only the bundle and the pruned production packages', () => {
     expect(of(runtime.instructions, 'ENV').map((i) => i.args)).toContain('NODE_ENV=production');
     const copies = of(runtime.instructions, 'COPY').map((i) => i.args);
