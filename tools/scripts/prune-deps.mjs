@@ -60,6 +60,8 @@ const packageName = (specifier) =>
     .join('/');
 const isBuiltin = (specifier) => specifier.startsWith('node:') || builtinModules.includes(specifier.split('/')[0]);
 
+// `require(/* webpackIgnore: true */ "fs")` (protobufjs) is still a literal.
+bundle = bundle.replace(/\b(require|import)\(\s*\/\*[^*]*\*\/\s*/g, '$1(');
 const literal = [...bundle.matchAll(/\brequire\(\s*(["'])([^"'\n]+)\1\s*\)/g)].map((m) => m[2]);
 const dynamicImports = [...bundle.matchAll(/\bimport\(\s*(["'])([^"'\n]+)\1\s*\)/g)].map((m) => m[2]);
 const allRequires = bundle.match(/\brequire\(/g)?.length ?? 0;
@@ -71,7 +73,17 @@ if (allRequires !== literal.length || allImports !== dynamicImports.length) {
   );
 }
 
-const externals = [...new Set([...literal, ...dynamicImports].filter((s) => !s.startsWith('.') && !isBuiltin(s)).map(packageName))].sort();
+// A literal that is no package name is text about require, not a require (require-in-the-middle's
+// debug line `require('%s')`).
+const PACKAGE_NAME = /^(@[a-z0-9-~][a-z0-9-._~]*\/)?[a-z0-9-~][a-z0-9-._~]*$/;
+const externals = [
+  ...new Set(
+    [...literal, ...dynamicImports]
+      .filter((s) => !s.startsWith('.') && !isBuiltin(s))
+      .map(packageName)
+      .filter((name) => PACKAGE_NAME.test(name)),
+  ),
+].sort();
 const problems = [];
 for (const name of externals) {
   if (manifest.dependencies?.[name]) continue;

@@ -6,7 +6,7 @@ import type { Static, TSchema } from 'typebox';
 import { describePermissionViolation, EventNotStoredError, EventValidationError, permissionViolationOf } from './errors';
 import { EventCodec, type EventType } from './event-codec';
 import type { MessagingMetrics } from './middleware/metrics';
-import { natsHeaderSetter } from './middleware/tracing';
+import { isTraced, natsHeaderSetter } from './middleware/tracing';
 import type { NatsConnectionComponent } from './nats-connection.component';
 
 export interface PublisherOptions {
@@ -32,9 +32,9 @@ const RETRY_BACKOFF: BackoffPolicy = { initialMs: 100, secondMs: 200, factor: 1.
  * Publishes events to JetStream and resolves only once the server has stored them.
  * Validates the body against the event's schema first ({@link EventValidationError}),
  * sets `Nats-Msg-Id`, awaits the PubAck with a timeout and retries with the same id
- * (so a retry never stores twice). A PRODUCER span `<subject> publish` is started and its
- * context injected into the headers (W3C `traceparent`), so the consumer's span continues
- * the trace. When the event is not stored — not connected, no
+ * (so a retry never stores twice). A PRODUCER span `<subject> publish` is started (unless
+ * the active trace is unsampled upstream) and its context injected into the headers (W3C
+ * `traceparent`), so the consumer's span continues the trace. When the event is not stored — not connected, no
  * stream, no PubAck after the last attempt — it throws {@link EventNotStoredError}.
  */
 export class Publisher {
@@ -49,26 +49,31 @@ export class Publisher {
     const codec = this.codec(event);
     const problems = codec.problems(payload);
     if (problems.length > 0) throw new EventValidationError(event.subject, problems);
-    const span = trace.getTracer('@tandem/messaging').startSpan(`${event.subject} publish`, {
-      kind: SpanKind.PRODUCER,
-      attributes: {
-        'messaging.system': 'nats',
-        'messaging.operation.type': 'send',
-        'messaging.destination.name': event.subject,
-        'messaging.message.id': options.msgId,
-      },
-    });
+    // No span of our own under an upstream decision not to sample: the active context is
+    // propagated as it is.
+    const span = isTraced(context.active())
+      ? trace.getTracer('@tandem/messaging').startSpan(`${event.subject} publish`, {
+          kind: SpanKind.PRODUCER,
+          attributes: {
+            'messaging.system': 'nats',
+            'messaging.operation.type': 'send',
+            'messaging.destination.name': event.subject,
+            'messaging.message.id': options.msgId,
+          },
+        })
+      : undefined;
     try {
-      const ack = await context.with(trace.setSpan(context.active(), span), () => this.send(event.subject, codec.encode(payload), options));
-      span.setAttribute('messaging.nats.stream_sequence', ack.seq);
+      const send = () => this.send(event.subject, codec.encode(payload), options);
+      const ack = await (span ? context.with(trace.setSpan(context.active(), span), send) : send());
+      span?.setAttribute('messaging.nats.stream_sequence', ack.seq);
       this.options.metrics?.published.inc({ subject: event.subject, result: ack.duplicate ? 'duplicate' : 'stored' });
       return ack;
     } catch (error) {
-      span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
+      span?.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
       this.options.metrics?.published.inc({ subject: event.subject, result: 'failed' });
       throw error;
     } finally {
-      span.end();
+      span?.end();
     }
   }
 

@@ -82,6 +82,52 @@ describe('tracing and idempotency over real NATS', () => {
     }
   });
 
+  it('under an upstream decision not to sample, starts no spans of its own yet carries the trace through the message to the handler', async () => {
+    const consumer: ConsumerSpec = { stream: 'T', durable: 'unsampled', filterSubject: 't.unsampled' };
+    await ensureTopology(await nats.whenConnected(), { consumers: [consumer] }, { replicas: 1 });
+    const seen: { traceId?: string; spanId?: string; recording?: boolean } = {};
+    const runner = new ConsumerRunner({
+      connection: nats,
+      consumer,
+      event: { subject: 't.unsampled', schema: Job },
+      handler: async () => {
+        const span = trace.getActiveSpan();
+        seen.traceId = span?.spanContext().traceId;
+        seen.spanId = span?.spanContext().spanId;
+        seen.recording = span?.isRecording();
+      },
+    });
+    const headers: string[] = [];
+    const sub = (await nats.whenConnected()).subscribe('t.unsampled', {
+      callback: (_e, m) => {
+        headers.push(m.headers?.get('traceparent') ?? '');
+      },
+    });
+    await runner.start(ctx());
+    try {
+      // An incoming request whose caller did not sample it (flags 00).
+      const unsampled = trace.setSpanContext(context.active(), {
+        traceId: '0af7651916cd43dd8448eb211c80319c',
+        spanId: 'b7ad6b7169203331',
+        traceFlags: 0,
+        isRemote: true,
+      });
+      exporter.reset();
+      await context.with(unsampled, () =>
+        new Publisher(nats).publish({ subject: 't.unsampled', schema: Job }, { id: 'y' }, { msgId: 'unsampled-1' }),
+      );
+      await waitFor(() => seen.traceId, { description: 'the handler to run' });
+      // A span started here (even a non-recording one) would have a new span id: the
+      // header and the handler's context carry the caller's own.
+      expect(headers).toEqual(['00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00']);
+      expect(seen).toEqual({ traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', recording: false });
+      expect(exporter.getFinishedSpans().map((s) => s.name)).toEqual([]);
+    } finally {
+      sub.unsubscribe();
+      await runner.stop(deadlineIn(5_000));
+    }
+  });
+
   it('skips a message whose id was already processed, across runners, with a KV-backed store', async () => {
     const nc = await nats.whenConnected();
     const kv = await new Kvm(nc).create('processed', { ttl: 60_000 });

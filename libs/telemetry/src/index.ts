@@ -5,4 +5,5 @@ export type { ServiceMetrics, ServiceMetricsOptions } from './metrics';
 export { metricsPlugin } from './metrics.plugin';
 export type { MetricsPluginOptions } from './metrics.plugin';
 export { TelemetryComponent } from './telemetry.component';
-export type { Telemetry, TelemetryOptions, TracesExporter } from './tracing';
+export type { OtlpProtocol, Telemetry, TelemetryOptions, TracesExporter } from './tracing';
+export type { InstrumentationName } from './instrumentations';

@@ -4,4 +4,6 @@
  * first (modules loaded before the SDK starts are not instrumented).
  */
 export { startTelemetry } from './tracing';
-export type { Telemetry, TelemetryOptions, TracesExporter } from './tracing';
+export type { OtlpProtocol, Telemetry, TelemetryOptions, TracesExporter } from './tracing';
+export { INSTRUMENTATIONS } from './instrumentations';
+export type { InstrumentationName } from './instrumentations';

@@ -19,6 +19,9 @@ export class TelemetryComponent implements Component {
   }
 
   health(): ComponentHealth {
-    return { ready: true, detail: `traces exporter: ${this.telemetry.exporter}, sampler: ${this.telemetry.sampler}` };
+    return {
+      ready: true,
+      detail: `traces exporter: ${this.telemetry.exporter}, sampler: ${this.telemetry.sampler}, instrumentations: ${this.telemetry.instrumentations.join(', ') || 'none'}`,
+    };
   }
 }

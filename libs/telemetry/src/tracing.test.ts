@@ -46,7 +46,7 @@ describe('telemetrySettings: the OTEL_* variables, checked', () => {
   it('names each variable it cannot honour instead of falling back silently', () => {
     const { problems } = telemetrySettings({
       OTEL_TRACES_EXPORTER: 'otlp',
-      OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc',
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'thrift',
       OTEL_TRACES_SAMPLER: 'jaeger_remote',
       OTEL_PROPAGATORS: 'tracecontext,jaeger',
       OTEL_BSP_SCHEDULE_DELAY: 'soon',
@@ -56,7 +56,7 @@ describe('telemetrySettings: the OTEL_* variables, checked', () => {
     });
     expect(problems.map((p) => [p.variable, p.received])).toEqual([
       ['OTEL_SDK_DISABLED', 'yes'],
-      ['OTEL_EXPORTER_OTLP_PROTOCOL', 'grpc'],
+      ['OTEL_EXPORTER_OTLP_PROTOCOL', 'thrift'],
       ['OTEL_TRACES_SAMPLER', 'jaeger_remote'],
       ['OTEL_PROPAGATORS', 'tracecontext,jaeger'],
       ['OTEL_BSP_SCHEDULE_DELAY', 'soon'],
@@ -66,6 +66,16 @@ describe('telemetrySettings: the OTEL_* variables, checked', () => {
     expect(telemetrySettings({ OTEL_TRACES_SAMPLER: 'traceidratio', OTEL_TRACES_SAMPLER_ARG: '1.5' }).problems).toEqual([
       expect.objectContaining({ variable: 'OTEL_TRACES_SAMPLER_ARG', received: '1.5' }),
     ]);
+  });
+
+  it('exports OTLP over http/protobuf (default), http/json or grpc, the signal-specific variable winning', () => {
+    const otlp = { OTEL_TRACES_EXPORTER: 'otlp' };
+    expect(telemetrySettings(otlp)).toMatchObject({ protocol: 'http/protobuf', problems: [] });
+    expect(telemetrySettings({ ...otlp, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' })).toMatchObject({ protocol: 'http/json', problems: [] });
+    expect(telemetrySettings({ ...otlp, OTEL_EXPORTER_OTLP_PROTOCOL: 'GRPC' })).toMatchObject({ protocol: 'grpc', problems: [] });
+    expect(
+      telemetrySettings({ ...otlp, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'grpc' }),
+    ).toMatchObject({ protocol: 'grpc', problems: [] });
   });
 
   it('reads the batch processor and span limit settings', () => {
@@ -101,7 +111,7 @@ describe('telemetrySettings: the OTEL_* variables, checked', () => {
       }),
     ).toMatchObject({ exporter: 'otlp', protocol: 'http/json', samplerName: 'parentbased_traceidratio', problems: [] });
     expect(
-      telemetrySettings({ OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'grpc' }).problems.map((p) => p.variable),
+      telemetrySettings({ OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/thrift' }).problems.map((p) => p.variable),
     ).toEqual(['OTEL_EXPORTER_OTLP_TRACES_PROTOCOL']);
   });
 

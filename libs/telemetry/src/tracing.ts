@@ -1,28 +1,18 @@
 import { FastifyOtelInstrumentation } from '@fastify/otel';
-import { context, diag, DiagConsoleLogger, propagation, trace, type TextMapPropagator } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import type { TextMapPropagator } from '@opentelemetry/api';
+import { getNodeAutoInstrumentations } from '@opentelemetry/auto-instrumentations-node';
 import {
   CompositePropagator,
-  diagLogLevelFromString,
   setGlobalErrorHandler,
   W3CBaggagePropagator,
   W3CTraceContextPropagator,
 } from '@opentelemetry/core';
+import { OTLPTraceExporter as OTLPGrpcTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
 import { OTLPTraceExporter as OTLPJsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as OTLPProtoTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
-import { registerInstrumentations } from '@opentelemetry/instrumentation';
-import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
-import { PinoInstrumentation } from '@opentelemetry/instrumentation-pino';
-import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import { B3InjectEncoding, B3Propagator } from '@opentelemetry/propagator-b3';
-import {
-  defaultResource,
-  detectResources,
-  envDetector,
-  hostDetector,
-  processDetector,
-  resourceFromAttributes,
-} from '@opentelemetry/resources';
+import { defaultResource, envDetector, hostDetector, processDetector, resourceFromAttributes } from '@opentelemetry/resources';
+import { NodeSDK } from '@opentelemetry/sdk-node';
 import {
   AlwaysOffSampler,
   AlwaysOnSampler,
@@ -31,18 +21,20 @@ import {
   NoopSpanProcessor,
   ParentBasedSampler,
   TraceIdRatioBasedSampler,
-  TracerProvider,
   type BatchSpanProcessorOptions,
   type Sampler,
   type SpanExporter,
   type SpanLimits,
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace';
-import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import type { ConfigIssue } from '@tandem/runtime';
 import type { Logger } from 'pino';
+import { autoInstrumentationConfig, selectInstrumentations, type InstrumentationName } from './instrumentations';
 
 export type TracesExporter = 'otlp' | 'console' | 'none';
+
+/** The OTLP transports Tandem exports over (Jaeger and collectors take gRPC on 4317, HTTP on 4318). */
+export type OtlpProtocol = 'http/protobuf' | 'http/json' | 'grpc';
 
 export interface TelemetryOptions {
   /** Default `service.name` (OTEL_SERVICE_NAME wins). */
@@ -58,6 +50,8 @@ export interface Telemetry {
   readonly exporter: TracesExporter;
   /** The sampler in use, as `OTEL_TRACES_SAMPLER` names it (`off` when OTEL_SDK_DISABLED). */
   readonly sampler: string;
+  /** The instrumentations running, by their short names (`http`, `undici`, `pino`, `fastify`, …). */
+  readonly instrumentations: readonly InstrumentationName[];
   /** Invalid OTEL_* settings; the process edge reports them like any configuration error (exit 78). */
   readonly problems: readonly ConfigIssue[];
   /** Where the single "export failed" warning goes once a logger exists. */
@@ -78,51 +72,55 @@ const K8S_ATTRIBUTES: Readonly<Record<string, string>> = {
 };
 
 /**
- * Starts OpenTelemetry before anything it instruments is loaded (call it from the first
- * module `main.ts` imports): http, undici, pino (trace ids in log lines) and Fastify
- * (`@fastify/otel`). Built from the trace SDK's parts rather than `@opentelemetry/sdk-node`,
- * which loads every exporter it might ever use (gRPC, Zipkin, Prometheus, logs, metrics) —
- * about a tenth of a second of every start. Configured only by the standard variables, and
- * strictly: a value Tandem cannot honour is a configuration error naming the variable (exit
- * 78), never a silent default.
- * - `OTEL_SDK_DISABLED=true`: nothing at all — no spans, no propagation, no trace ids in logs.
+ * Starts OpenTelemetry with the ecosystem's standard bootstrap — `NodeSDK` from
+ * `@opentelemetry/sdk-node` with instrumentations from `getNodeAutoInstrumentations()` plus
+ * `@fastify/otel` — before anything it instruments is loaded (call it from the first module
+ * `main.ts` imports). Configured only by the standard variables, and strictly: every value is
+ * checked first ({@link telemetrySettings}) and one Tandem cannot honour is a configuration
+ * error naming the variable (exit 78), never a silent default. What is checked is then handed
+ * to NodeSDK explicitly (exporter, sampler, propagator, limits, instrumentations), so NodeSDK's
+ * own reading of the environment never picks something else.
+ * - `OTEL_SDK_DISABLED=true`: nothing at all — no SDK, no propagation, no trace ids in logs.
  * - `OTEL_TRACES_EXPORTER`: `otlp`, `console` or `none`. Unset: `otlp` when an OTLP
  *   endpoint is configured (`OTEL_EXPORTER_OTLP_ENDPOINT` / `…_TRACES_ENDPOINT`), else
  *   `none` — quiet when no collector runs.
- * - `OTEL_EXPORTER_OTLP_PROTOCOL` / `…_TRACES_PROTOCOL`: `http/protobuf` (default) or `http/json`.
+ * - `OTEL_EXPORTER_OTLP_PROTOCOL` / `…_TRACES_PROTOCOL`: `http/protobuf` (default), `http/json` or `grpc`.
  * - `OTEL_TRACES_SAMPLER` (+ `_ARG`): `always_on`, `always_off`, `traceidratio`,
  *   `parentbased_always_on`, `parentbased_always_off`, `parentbased_traceidratio`. Default
  *   `parentbased_always_on`; with no exporter, `parentbased_always_off`: a service that exports
- *   nothing starts no recorded traces of its own (recording spans nobody exports was ~10 % of
- *   its CPU per request), but continues a sampled trace it is handed, so the decision made
- *   upstream reaches the services downstream.
+ *   nothing starts no recorded traces of its own, but continues a sampled trace it is handed,
+ *   so the decision made upstream reaches the services downstream.
  * - `OTEL_PROPAGATORS`: `tracecontext`, `baggage`, `b3`, `b3multi` or `none` (default both W3C ones).
- * - `OTEL_BSP_SCHEDULE_DELAY`, `OTEL_BSP_EXPORT_TIMEOUT`, `OTEL_BSP_MAX_QUEUE_SIZE`,
- *   `OTEL_BSP_MAX_EXPORT_BATCH_SIZE`; span limits (`OTEL_SPAN_*_LIMIT`, `OTEL_ATTRIBUTE_*_LIMIT`);
- *   `OTEL_SERVICE_NAME`, `OTEL_RESOURCE_ATTRIBUTES`; `OTEL_LOG_LEVEL` (the SDK's own diagnostics).
+ * - `OTEL_NODE_ENABLED_INSTRUMENTATIONS` / `OTEL_NODE_DISABLED_INSTRUMENTATIONS`: which
+ *   instrumentations run ({@link selectInstrumentations}; default http, undici, pino, fastify).
+ * - `OTEL_BSP_*`, span limits (`OTEL_SPAN_*_LIMIT`, `OTEL_ATTRIBUTE_*_LIMIT`),
+ *   `OTEL_SERVICE_NAME`, `OTEL_RESOURCE_ATTRIBUTES`; `OTEL_LOG_LEVEL` (NodeSDK's own diagnostics).
  * Whatever the sampler decides, W3C context propagates: a service that records nothing still
  * passes the incoming trace on (into HTTP calls and NATS headers) and logs its trace id.
- * OTel metrics and logs exporters are off: metrics are prom-client's `/metrics`, logs are stdout.
- * A failing export is warned about once, not per batch.
+ * OTel metrics and logs pipelines are off: metrics are prom-client's `/metrics`, logs are stdout.
+ * Fastify gets a span per request and per route handler, not per hook. A failing export is
+ * warned about once, not per batch.
  */
 export function startTelemetry(options: TelemetryOptions): Telemetry {
   const { env } = options;
   const settings = telemetrySettings(env);
   const { exporter, problems } = settings;
-  if (settings.disabled) {
-    return { exporter, sampler: settings.samplerName, problems, attachLogger: () => undefined, shutdown: async () => undefined };
+  const instrumentations = [...settings.instrumentations];
+  if (settings.disabled || problems.length > 0) {
+    // Disabled, or about to exit 78: start nothing.
+    return {
+      exporter,
+      sampler: settings.samplerName,
+      instrumentations: settings.disabled ? [] : instrumentations,
+      problems,
+      attachLogger: () => undefined,
+      shutdown: async () => undefined,
+    };
   }
-  const logLevel = env['OTEL_LOG_LEVEL']?.trim();
-  if (logLevel) diag.setLogger(new DiagConsoleLogger(), { logLevel: diagLogLevelFromString(logLevel) });
 
-  const spanExporter: SpanExporter | undefined =
-    exporter === 'console'
-      ? new ConsoleSpanExporter()
-      : exporter === 'otlp' && problems.length === 0
-        ? settings.protocol === 'http/json'
-          ? new OTLPJsonTraceExporter()
-          : new OTLPProtoTraceExporter()
-        : undefined;
+  const spanExporter = createSpanExporter(exporter, settings.protocol);
+  // With nothing to export the provider still runs (no-op processor): the sampler must see a
+  // sampled parent to continue its trace, and spans must carry new ids into NATS headers.
   const spanProcessor: SpanProcessor = spanExporter
     ? new BatchSpanProcessor({ exporter: spanExporter, ...settings.batch })
     : new NoopSpanProcessor();
@@ -135,10 +133,6 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
     const value = env[variable];
     if (value) attributes[attribute] = value;
   }
-  const resource = defaultResource()
-    .merge(resourceFromAttributes(attributes))
-    .merge(detectResources({ detectors: [envDetector, processDetector, hostDetector] }))
-    .merge(resourceFromAttributes({ [ATTR_SERVICE_NAME]: env['OTEL_SERVICE_NAME'] || options.serviceName }));
 
   let logger: Logger | undefined;
   let warned = false;
@@ -150,33 +144,54 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
     else process.stderr.write(`${JSON.stringify({ level: 'warn', msg: message, err: String(error) })}\n`);
   });
 
-  const provider = new TracerProvider({
+  const enabled = settings.instrumentations;
+  const sdk = new NodeSDK({
+    serviceName: env['OTEL_SERVICE_NAME'] || options.serviceName,
+    resource: defaultResource().merge(resourceFromAttributes(attributes)),
+    resourceDetectors: [envDetector, processDetector, hostDetector],
     sampler: settings.sampler,
     spanLimits: settings.spanLimits,
-    resource,
     spanProcessors: [spanProcessor],
-  });
-  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-  if (settings.propagator) propagation.setGlobalPropagator(settings.propagator);
-  trace.setGlobalTracerProvider(provider);
-  registerInstrumentations({
-    tracerProvider: provider,
+    textMapPropagator: settings.propagator ?? null,
+    // prom-client serves metrics and pino writes logs: no OTel metrics or logs pipeline (and
+    // none of NodeSDK's env defaults, which would export both to localhost:4318).
+    metricReaders: [],
+    logRecordProcessors: [],
     instrumentations: [
-      new HttpInstrumentation({ ignoreIncomingRequestHook: (request) => UNTRACED_PATHS.has((request.url ?? '').split('?')[0] ?? '') }),
-      new UndiciInstrumentation(),
-      new PinoInstrumentation(),
-      new FastifyOtelInstrumentation({ registerOnInitialization: true, ignorePaths: (o) => UNTRACED_PATHS.has(o.url) }),
+      ...getNodeAutoInstrumentations(autoInstrumentationConfig(enabled, { untracedPaths: UNTRACED_PATHS })),
+      ...(enabled.has('fastify')
+        ? [
+            new FastifyOtelInstrumentation({
+              registerOnInitialization: true,
+              ignorePaths: (route) => UNTRACED_PATHS.has(route.url),
+              // The request and route-handler spans tell where time goes; one span per hook
+              // (request id, rate limit, security headers…) is noise at a cost per request.
+              instrumentHooks: false,
+            }),
+          ]
+        : []),
     ],
   });
+  sdk.start();
   return {
     exporter,
     sampler: settings.samplerName,
+    instrumentations,
     problems,
     attachLogger: (l) => {
       logger = l;
     },
-    shutdown: () => provider.shutdown(),
+    shutdown: () => sdk.shutdown(),
   };
+}
+
+function createSpanExporter(exporter: TracesExporter, protocol: OtlpProtocol): SpanExporter | undefined {
+  if (exporter === 'console') return new ConsoleSpanExporter();
+  if (exporter !== 'otlp') return undefined;
+  // Each reads its endpoint, headers, timeout and compression from the standard variables.
+  if (protocol === 'grpc') return new OTLPGrpcTraceExporter();
+  if (protocol === 'http/json') return new OTLPJsonTraceExporter();
+  return new OTLPProtoTraceExporter();
 }
 
 /** What the OTEL_* variables ask for, checked; nothing is started. */
@@ -184,7 +199,7 @@ export interface TelemetrySettings {
   /** `OTEL_SDK_DISABLED=true`. */
   readonly disabled: boolean;
   readonly exporter: TracesExporter;
-  readonly protocol: string;
+  readonly protocol: OtlpProtocol;
   /** As `OTEL_TRACES_SAMPLER` names it; `off` when disabled. */
   readonly samplerName: string;
   readonly sampler: Sampler;
@@ -192,6 +207,8 @@ export interface TelemetrySettings {
   readonly propagator: TextMapPropagator | undefined;
   readonly batch: Omit<BatchSpanProcessorOptions, 'exporter'>;
   readonly spanLimits: SpanLimits;
+  /** The instrumentations to run (`OTEL_NODE_ENABLED_INSTRUMENTATIONS` / `…_DISABLED_…` over Tandem's defaults). */
+  readonly instrumentations: ReadonlySet<InstrumentationName>;
   /** Every invalid setting, each naming its variable. */
   readonly problems: readonly ConfigIssue[];
 }
@@ -205,13 +222,10 @@ export function telemetrySettings(env: TelemetryOptions['env']): TelemetrySettin
   const protocolVariable = setting(env, 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL')
     ? 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL'
     : 'OTEL_EXPORTER_OTLP_PROTOCOL';
-  const protocol = setting(env, protocolVariable) || 'http/protobuf';
-  if (exporter === 'otlp' && protocol !== 'http/protobuf' && protocol !== 'http/json') {
-    problems.push({
-      variable: protocolVariable,
-      expected: 'http/protobuf or http/json (gRPC is not bundled)',
-      received: env[protocolVariable] ?? '',
-    });
+  const requested = setting(env, protocolVariable) || 'http/protobuf';
+  const protocol = (OTLP_PROTOCOLS as readonly string[]).includes(requested) ? (requested as OtlpProtocol) : 'http/protobuf';
+  if (exporter === 'otlp' && protocol !== requested) {
+    problems.push({ variable: protocolVariable, expected: OTLP_PROTOCOLS.join(', '), received: env[protocolVariable] ?? '' });
   }
   const sampler = samplerSetting(env, exporter, problems);
   const settings = {
@@ -220,11 +234,14 @@ export function telemetrySettings(env: TelemetryOptions['env']): TelemetrySettin
     propagator: propagatorSetting(env, problems),
     batch: batchSettings(env, problems),
     spanLimits: spanLimits(env, problems),
+    instrumentations: selectInstrumentations(env, problems),
   };
   // Switched off, nothing else is read: only a bad OTEL_SDK_DISABLED itself is a problem.
   if (disabled) return { ...settings, disabled, exporter: 'none', samplerName: 'off', problems: disabledProblems };
   return { ...settings, disabled, exporter, samplerName: sampler.name, problems };
 }
+
+const OTLP_PROTOCOLS: readonly OtlpProtocol[] = ['http/protobuf', 'http/json', 'grpc'];
 
 /** An enum-like variable, trimmed and lower-cased (the OTel spec makes their values case-insensitive). */
 function setting(env: TelemetryOptions['env'], variable: string): string {

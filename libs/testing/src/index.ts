@@ -10,7 +10,7 @@ export type { NatsUserCredentials, TandemNatsUser } from './nats-server';
 export { waitFor } from './wait-for';
 export { bundleFixture } from './bundle-fixture';
 export { OtlpCapture } from './otlp-capture';
-export type { CapturedSpan } from './otlp-capture';
+export type { CapturedSpan, OtlpTransport } from './otlp-capture';
 export { OrderLoad } from './order-load';
 export type { LoadMark, OrderAttempt, OrderLoadOptions, OrderRequestBody } from './order-load';
 export { auditOrders, consumersIdle, formatAudit, readOrderStore, readStream, settleAndAudit } from './order-audit';

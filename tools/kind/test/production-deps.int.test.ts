@@ -163,7 +163,10 @@ describe('the images runtime: each app from its production-only directory', () =
       timeoutMs: 30_000,
       description: `order ${id} to be fulfilled`,
     });
-    await waitFor(() => capture.protobufRequests > 0, { timeoutMs: 15_000, description: 'an OTLP/protobuf export' });
+    await waitFor(() => capture.spans.some((s) => s.transport === 'http/protobuf' && s.resource['service.name'] === 'consumer'), {
+      timeoutMs: 15_000,
+      description: 'spans over OTLP/protobuf',
+    });
   });
 
   it.each(apps)(

@@ -1,4 +1,4 @@
-import { context, propagation, SpanKind, SpanStatusCode, trace, type Context } from '@opentelemetry/api';
+import { context, isSpanContextValid, propagation, SpanKind, SpanStatusCode, trace, TraceFlags, type Context } from '@opentelemetry/api';
 import type { MsgHdrs } from '@nats-io/transport-node';
 import type { Middleware } from './middleware';
 
@@ -19,14 +19,31 @@ export function extractContext(headers: MsgHdrs | undefined): Context {
 }
 
 /**
+ * Whether a span of our own is worth starting in `ctx`: yes when the trace there is recorded
+ * (a recording span, or a sampled remote parent) or when there is no trace yet (the sampler
+ * decides); no when an upstream service decided not to sample it. Then the work runs in that
+ * context as it is — its trace id still reaches log lines and NATS headers — without building
+ * a span nobody records (a sampler call, ids and attributes per message).
+ */
+export function isTraced(ctx: Context): boolean {
+  const span = trace.getSpan(ctx);
+  if (!span) return true;
+  const parent = span.spanContext();
+  if (!isSpanContextValid(parent)) return true;
+  return span.isRecording() || (parent.traceFlags & TraceFlags.SAMPLED) === TraceFlags.SAMPLED;
+}
+
+/**
  * A CONSUMER span `<subject> process` per delivery, a child of the producer's span from the
  * message headers, so one order is one trace (OpenTelemetry messaging conventions:
  * `messaging.system=nats`, destination, message id, delivery count). The handler runs
- * inside it, so its logs and outgoing calls join the trace.
+ * inside it, so its logs and outgoing calls join the trace. Under an unsampled parent no span
+ * is started ({@link isTraced}); the handler runs in the parent's context.
  */
 export function tracing(): Middleware {
   return (next) => async (delivery) => {
     const parent = extractContext(delivery.headers);
+    if (!isTraced(parent)) return context.with(parent, () => next(delivery));
     const span = tracer().startSpan(
       `${delivery.subject} process`,
       {
