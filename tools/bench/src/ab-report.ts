@@ -5,8 +5,10 @@ export type AbVariant = 'baseline' | 'current';
 export const AB_VARIANTS: readonly AbVariant[] = ['baseline', 'current'];
 export const VARIANT_LABEL: Readonly<Record<AbVariant, string>> = { baseline: 'baseline', current: 'this build' };
 
+/** The HTTP scenarios an A/B run measures per variant, in the order they run (then the consumer's drain). */
+export const AB_HTTP_SCENARIOS = ['separate-off', 'separate-0.1', 'one-process'] as const;
 /** The scenarios an A/B run measures per variant, in the order they run. */
-export const AB_SCENARIOS = ['separate-off', 'one-process', 'consumer-fulfilment'] as const;
+export const AB_SCENARIOS = [...AB_HTTP_SCENARIOS, 'consumer-fulfilment'] as const;
 /** Rounds of an A/B run: each runs both variants, so drift between them shows as round-to-round spread. */
 export const AB_ROUNDS = 2;
 /** The yardstick, once per round (it runs no app, so it is the same for both variants). */

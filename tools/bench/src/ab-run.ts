@@ -1,4 +1,4 @@
-import { AB_ROUNDS, AB_VARIANTS, type AbRun, type AbVariant } from './ab-report';
+import { AB_HTTP_SCENARIOS, AB_ROUNDS, AB_VARIANTS, type AbRun, type AbVariant } from './ab-report';
 import type { BenchContext } from './bench-context';
 import { runConsumerThroughput } from './consumer-throughput';
 import { httpScenarios, runHttpScenario } from './http-scenarios';
@@ -7,7 +7,7 @@ import { httpScenarios, runHttpScenario } from './http-scenarios';
  * The A/B runs, interleaved so that drift hits both builds alike: per round, the bare consume
  * loop once (the yardstick), then for each variant (baseline first in odd rounds, this build
  * first in even ones) separate processes
- * with tracing off, one process, and the fulfilment consumer's drain. `baselineDir` holds the
+ * with tracing off and sampled at 0.1, one process, and the fulfilment consumer's drain. `baselineDir` holds the
  * baseline's apps; this build's are the context's own.
  */
 export async function runAbRounds(
@@ -28,7 +28,7 @@ export async function runAbRounds(
   };
   const yardstick: BenchContext = { ...context, progress: (line) => context.progress(`[yardstick] ${line}`) };
   const { first } = httpScenarios();
-  const http = ['separate-off', 'one-process'].map((id) => {
+  const http = AB_HTTP_SCENARIOS.map((id) => {
     const scenario = first.find((s) => s.id === id);
     if (!scenario) throw new Error(`no HTTP scenario ${id}`);
     return scenario;

@@ -37,7 +37,7 @@ Writes README.md (table and targets), chart.svg and results.json.
                     all-in-one) and must be inside the workspace (the bundles load their
                     dependencies from its node_modules). Two rounds, each: the bare consume
                     loop once (yardstick), then the baseline, then this build (separate
-                    processes tracing off, one process, fulfilment consumer drain). Writes
+                    processes tracing off and at 0.1, one process, consumer drain). Writes
                     ab.md and ab.json (not the committed report) and prints the table.
   --baseline-node-flags "<flags>"
                     with --baseline: the Node flags the baseline's apps run with (default:
