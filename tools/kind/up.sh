@@ -150,7 +150,7 @@ fi
 # --- 4. NATS users: one Secret per service with a random password, created once (a re-run
 # keeps them: NATS and the services read them at start). Before the manifests, whose NATS,
 # order and consumer pods refer to them.
-step "NATS users: Secrets tandem/nats-user-order and tandem/nats-user-consumer (random passwords, created once)"
+step "Secrets: tandem/nats-user-order, tandem/nats-user-consumer and tandem/order-id-secret (random, created once)"
 kc apply -f deploy/k8s/base/namespace.yaml
 for user in order consumer; do
   if ! kc -n tandem get secret "nats-user-$user" >/dev/null 2>&1; then
@@ -160,6 +160,11 @@ for user in order consumer; do
       kc -n tandem create secret generic "nats-user-$user" --from-file=password=/dev/stdin
   fi
 done
+# The key of order ids (docs/decisions/0012): created once, shared by order v1 and v2.
+if ! kc -n tandem get secret order-id-secret >/dev/null 2>&1; then
+  printf '%s' "$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')" |
+    kc -n tandem create secret generic order-id-secret --from-file=secret=/dev/stdin
+fi
 
 # --- 5. manifests -------------------------------------------------------------------
 # Deployments that already run an image rebuilt just now are restarted after the apply:

@@ -8,8 +8,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 source tools/scripts/node-env.sh
 export NX_DAEMON=false NX_NO_CLOUD=true NX_TUI=false
 bash tools/scripts/ensure-deps.sh
-bash tools/scripts/ensure-nats.sh
-if [ -z "${NATS_SERVER_BIN:-}" ]; then NATS_SERVER_BIN="$(command -v nats-server)"; export NATS_SERVER_BIN; fi
+NATS_SERVER_BIN="$(bash tools/scripts/ensure-nats.sh)"
+export NATS_SERVER_BIN
 echo "tandem: building the services" >&2
 node_modules/.bin/nx run-many -t build --projects=gateway,order,consumer,all-in-one,dev --outputStyle=static >/dev/null ||
   { echo "tandem: build failed; run 'npm run build' to see why" >&2; exit 1; }

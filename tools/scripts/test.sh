@@ -16,10 +16,10 @@ setup_failed() {
 source tools/scripts/node-env.sh || setup_failed "no supported Node.js (see above)"
 export NX_DAEMON=false NX_NO_CLOUD=true NX_TUI=false
 bash tools/scripts/ensure-deps.sh || setup_failed "could not install dependencies (see above)"
-bash tools/scripts/ensure-nats.sh || setup_failed "no nats-server (see above)"
+NATS_SERVER_BIN="$(bash tools/scripts/ensure-nats.sh)" || setup_failed "no nats-server of the tested line (see above)"
+export NATS_SERVER_BIN
 bash tools/scripts/ensure-shellcheck.sh || setup_failed "no shellcheck (see above)"
 export PATH="$PWD/node_modules/.bin:$PATH"
-if [ -z "${NATS_SERVER_BIN:-}" ]; then NATS_SERVER_BIN="$(command -v nats-server)"; export NATS_SERVER_BIN; fi
 
 passed=0
 failed=0

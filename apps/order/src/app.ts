@@ -1,5 +1,5 @@
 import { AccessLogController, healthPlugin, problemPlugin, requestIdPlugin, type HealthSource } from '@tandem/runtime';
-import type { OrderEvents, OrderRepository } from '@tandem/orders';
+import type { OrderIdSource, OrderLog } from '@tandem/orders';
 import { metricsPlugin, type ServiceMetrics } from '@tandem/telemetry';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { ordersRoutes } from './routes/orders.routes';
@@ -8,8 +8,8 @@ export interface OrderDeps {
   readonly logger: FastifyBaseLogger;
   readonly health: HealthSource;
   readonly metrics: ServiceMetrics;
-  readonly orders: OrderRepository;
-  readonly events: OrderEvents;
+  readonly log: OrderLog;
+  readonly orderIds: OrderIdSource;
   readonly version: string;
 }
 
@@ -18,6 +18,7 @@ export const ORDER_PROBLEMS = {
   TANDEM_ERR_EVENT_NOT_STORED: { status: 503, title: 'Service Unavailable', retryAfterSeconds: 2 },
   TANDEM_ERR_NATS_UNAVAILABLE: { status: 503, title: 'Service Unavailable', retryAfterSeconds: 2 },
   TANDEM_ERR_IDEMPOTENCY_CONFLICT: { status: 409, title: 'Conflict' },
+  TANDEM_ERR_ORDER_UNREADABLE: { status: 500, title: 'Internal Server Error' },
 } as const;
 
 /** Builds the order service's HTTP app; never listens (tests drive it with `inject()`). */
@@ -33,6 +34,6 @@ export function buildOrderApp(deps: OrderDeps): FastifyInstance {
   app.register(problemPlugin, { mappings: ORDER_PROBLEMS });
   app.register(healthPlugin, { health: deps.health });
   app.register(metricsPlugin, { metrics: deps.metrics });
-  app.register(ordersRoutes, { orders: deps.orders, events: deps.events, version: deps.version });
+  app.register(ordersRoutes, { log: deps.log, orderIds: deps.orderIds, version: deps.version });
   return app;
 }

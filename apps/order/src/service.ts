@@ -1,14 +1,12 @@
-import { OrderEvents, Topology } from '@tandem/contracts';
-import { ConsumerRunner, messagingMetrics, NatsConnectionComponent, Publisher, TopologyComponent } from '@tandem/messaging';
+import { Topology } from '@tandem/contracts';
+import { messagingMetrics, NatsConnectionComponent, Publisher, TopologyComponent } from '@tandem/messaging';
+import { orderIdFor } from '@tandem/orders';
 import { HttpServerComponent, Supervisor, type Component, type HealthSource, type ServiceHandle } from '@tandem/runtime';
 import { createLogger, createServiceMetrics, TelemetryComponent, type Telemetry } from '@tandem/telemetry';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { JetStreamOrderEvents } from './adapters/jetstream-order-events';
-import { KvOrderRepository } from './adapters/kv-order-repository';
+import { JetStreamOrderLog } from './adapters/jetstream-order-log';
 import { buildOrderApp } from './app';
-import { orderCreatedProjection } from './handlers/order-created.handler';
-import { orderFulfilledHandler } from './handlers/order-fulfilled.handler';
 import type { OrderConfig } from './config';
 
 /** What the order service's components share with the process they run in. */
@@ -31,9 +29,8 @@ export interface OrderComposition {
 }
 
 /**
- * The order service's components: its topology, the `order-status` and `order-projection`
- * consumers, and its HTTP API (registered last, so it stops first on shutdown and
- * in-flight requests can still publish and read).
+ * The order service's components: its topology (the streams it owns) and its HTTP API.
+ * Orders are their events in the stream (docs/decisions/0012): no consumer, no other store.
  */
 export function orderComponents(config: OrderConfig, parts: OrderParts): Component[] {
   return composeOrder(config, parts).components;
@@ -45,41 +42,25 @@ export function composeOrder(config: OrderConfig, parts: OrderParts): OrderCompo
   const metrics = createServiceMetrics({ service: 'order', version: config.version });
   const messaging = messagingMetrics(metrics.registry);
   const { nats } = parts;
-  const orders = KvOrderRepository.overConnection(nats, Topology.ordersBucket.name);
-  const events = new JetStreamOrderEvents(new Publisher(nats, { metrics: messaging, ackTimeoutMs: 2_000 }), nats);
-  const app = buildOrderApp({ logger: parts.logger, health: parts.health, metrics, orders, events, version: config.version });
+  const log = new JetStreamOrderLog(new Publisher(nats, { metrics: messaging, ackTimeoutMs: 2_000 }), nats);
+  const app = buildOrderApp({
+    logger: parts.logger,
+    health: parts.health,
+    metrics,
+    log,
+    orderIds: (key) => orderIdFor(key, config.orderIdSecret),
+    version: config.version,
+  });
+  if (!config.orderIdSecretConfigured)
+    parts.logger.warn('ORDER_ID_SECRET is not set: order ids are derived with the public development secret (set it outside development)');
   const topology = new TopologyComponent(
     nats,
-    {
-      streams: [Topology.ordersStream, Topology.deadLetterStream],
-      consumers: [Topology.orderStatusConsumer, Topology.orderProjectionConsumer],
-      buckets: [Topology.ordersBucket],
-    },
+    { streams: [Topology.ordersStream, Topology.deadLetterStream] },
     config.nats.replicas,
     `${prefix}topology`,
   );
-  const orderStatus = new ConsumerRunner({
-    name: `${prefix}consumer:order-status`,
-    connection: nats,
-    consumer: Topology.orderStatusConsumer,
-    event: OrderEvents.fulfilled,
-    handler: orderFulfilledHandler(orders),
-    metrics: messaging,
-    replicas: config.nats.replicas,
-    requires: topology,
-  });
-  const projection = new ConsumerRunner({
-    name: `${prefix}consumer:order-projection`,
-    connection: nats,
-    consumer: Topology.orderProjectionConsumer,
-    event: OrderEvents.created,
-    handler: orderCreatedProjection(orders),
-    metrics: messaging,
-    replicas: config.nats.replicas,
-    requires: topology,
-  });
   const http = new HttpServerComponent(app, { name: `${prefix}http`, port: config.port, host: config.host, dependsOn: [nats.name] });
-  return { components: [topology, orderStatus, projection, http], app, accepting: () => http.health().ready };
+  return { components: [topology, http], app, accepting: () => http.health().ready };
 }
 
 /** The order service as its own process (the default topology). */

@@ -15,13 +15,21 @@ describe('order service process (dist/apps/order/main.js)', () => {
       }
       const jsm = await jetstreamManager(nc);
       const orders = await jsm.streams.info('ORDERS');
-      expect(orders.config).toMatchObject({ subjects: ['orders.>'], storage: 'file', duplicate_window: 120_000_000_000, num_replicas: 1 });
-      expect((await jsm.streams.info('ORDERS_DLQ')).config.subjects).toEqual(['dlq.orders.>']);
-      expect((await jsm.consumers.info('ORDERS', 'order-status')).config).toMatchObject({
-        filter_subject: 'orders.fulfilled',
-        max_deliver: 5,
+      expect(orders.config).toMatchObject({
+        subjects: ['orders.>'],
+        storage: 'file',
+        duplicate_window: 120_000_000_000,
+        num_replicas: 1,
+        allow_direct: true,
+        max_age: 30 * 86_400 * 1e9,
+        max_bytes: 256 * 1024 * 1024,
       });
-      expect((await jsm.streams.info('KV_orders')).config.max_msgs_per_subject).toBe(5);
+      expect((await jsm.streams.info('ORDERS_DLQ')).config.subjects).toEqual(['dlq.orders.>']);
+      // orders are their events: the order service keeps no bucket and consumes nothing
+      const names = [];
+      for await (const info of jsm.streams.list()) names.push(info.config.name);
+      expect(names.sort()).toEqual(['ORDERS', 'ORDERS_DLQ']);
+      expect(orders.state.consumer_count).toBe(0);
 
       await jsm.streams.delete('ORDERS');
       await jsm.streams.add({ name: 'ORDERS', subjects: ['orders.>'], storage: StorageType.Memory });
@@ -79,8 +87,6 @@ describe('order service process (dist/apps/order/main.js)', () => {
         'delay',
         'stop-intake',
         'stop:http',
-        'stop:consumer:order-projection',
-        'stop:consumer:order-status',
         'stop:topology',
         'stop:nats',
         'stop:telemetry',

@@ -3,7 +3,7 @@ import { waitFor, type NatsCluster } from '@tandem/testing';
 import { describeMark, ReliabilitySystem } from './reliability-system';
 
 /**
- * SPEC §4/§7 on a 3-node JetStream cluster: streams, the KV bucket and the consumers are
+ * SPEC §4/§7 on a 3-node JetStream cluster: the streams and the consumer are
  * created with 3 replicas (`JETSTREAM_REPLICAS=3`) and the services get all three URLs.
  * The node leading the ORDERS stream is SIGKILLed mid-load and later restarted on its
  * store: the service carries on (a few 503s during the elections are fine) and no order
@@ -22,11 +22,9 @@ describe('reliability: a 3-node JetStream cluster loses a node under load', () =
     const jsm = await jetstreamManager(s.nc);
     const replicas = async () =>
       Object.fromEntries(
-        await Promise.all(
-          ['ORDERS', 'ORDERS_DLQ', 'KV_orders'].map(async (name) => [name, (await jsm.streams.info(name)).config.num_replicas]),
-        ),
+        await Promise.all(['ORDERS', 'ORDERS_DLQ'].map(async (name) => [name, (await jsm.streams.info(name)).config.num_replicas])),
       );
-    expect(await replicas()).toEqual({ ORDERS: 3, ORDERS_DLQ: 3, KV_orders: 3 });
+    expect(await replicas()).toEqual({ ORDERS: 3, ORDERS_DLQ: 3 });
     expect((await jsm.consumers.info('ORDERS', 'fulfilment')).config.num_replicas).toBe(3);
     const pids = { order: s.order.process.pid, consumer: s.consumer.process.pid };
 
@@ -44,10 +42,10 @@ describe('reliability: a 3-node JetStream cluster loses a node under load', () =
     });
     const acceptedWhileDown = load.attempts.filter((a) => a.startedAt > killedAt && a.status === 201).length;
     await cluster.startNode(victim);
-    // back on its store: every replica of the streams and the bucket is current again
+    // back on its store: every replica of the orders stream is current again
     await waitFor(
       async () => {
-        for (const name of ['ORDERS', 'KV_orders']) {
+        for (const name of ['ORDERS']) {
           const info = await jsm.streams.info(name);
           const peers = info.cluster?.replicas ?? [];
           if (peers.length !== 2 || peers.some((p) => !p.current || p.offline)) return false;

@@ -10,6 +10,7 @@ import {
   NatsServer,
   OrderLoad,
   settleAndAudit,
+  TEST_ORDER_ID_SECRET,
   workspaceRoot,
   type LoadMark,
   type OrderAttempt,
@@ -119,7 +120,10 @@ export class ReliabilitySystem {
     settleTimeoutMs = 60_000,
   ): Promise<{ audit: OrderAudit; store: OrderStoreSnapshot }> {
     const settleFrom = Date.now();
-    const result = await settleAndAudit(this.nc, attempts, { idForKey: orderIdFor, timeoutMs: settleTimeoutMs });
+    const result = await settleAndAudit(this.nc, attempts, {
+      idForKey: (key) => orderIdFor(key, TEST_ORDER_ID_SECRET),
+      timeoutMs: settleTimeoutMs,
+    });
     const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
     const line = formatAudit(label, result.audit, {
       ...(typeof extra === 'function' ? extra() : extra),
@@ -139,9 +143,7 @@ export class ReliabilitySystem {
     await mkdir(dir, { recursive: true });
     // What JetStream thinks, next to the logs: the durables' positions and the events' sequences.
     const jsm = await jetstreamManager(this.nc);
-    const consumers = await Promise.all(
-      ['fulfilment', 'order-status', 'order-projection'].map((name) => jsm.consumers.info('ORDERS', name).catch((e: Error) => e.message)),
-    );
+    const consumers = await Promise.all(['fulfilment'].map((name) => jsm.consumers.info('ORDERS', name).catch((e: Error) => e.message)));
     await writeFile(join(dir, 'jetstream.json'), JSON.stringify({ consumers, store }, null, 1));
     for (const [i, app] of this.history.entries())
       await writeFile(join(dir, `${i + 1}-${app.app}-${app.process.pid}.log`), app.process.output());

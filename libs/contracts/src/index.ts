@@ -1,4 +1,4 @@
-export { deadLetterSubject, Subjects, Topology } from './subjects';
+export { deadLetterSubject, orderSubject, Subjects, Topology } from './subjects';
 export type { EventSubject } from './subjects';
 export { eventMessageId, OrderCreatedV1, OrderEvents, OrderFulfilledV1 } from './orders.events';
 export { CreateOrderRequest, CustomerId, OrderId, OrderResponse, OrderStatusSchema, Problem, Quantity, Sku } from './orders.schemas';

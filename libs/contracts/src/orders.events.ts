@@ -5,7 +5,8 @@ import { Subjects } from './subjects';
 /**
  * Order events (SPEC §4), versioned: `eventVersion` is part of the body, and a new
  * incompatible shape gets a new version (consumers accept the versions they know).
- * The event's `Nats-Msg-Id` is derived from the order id, so a retry never stores twice.
+ * Each is stored on the order's own subject (`orders.created.<id>`, `orders.fulfilled.<id>`), once:
+ * a create expects the subject to be empty, and `Nats-Msg-Id` is derived from the order id.
  */
 export const OrderCreatedV1 = Type.Object(
   {

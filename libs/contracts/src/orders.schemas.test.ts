@@ -41,8 +41,8 @@ describe('order contracts', () => {
     expect(created.Check({ eventVersion: 1, ...base })).toBe(true);
     expect(created.Check({ eventVersion: 2, ...base })).toBe(false);
     expect(Compile(OrderFulfilledV1).Check({ eventVersion: 1, orderId: base.orderId, fulfilledAt: base.createdAt })).toBe(true);
-    expect(OrderEvents.created.subject).toBe('orders.created');
-    expect(OrderEvents.fulfilled.subject).toBe('orders.fulfilled');
+    expect(OrderEvents.created.subject).toBe('orders.created.*');
+    expect(OrderEvents.fulfilled.subject).toBe('orders.fulfilled.*');
     expect(eventMessageId('created', 'x')).not.toBe(eventMessageId('fulfilled', 'x'));
   });
 

@@ -1,13 +1,21 @@
-import { deadLetterSubject, Subjects, Topology } from './subjects';
+import { deadLetterSubject, orderSubject, Subjects, Topology } from './subjects';
+
+const matches = (pattern: string, subject: string): boolean =>
+  new RegExp('^' + pattern.replace(/\./g, '\\.').replace('>', '.+').replace('*', '[^.]+') + '$').test(subject);
 
 describe('subjects', () => {
-  it('every event subject is captured by the ORDERS stream and its dead letter by ORDERS_DLQ', () => {
-    const matches = (pattern: string, subject: string): boolean =>
-      new RegExp('^' + pattern.replace(/\./g, '\\.').replace('>', '.+').replace('*', '[^.]+') + '$').test(subject);
-    for (const subject of Object.values(Subjects)) {
+  it("every order's event subject is captured by the ORDERS stream and its dead letter by ORDERS_DLQ only", () => {
+    for (const kind of ['created', 'fulfilled'] as const) {
+      const subject = orderSubject(kind, '0b1e8d4c-6f0a-8c1d-9a52-3f4a1d2e5b6c');
+      expect(matches(kind === 'created' ? Subjects.orderCreated : Subjects.orderFulfilled, subject)).toBe(true);
       expect(Topology.ordersStream.subjects.some((p) => matches(p, subject))).toBe(true);
       expect(Topology.deadLetterStream.subjects.some((p) => matches(p, deadLetterSubject(subject)))).toBe(true);
       expect(Topology.ordersStream.subjects.some((p) => matches(p, deadLetterSubject(subject)))).toBe(false);
     }
+  });
+
+  it('the fulfilment consumer sees every orders.created.<id> and no orders.fulfilled.<id>', () => {
+    expect(matches(Topology.fulfilmentConsumer.filterSubject, orderSubject('created', 'a'))).toBe(true);
+    expect(matches(Topology.fulfilmentConsumer.filterSubject, orderSubject('fulfilled', 'a'))).toBe(false);
   });
 });

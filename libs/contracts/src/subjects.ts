@@ -1,17 +1,45 @@
-/** NATS subjects of the order events (SPEC §4). Request/reply subjects must stay outside `orders.>`. */
+/**
+ * NATS subjects of the order events (SPEC §4): one subject per order and event,
+ * `orders.created.<id>` and `orders.fulfilled.<id>`, so that the stream itself answers
+ * "does this order exist / is it fulfilled" (the last message of a subject) and a create
+ * can be made conditional on the subject being empty. These are the subject templates;
+ * {@link orderSubject} names one order's subject. Request/reply subjects must stay outside
+ * `orders.>`.
+ */
 export const Subjects = Object.freeze({
-  orderCreated: 'orders.created',
-  orderFulfilled: 'orders.fulfilled',
+  orderCreated: 'orders.created.*',
+  orderFulfilled: 'orders.fulfilled.*',
 } as const);
 
 export type EventSubject = (typeof Subjects)[keyof typeof Subjects];
 
+/** The subject of one order's event: `orders.created.<id>` or `orders.fulfilled.<id>`. */
+export function orderSubject(kind: 'created' | 'fulfilled', orderId: string): string {
+  return `orders.${kind}.${orderId}`;
+}
+
+const DAY_MS = 86_400_000;
+
 /**
- * JetStream streams, durable consumers and buckets (SPEC §4), as data in the shape the
- * messaging lib's `ensureTopology` takes. Services declare what they own from these.
+ * JetStream streams and durable consumers (SPEC §4), as data in the shape the messaging
+ * lib's `ensureTopology` takes. Services declare what they own from these.
  */
 export const Topology = Object.freeze({
-  ordersStream: { name: 'ORDERS', subjects: ['orders.>'], duplicateWindowMs: 120_000 },
+  /**
+   * The orders themselves: every order is its `orders.created.<id>` (and, once fulfilled, its
+   * `orders.fulfilled.<id>`) message. Direct get lets any replica answer reads. Kept 30 days
+   * and at most 256 MiB, whichever comes first: the server holds ~0.3–0.45 KiB of memory per
+   * subject for as long as the stream keeps it (docs/decisions/0012), so the limits are sized to
+   * the NATS pods' memory in deploy/. Older orders are gone from Tandem (GET answers 404).
+   */
+  ordersStream: {
+    name: 'ORDERS',
+    subjects: ['orders.>'],
+    duplicateWindowMs: 120_000,
+    allowDirect: true,
+    maxAgeMs: 30 * DAY_MS,
+    maxBytes: 256 * 1024 * 1024,
+  },
   deadLetterStream: { name: 'ORDERS_DLQ', subjects: ['dlq.orders.>'], duplicateWindowMs: 120_000 },
   fulfilmentConsumer: {
     stream: 'ORDERS',
@@ -21,27 +49,9 @@ export const Topology = Object.freeze({
     maxDeliver: 5,
     maxAckPending: 1_000,
   },
-  orderStatusConsumer: {
-    stream: 'ORDERS',
-    durable: 'order-status',
-    filterSubject: Subjects.orderFulfilled,
-    ackWaitMs: 30_000,
-    maxDeliver: 5,
-    maxAckPending: 1_000,
-  },
-  /** Writes missing read-model entries from orders.created (docs/decisions/0007). */
-  orderProjectionConsumer: {
-    stream: 'ORDERS',
-    durable: 'order-projection',
-    filterSubject: Subjects.orderCreated,
-    ackWaitMs: 30_000,
-    maxDeliver: 5,
-    maxAckPending: 1_000,
-  },
-  ordersBucket: { name: 'orders', history: 5 },
 } as const);
 
-/** The dead-letter subject for a message first published on `subject` (`orders.created` → `dlq.orders.created`). */
+/** The dead-letter subject for a message first published on `subject` (`orders.created.<id>` → `dlq.orders.created.<id>`). */
 export function deadLetterSubject(subject: string): string {
   return `dlq.${subject}`;
 }

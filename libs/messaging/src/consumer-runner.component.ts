@@ -348,7 +348,8 @@ export class ConsumerRunner<S extends TSchema> implements Component {
 
   private async handle(flight: InFlight, baseLogger: Logger): Promise<void> {
     const { msg, controller } = flight;
-    const logger = baseLogger.child({ subject: msg.subject, seq: msg.seq, deliveryCount: msg.info.deliveryCount });
+    // The template, not the subject: one order is one subject (its id is in the handler's own lines).
+    const logger = baseLogger.child({ subject: this.options.event.subject, seq: msg.seq, deliveryCount: msg.info.deliveryCount });
     const ackWaitMs = this.options.consumer.ackWaitMs ?? CONSUMER_DEFAULTS.ackWaitMs;
     const keepAlive = setInterval(() => msg.working(), Math.max(100, ackWaitMs / 2));
     const timeoutMs = this.options.handlerTimeoutMs ?? 60_000;
@@ -358,6 +359,7 @@ export class ConsumerRunner<S extends TSchema> implements Component {
     try {
       outcome = await this.pipeline({
         subject: msg.subject,
+        subjectTemplate: this.options.event.subject,
         stream: msg.info.stream,
         consumer: msg.info.consumer,
         streamSequence: msg.seq,

@@ -1,6 +1,6 @@
 import { JetStreamApiError } from '@nats-io/jetstream';
 import { ClosedConnectionError, NoRespondersError, PermissionViolationError, RequestError, TimeoutError } from '@nats-io/transport-node';
-import { isNatsUnavailable } from './errors';
+import { isNatsUnavailable, wrongLastSequenceOf } from './errors';
 
 describe('isNatsUnavailable', () => {
   it('counts a dropped or silent broker and a 503 from the JetStream API as unavailable, and nothing else', () => {
@@ -15,5 +15,15 @@ describe('isNatsUnavailable', () => {
     const denied = new PermissionViolationError('Permissions Violation for Publish to "$JS.API.x"', 'publish', '$JS.API.x');
     expect(isNatsUnavailable(new RequestError('denied', { cause: denied }))).toBe(false);
     expect(isNatsUnavailable(new SyntaxError('Unexpected token'))).toBe(false);
+  });
+});
+
+describe('wrongLastSequenceOf', () => {
+  it("reads the subject's last sequence from the server's refusal of an expected sequence, and nothing from other errors", () => {
+    expect(wrongLastSequenceOf(new JetStreamApiError({ code: 400, err_code: 10071, description: 'wrong last sequence: 42' }))).toBe(42);
+    expect(
+      wrongLastSequenceOf(new JetStreamApiError({ code: 400, err_code: 10058, description: 'stream name already in use' })),
+    ).toBeUndefined();
+    expect(wrongLastSequenceOf(new Error('wrong last sequence: 42'))).toBeUndefined();
   });
 });

@@ -1,4 +1,4 @@
-import { JetStreamApiError } from '@nats-io/jetstream';
+import { JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
 import {
   ClosedConnectionError,
   ConnectionError,
@@ -48,6 +48,34 @@ export class EventNotStoredError extends RuntimeError {
   ) {
     super('TANDEM_ERR_EVENT_NOT_STORED', `event on ${subject} was not stored: ${reason}`, cause === undefined ? undefined : { cause });
   }
+}
+
+/**
+ * A publish that expected its subject to be at a sequence (`Nats-Expected-Last-Subject-Sequence`,
+ * e.g. 0: "nothing stored on this subject yet") found another: the server refused it and
+ * stored nothing. `lastSequence` is the stream sequence of the subject's last message, the
+ * one to read to see what is there (JetStream API error 10071, "wrong last sequence: N").
+ */
+export class SubjectSequenceMismatchError extends RuntimeError {
+  constructor(
+    readonly subject: string,
+    readonly expectedSequence: number,
+    readonly lastSequence: number,
+    cause?: unknown,
+  ) {
+    super(
+      'TANDEM_ERR_SUBJECT_SEQUENCE',
+      `publish to ${subject} expected its last sequence to be ${expectedSequence} but it is ${lastSequence}; nothing was stored`,
+      cause === undefined ? undefined : { cause },
+    );
+  }
+}
+
+/** The subject's last sequence from a "wrong last sequence: N" refusal, or undefined when `error` is not one. */
+export function wrongLastSequenceOf(error: unknown): number | undefined {
+  if (!(error instanceof JetStreamApiError) || error.code !== JetStreamApiCodes.StreamWrongLastSequence) return undefined;
+  const match = /wrong last sequence: (\d+)/i.exec(error.message);
+  return match ? Number(match[1]) : undefined;
 }
 
 /** Thrown by a message handler when retrying cannot help: the message is dead-lettered at once. */

@@ -3,11 +3,19 @@ import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentele
 import { headers as natsHeaders } from '@nats-io/transport-node';
 import { backoffDelay, delay, type BackoffPolicy } from '@tandem/runtime';
 import type { Static, TSchema } from 'typebox';
-import { describePermissionViolation, EventNotStoredError, EventValidationError, permissionViolationOf } from './errors';
+import {
+  describePermissionViolation,
+  EventNotStoredError,
+  EventValidationError,
+  permissionViolationOf,
+  SubjectSequenceMismatchError,
+  wrongLastSequenceOf,
+} from './errors';
 import { EventCodec, type EventType } from './event-codec';
 import type { MessagingMetrics } from './middleware/metrics';
 import { isTraced, natsHeaderSetter } from './middleware/tracing';
 import type { NatsConnectionComponent } from './nats-connection.component';
+import { matchesTemplate } from './subject-template';
 
 export interface PublisherOptions {
   /** How long to wait for one PubAck. Default 5 s. */
@@ -21,18 +29,31 @@ export interface PublisherOptions {
 }
 
 export interface PublishOptions {
+  /**
+   * The concrete subject, when the event type's subject is a template (`orders.created.*` →
+   * `orders.created.<id>`); it must match the template. Defaults to the event type's subject.
+   */
+  readonly subject?: string;
   /** Deduplication id (`Nats-Msg-Id`): the same id within the stream's window is stored once. */
   readonly msgId: string;
   readonly headers?: Readonly<Record<string, string>>;
+  /**
+   * Store only if the subject's last message is at this stream sequence
+   * (`Nats-Expected-Last-Subject-Sequence`); 0 means "nothing on this subject yet": create-if-
+   * absent for as long as the stream keeps the subject's messages, not only within the
+   * duplicate window. A refusal throws {@link SubjectSequenceMismatchError} and is not retried.
+   */
+  readonly expectLastSubjectSequence?: number;
 }
 
 const RETRY_BACKOFF: BackoffPolicy = { initialMs: 100, secondMs: 200, factor: 1.5, maxMs: 2_000, jitter: 0.2 };
 
 /**
  * Publishes events to JetStream and resolves only once the server has stored them.
- * Validates the body against the event's schema first ({@link EventValidationError}),
+ * Validates the subject (one concrete subject of the event type's template) and the body
+ * against the event's schema first ({@link EventValidationError}),
  * sets `Nats-Msg-Id`, awaits the PubAck with a timeout and retries with the same id
- * (so a retry never stores twice). A PRODUCER span `<subject> publish` is started (unless
+ * (so a retry never stores twice). A PRODUCER span `publish <template>` is started (unless
  * the active trace is unsampled upstream) and its context injected into the headers (W3C
  * `traceparent`), so the consumer's span continues the trace. When the event is not stored — not connected, no
  * stream, no PubAck after the last attempt — it throws {@link EventNotStoredError}.
@@ -47,30 +68,38 @@ export class Publisher {
 
   async publish<S extends TSchema>(event: EventType<S>, payload: Static<S>, options: PublishOptions): Promise<PubAck> {
     const codec = this.codec(event);
+    const subject = options.subject ?? event.subject;
+    if (!matchesTemplate(event.subject, subject)) {
+      throw new EventValidationError(event.subject, [`subject "${subject}" is not one concrete subject of ${event.subject}`]);
+    }
     const problems = codec.problems(payload);
     if (problems.length > 0) throw new EventValidationError(event.subject, problems);
     // No span of our own under an upstream decision not to sample: the active context is
     // propagated as it is.
     const span = isTraced(context.active())
-      ? trace.getTracer('@tandem/messaging').startSpan(`${event.subject} publish`, {
+      ? trace.getTracer('@tandem/messaging').startSpan(`publish ${event.subject}`, {
           kind: SpanKind.PRODUCER,
           attributes: {
             'messaging.system': 'nats',
             'messaging.operation.type': 'send',
-            'messaging.destination.name': event.subject,
+            'messaging.destination.name': subject,
+            'messaging.destination.template': event.subject,
             'messaging.message.id': options.msgId,
           },
         })
       : undefined;
     try {
-      const send = () => this.send(event.subject, codec.encode(payload), options);
+      const send = () => this.send(subject, codec.encode(payload), options);
       const ack = await (span ? context.with(trace.setSpan(context.active(), span), send) : send());
       span?.setAttribute('messaging.nats.stream_sequence', ack.seq);
       this.options.metrics?.published.inc({ subject: event.subject, result: ack.duplicate ? 'duplicate' : 'stored' });
       return ack;
     } catch (error) {
-      span?.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
-      this.options.metrics?.published.inc({ subject: event.subject, result: 'failed' });
+      const refused = error instanceof SubjectSequenceMismatchError;
+      // A refused expectation is an answer, not a failure: the caller reads what is there.
+      if (!refused) span?.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
+      span?.setAttribute('tandem.publish.result', refused ? 'sequence-mismatch' : 'failed');
+      this.options.metrics?.published.inc({ subject: event.subject, result: refused ? 'sequence-mismatch' : 'failed' });
       throw error;
     } finally {
       span?.end();
@@ -95,8 +124,13 @@ export class Publisher {
           msgID: options.msgId,
           timeout: this.options.ackTimeoutMs ?? 5_000,
           headers: h,
+          ...(options.expectLastSubjectSequence === undefined
+            ? {}
+            : { expect: { lastSubjectSequence: options.expectLastSubjectSequence } }),
         });
       } catch (error) {
+        const last = wrongLastSequenceOf(error);
+        if (last !== undefined) throw new SubjectSequenceMismatchError(subject, options.expectLastSubjectSequence ?? 0, last, error);
         // The server refused the subject to this user: another attempt gets the same answer.
         const denied = permissionViolationOf(error);
         if (denied) throw new EventNotStoredError(subject, describePermissionViolation(denied), error);

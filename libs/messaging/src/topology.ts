@@ -25,6 +25,10 @@ export interface StreamSpec {
   readonly duplicateWindowMs?: number;
   /** Messages older than this are removed; 0 keeps them for ever (default). */
   readonly maxAgeMs?: number;
+  /** Bytes the stream keeps; past it the oldest messages are removed. Default unlimited (-1). */
+  readonly maxBytes?: number;
+  /** Direct get: any replica answers reads of a subject's last message (`allow_direct`). Default false. */
+  readonly allowDirect?: boolean;
 }
 
 /** A durable pull consumer as data. */
@@ -92,6 +96,8 @@ function streamConfig(spec: StreamSpec, replicas: number): Partial<StreamConfig>
     retention: RetentionPolicy.Limits,
     duplicate_window: nanos(spec.duplicateWindowMs ?? 120_000),
     max_age: nanos(spec.maxAgeMs ?? 0),
+    max_bytes: spec.maxBytes ?? -1,
+    allow_direct: spec.allowDirect ?? false,
     num_replicas: replicas,
   };
 }
@@ -113,6 +119,8 @@ async function ensureStream(jsm: JetStreamManager, spec: StreamSpec, replicas: n
     JSON.stringify([...config.subjects].sort()) !== JSON.stringify([...(wanted.subjects ?? [])].sort()) ||
     config.duplicate_window !== wanted.duplicate_window ||
     config.max_age !== wanted.max_age ||
+    config.max_bytes !== wanted.max_bytes ||
+    Boolean(config.allow_direct) !== wanted.allow_direct ||
     config.num_replicas !== wanted.num_replicas;
   if (!changed) return existing;
   return jsm.streams.update(spec.name, { ...config, ...wanted });

@@ -42,14 +42,14 @@ describe('tracing and idempotency over real NATS', () => {
     context.disable();
   });
 
-  it("continues the publisher's trace in the handler: one trace, PRODUCER parent of CONSUMER, messaging attributes", async () => {
-    const consumer: ConsumerSpec = { stream: 'T', durable: 'traced', filterSubject: 't.traced' };
+  it("continues the publisher's trace in the handler: one trace, PRODUCER parent of CONSUMER, span names by subject template, messaging attributes", async () => {
+    const consumer: ConsumerSpec = { stream: 'T', durable: 'traced', filterSubject: 't.traced.*' };
     await ensureTopology(await nats.whenConnected(), { consumers: [consumer] }, { replicas: 1 });
     let handlerTraceId: string | undefined;
     const runner = new ConsumerRunner({
       connection: nats,
       consumer,
-      event: { subject: 't.traced', schema: Job },
+      event: { subject: 't.traced.*', schema: Job },
       handler: async () => {
         handlerTraceId = trace.getActiveSpan()?.spanContext().traceId;
       },
@@ -58,22 +58,23 @@ describe('tracing and idempotency over real NATS', () => {
     try {
       const root = provider.getTracer('test').startSpan('POST /orders');
       await context.with(trace.setSpan(context.active(), root), () =>
-        new Publisher(nats).publish({ subject: 't.traced', schema: Job }, { id: 'x' }, { msgId: 'traced-1' }),
+        new Publisher(nats).publish({ subject: 't.traced.*', schema: Job }, { id: 'x' }, { subject: 't.traced.x', msgId: 'traced-1' }),
       );
       root.end();
       await waitFor(() => handlerTraceId, { description: 'the handler to run' });
       expect(handlerTraceId).toBe(root.spanContext().traceId);
-      await waitFor(() => exporter.getFinishedSpans().some((s) => s.name === 't.traced process'), { description: 'consumer span ended' });
+      await waitFor(() => exporter.getFinishedSpans().some((s) => s.name === 'process t.traced.*'), { description: 'consumer span ended' });
       const spans = exporter.getFinishedSpans();
-      const producer = spans.find((s) => s.name === 't.traced publish');
-      const consumerSpan = spans.find((s) => s.name === 't.traced process');
+      const producer = spans.find((s) => s.name === 'publish t.traced.*');
+      const consumerSpan = spans.find((s) => s.name === 'process t.traced.*');
       expect(producer?.kind).toBe(SpanKind.PRODUCER);
       expect(consumerSpan?.kind).toBe(SpanKind.CONSUMER);
       expect(producer?.parentSpanContext?.spanId).toBe(root.spanContext().spanId);
       expect(consumerSpan?.parentSpanContext?.spanId).toBe(producer?.spanContext().spanId);
       expect(consumerSpan?.attributes).toMatchObject({
         'messaging.system': 'nats',
-        'messaging.destination.name': 't.traced',
+        'messaging.destination.name': 't.traced.x',
+        'messaging.destination.template': 't.traced.*',
         'messaging.message.id': 'traced-1',
         'messaging.nats.delivery_count': 1,
       });

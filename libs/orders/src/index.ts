@@ -1,7 +1,7 @@
-export { fulfil, newOrder, orderIdFor, requestFingerprint } from './order';
+export { createdEvent, fulfil, MIN_ORDER_ID_SECRET_LENGTH, newOrder, orderFromEvents, orderIdFor, requestFingerprint } from './order';
 export type { NewOrderContext, Order } from './order';
 export { canTransition, OrderStatuses } from './order-status';
 export type { OrderStatus } from './order-status';
-export { createOrder, fulfilOrder, IdempotencyConflictError, OrderNotFoundError } from './order-use-cases';
-export type { CreateOrderCommand } from './order-use-cases';
-export type { CreatedEventResult, OrderEvents, OrderRepository, StoredOrder } from './ports';
+export { createOrder, IdempotencyConflictError } from './order-use-cases';
+export type { CreateOrderCommand, OrderIdSource } from './order-use-cases';
+export type { CreateResult, OrderLog, StoredOrder } from './ports';

@@ -1,88 +1,67 @@
-import { createOrder, fulfilOrder, IdempotencyConflictError, OrderNotFoundError } from './order-use-cases';
-import type { Order } from './order';
-import type { CreatedEventResult, OrderEvents, OrderRepository, StoredOrder } from './ports';
+import { createOrder, IdempotencyConflictError } from './order-use-cases';
+import { orderIdFor, type Order } from './order';
+import type { CreateResult, OrderLog, StoredOrder } from './ports';
 
 /**
- * In-memory implementations of the ports: the use cases' own logic is under test here;
- * the JetStream adapters are tested against a real nats-server in the order app.
+ * An in-memory order log with the JetStream log's one rule — a create stores only on an
+ * empty subject — so the use case's own logic is under test here; the JetStream adapter is
+ * tested against a real nats-server in the order app.
  */
-class MemoryOrders implements OrderRepository {
-  readonly rows = new Map<string, StoredOrder>();
-  async get(id: string) {
-    return this.rows.get(id);
-  }
-  async create(order: Order, fingerprint: string) {
-    if (this.rows.has(order.id)) return false;
-    this.rows.set(order.id, { order, fingerprint, revision: 1 });
-    return true;
-  }
-  async replace(order: Order, fingerprint: string, revision: number) {
-    const row = this.rows.get(order.id);
-    if (!row || row.revision !== revision) return false;
-    this.rows.set(order.id, { order, fingerprint, revision: revision + 1 });
-    return true;
-  }
-}
-
-class MemoryEvents implements OrderEvents {
-  readonly stored = new Map<string, { order: Order; fingerprint: string }>();
+class MemoryLog implements OrderLog {
+  readonly stored = new Map<string, StoredOrder>();
+  writes = 0;
   failNext = false;
-  async created(order: Order, fingerprint: string): Promise<CreatedEventResult> {
-    if (this.failNext) throw new Error('event on orders.created was not stored');
+  async create(order: Order, fingerprint: string): Promise<CreateResult> {
+    if (this.failNext) throw new Error('event on orders.created.* was not stored');
     const existing = this.stored.get(order.id);
-    if (existing) return { duplicate: true, ...existing };
+    if (existing) return { stored: false, existing };
+    this.writes += 1;
     this.stored.set(order.id, { order, fingerprint });
-    return { duplicate: false };
+    return { stored: true };
+  }
+  async get(id: string) {
+    return this.stored.get(id)?.order;
   }
 }
 
+const SECRET = 'test-secret-test-secret-test-secret!';
 const now = new Date('2026-11-27T10:00:00.000Z');
 const request = { sku: 'ABC', qty: 2 };
+const deps = () => ({ log: new MemoryLog(), orderIds: (key: string | undefined) => orderIdFor(key, SECRET) });
 
 describe('createOrder', () => {
-  it('stores the event, then the order; a retry with the same key returns the same order and publishes nothing new', async () => {
-    const deps = { orders: new MemoryOrders(), events: new MemoryEvents() };
-    const first = await createOrder(deps, { request, idempotencyKey: 'k1', version: 'v1', now });
+  it('stores the order with one write; a retry with the same key and body returns the stored order and writes nothing', async () => {
+    const d = deps();
+    const first = await createOrder(d, { request, idempotencyKey: 'k1', version: 'v1', now });
     expect(first.created).toBe(true);
-    const retry = await createOrder(deps, { request, idempotencyKey: 'k1', version: 'v1', now: new Date(now.getTime() + 5_000) });
+    expect(first.order.id).toBe(orderIdFor('k1', SECRET));
+    // on another instance (v2), later: the stored order, not a new one
+    const retry = await createOrder(d, { request, idempotencyKey: 'k1', version: 'v2', now: new Date(now.getTime() + 5_000) });
     expect(retry).toEqual({ order: first.order, created: false });
-    expect(deps.events.stored.size).toBe(1);
-    expect(deps.orders.rows.size).toBe(1);
+    expect(d.log.writes).toBe(1);
   });
 
-  it('answers a conflict for the same key with another body', async () => {
-    const deps = { orders: new MemoryOrders(), events: new MemoryEvents() };
-    await createOrder(deps, { request, idempotencyKey: 'k1', version: 'v1', now });
-    await expect(createOrder(deps, { request: { sku: 'ABC', qty: 3 }, idempotencyKey: 'k1', version: 'v1', now })).rejects.toBeInstanceOf(
+  it('answers a conflict for the same key with another body, and stores nothing', async () => {
+    const d = deps();
+    await createOrder(d, { request, idempotencyKey: 'k1', version: 'v1', now });
+    await expect(createOrder(d, { request: { sku: 'ABC', qty: 3 }, idempotencyKey: 'k1', version: 'v1', now })).rejects.toBeInstanceOf(
       IdempotencyConflictError,
     );
+    expect(d.log.writes).toBe(1);
   });
 
-  it('when the event was stored but the order was not (crash in between), a retry completes the same order', async () => {
-    const deps = { orders: new MemoryOrders(), events: new MemoryEvents() };
-    await createOrder(deps, { request, idempotencyKey: 'k1', version: 'v1', now });
-    deps.orders.rows.clear(); // the read model lost the write
-    const retry = await createOrder(deps, { request, idempotencyKey: 'k1', version: 'v2', now: new Date(now.getTime() + 1_000) });
-    expect(retry.created).toBe(false);
-    expect(retry.order.version).toBe('v1'); // the stored event's order, not a new one
-    expect(deps.orders.rows.get(retry.order.id)?.order).toEqual(retry.order);
+  it('without a key every request is a new order', async () => {
+    const d = deps();
+    const a = await createOrder(d, { request, version: 'v1', now });
+    const b = await createOrder(d, { request, version: 'v1', now });
+    expect(a.order.id).not.toBe(b.order.id);
+    expect(d.log.writes).toBe(2);
   });
 
-  it('stores nothing when the event is not stored', async () => {
-    const deps = { orders: new MemoryOrders(), events: new MemoryEvents() };
-    deps.events.failNext = true;
-    await expect(createOrder(deps, { request, idempotencyKey: 'k1', version: 'v1', now })).rejects.toThrow('not stored');
-    expect(deps.orders.rows.size).toBe(0);
-  });
-});
-
-describe('fulfilOrder', () => {
-  it('fulfils once, then reports already fulfilled; an unknown order is an error to retry', async () => {
-    const deps = { orders: new MemoryOrders(), events: new MemoryEvents() };
-    const { order } = await createOrder(deps, { request, version: 'v1', now });
-    expect(await fulfilOrder(deps.orders, order.id, now)).toBe('fulfilled');
-    expect(await fulfilOrder(deps.orders, order.id, now)).toBe('already-fulfilled');
-    expect(deps.orders.rows.get(order.id)?.order.status).toBe('fulfilled');
-    await expect(fulfilOrder(deps.orders, 'nope', now)).rejects.toBeInstanceOf(OrderNotFoundError);
+  it('reports nothing created when the log could not store it', async () => {
+    const d = deps();
+    d.log.failNext = true;
+    await expect(createOrder(d, { request, idempotencyKey: 'k1', version: 'v1', now })).rejects.toThrow('not stored');
+    expect(d.log.stored.size).toBe(0);
   });
 });

@@ -1,6 +1,6 @@
 import type { CreateOrderRequest } from '@tandem/contracts';
-import { fulfil, newOrder, orderIdFor, requestFingerprint, type Order } from './order';
-import type { OrderEvents, OrderRepository } from './ports';
+import { newOrder, requestFingerprint, type Order } from './order';
+import type { OrderLog } from './ports';
 
 /** Same Idempotency-Key, different body: answered 409. */
 export class IdempotencyConflictError extends Error {
@@ -11,15 +11,6 @@ export class IdempotencyConflictError extends Error {
   }
 }
 
-/** An order the fulfilment event names does not exist (yet): retry later. */
-export class OrderNotFoundError extends Error {
-  readonly code = 'TANDEM_ERR_ORDER_NOT_FOUND';
-  constructor(readonly orderId: string) {
-    super(`order ${orderId} not found`);
-    this.name = 'OrderNotFoundError';
-  }
-}
-
 export interface CreateOrderCommand {
   readonly request: CreateOrderRequest;
   readonly idempotencyKey?: string;
@@ -27,47 +18,24 @@ export interface CreateOrderCommand {
   readonly now: Date;
 }
 
-/**
- * Creates an order, event first (docs/decisions/0007): the `orders.created` event is
- * stored before the order is written, and a retry with the same Idempotency-Key returns
- * the same order — from the read model, or from the stored event when the read model
- * does not have it yet. Throws {@link IdempotencyConflictError} for the same key with
- * another body; whatever the events port throws (event not stored) means nothing was stored.
- */
-export async function createOrder(
-  deps: { readonly orders: OrderRepository; readonly events: OrderEvents },
-  command: CreateOrderCommand,
-): Promise<{ order: Order; created: boolean }> {
-  const id = orderIdFor(command.idempotencyKey);
-  const fingerprint = requestFingerprint(command.request);
-  const existing = await deps.orders.get(id);
-  if (existing) {
-    if (existing.fingerprint !== fingerprint) throw new IdempotencyConflictError(id);
-    return { order: existing.order, created: false };
-  }
-  const candidate = newOrder(command.request, { id, version: command.version, now: command.now });
-  const published = await deps.events.created(candidate, fingerprint);
-  if (published.duplicate && published.fingerprint !== fingerprint) throw new IdempotencyConflictError(id);
-  const order = published.duplicate ? published.order : candidate;
-  if (!(await deps.orders.create(order, fingerprint))) {
-    const stored = await deps.orders.get(id);
-    if (stored && stored.fingerprint !== fingerprint) throw new IdempotencyConflictError(id);
-    return { order: stored?.order ?? order, created: false };
-  }
-  return { order, created: !published.duplicate };
-}
+/** Names the order of a request: the same key, the same id (see `orderIdFor`). */
+export type OrderIdSource = (idempotencyKey: string | undefined) => string;
 
 /**
- * Moves an order to `fulfilled` with compare-and-set; a second fulfilment changes
- * nothing. Throws {@link OrderNotFoundError} when the order is not there (yet).
+ * Creates an order with one write (docs/decisions/0012): its `orders.created` is stored only
+ * if the order's subject is empty. A retry with the same Idempotency-Key and body finds its
+ * order there and gets it back (`created: false`); the same key with another body throws
+ * {@link IdempotencyConflictError}. Whatever the log throws means nothing was stored.
  */
-export async function fulfilOrder(orders: OrderRepository, orderId: string, at: Date): Promise<'fulfilled' | 'already-fulfilled'> {
-  for (let attempt = 0; attempt < 10; attempt++) {
-    const stored = await orders.get(orderId);
-    if (!stored) throw new OrderNotFoundError(orderId);
-    const next = fulfil(stored.order, at);
-    if (!next) return 'already-fulfilled';
-    if (await orders.replace(next, stored.fingerprint, stored.revision)) return 'fulfilled';
-  }
-  throw new Error(`order ${orderId}: too many concurrent updates`);
+export async function createOrder(
+  deps: { readonly log: OrderLog; readonly orderIds: OrderIdSource },
+  command: CreateOrderCommand,
+): Promise<{ order: Order; created: boolean }> {
+  const id = deps.orderIds(command.idempotencyKey);
+  const fingerprint = requestFingerprint(command.request);
+  const order = newOrder(command.request, { id, version: command.version, now: command.now });
+  const result = await deps.log.create(order, fingerprint);
+  if (result.stored) return { order, created: true };
+  if (result.existing.fingerprint !== fingerprint) throw new IdempotencyConflictError(id);
+  return { order: result.existing.order, created: false };
 }

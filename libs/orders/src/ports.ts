@@ -1,29 +1,28 @@
 import type { Order } from './order';
 
-/** A stored order with what is needed to tell a retry from a conflict. */
+/** A stored order with what tells a retry (same body) from a conflict (another body under the same key). */
 export interface StoredOrder {
   readonly order: Order;
+  /** The request fingerprint stored with the order's `orders.created`. */
   readonly fingerprint: string;
-  /** Opaque revision for compare-and-set updates. */
-  readonly revision: number;
 }
 
-/** Where orders live (the order service's read model). */
-export interface OrderRepository {
-  get(id: string): Promise<StoredOrder | undefined>;
-  /** Stores a new order; `false` when one with this id already exists. */
-  create(order: Order, fingerprint: string): Promise<boolean>;
-  /** Replaces the order if it is still at `revision`; `false` when someone else changed it first. */
-  replace(order: Order, fingerprint: string, revision: number): Promise<boolean>;
-}
+/** What storing a new order tells the use case. */
+export type CreateResult =
+  | { readonly stored: true }
+  /** The order's subject already holds its `orders.created` (a retry, or the same key with another body): what is stored. */
+  | { readonly stored: false; readonly existing: StoredOrder };
 
-/** What publishing `orders.created` tells the use case. */
-export type CreatedEventResult =
-  | { readonly duplicate: false }
-  /** The event was already stored (a retry): the stored event's order and fingerprint. */
-  | { readonly duplicate: true; readonly order: Order; readonly fingerprint: string };
-
-/** Publishes order events; resolves only once JetStream stored them, otherwise throws. */
-export interface OrderEvents {
-  created(order: Order, fingerprint: string): Promise<CreatedEventResult>;
+/**
+ * Where orders live: their events in JetStream, nothing else (docs/decisions/0012). One
+ * write creates an order; reads take the last message of the order's subjects.
+ */
+export interface OrderLog {
+  /**
+   * Stores the order's `orders.created` unless its subject already holds one, with the request
+   * fingerprint; resolves once JetStream stored it (or found it there), otherwise throws.
+   */
+  create(order: Order, fingerprint: string): Promise<CreateResult>;
+  /** The order as its events tell it now, or undefined when there is none (read-your-writes on any instance). */
+  get(id: string): Promise<Order | undefined>;
 }

@@ -25,6 +25,9 @@ export interface StartAppOptions {
   readonly readyTimeoutMs?: number;
 }
 
+/** The ORDER_ID_SECRET every app started by the tests gets (fixed, so a test can compute an order's id from its key). */
+export const TEST_ORDER_ID_SECRET = 'tandem-tests-order-id-secret-0123456789abcdef';
+
 /**
  * A built app (`dist/apps/<app>/main.js`, what the container runs) started as a child
  * process on a random loopback port. Build first (`npm run build`; `npm test` does).
@@ -49,6 +52,7 @@ export class AppProcess {
         OTEL_METRICS_EXPORTER: 'none',
         OTEL_LOGS_EXPORTER: 'none',
         HOST: '127.0.0.1',
+        ORDER_ID_SECRET: TEST_ORDER_ID_SECRET,
         ...options.env,
         PORT: rawPort,
       },

@@ -1,4 +1,4 @@
-export { AppProcess, workspaceRoot } from './app-process';
+export { AppProcess, TEST_ORDER_ID_SECRET, workspaceRoot } from './app-process';
 export type { AppName, StartAppOptions } from './app-process';
 export { isProcessAlive, ManagedProcess } from './child-process';
 export { freePort } from './free-port';
@@ -14,4 +14,4 @@ export type { CapturedSpan, OtlpTransport } from './otlp-capture';
 export { OrderLoad } from './order-load';
 export type { LoadMark, OrderAttempt, OrderLoadOptions, OrderRequestBody } from './order-load';
 export { auditOrders, consumersIdle, formatAudit, readOrderStore, readStream, settleAndAudit } from './order-audit';
-export type { AuditOptions, DeadLetter, KvWrite, OrderAudit, OrderStoreNames, OrderStoreSnapshot, StoredEvent } from './order-audit';
+export type { AuditOptions, DeadLetter, OrderAudit, OrderStoreNames, OrderStoreSnapshot, StoredEvent } from './order-audit';

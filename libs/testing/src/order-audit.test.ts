@@ -1,4 +1,4 @@
-import { auditOrders, formatAudit, type KvWrite, type OrderStoreSnapshot } from './order-audit';
+import { auditOrders, formatAudit, type OrderStoreSnapshot } from './order-audit';
 import type { OrderAttempt } from './order-load';
 
 const body = { sku: 'A', qty: 1 };
@@ -19,13 +19,9 @@ const unavailable = (key: string, retry = false): OrderAttempt => ({ key, body, 
 function wholeStore(keys: string[]): OrderStoreSnapshot {
   let seq = 0;
   return {
-    created: keys.map((k) => ({ seq: ++seq, orderId: id(k) })),
-    fulfilled: keys.map((k) => ({ seq: ++seq, orderId: id(k) })),
+    created: keys.map((k) => ({ seq: ++seq, orderId: id(k), subjectId: id(k) })),
+    fulfilled: keys.map((k) => ({ seq: ++seq, orderId: id(k), subjectId: id(k) })),
     otherEvents: 0,
-    kv: keys.flatMap((k): KvWrite[] => [
-      { seq: ++seq, key: id(k), operation: 'PUT', status: 'accepted' },
-      { seq: ++seq, key: id(k), operation: 'PUT', status: 'fulfilled' },
-    ]),
     deadLetters: [],
   };
 }
@@ -52,31 +48,31 @@ describe('auditOrders (the reliability suite’s judge)', () => {
     const store = wholeStore(['a']);
     const audit = auditOrders([ok('a'), ok('b')], store);
     expect(audit.lost).toBe(1);
-    expect(audit.problems.join('\n')).toMatch(/1 order\(s\) answered 201 but not stored: id-b \(not in KV, 0 orders.created\)/);
+    expect(audit.problems.join('\n')).toMatch(/1 order\(s\) answered 201 but not stored: id-b \(no orders.created\)/);
   });
 
-  it('finds an event stored twice, a fulfilment published twice and a double fulfilment write (duplicates)', () => {
+  it('finds an event stored twice and a fulfilment published twice (duplicates)', () => {
     const store = wholeStore(['a', 'b', 'c']);
     const audit = auditOrders([ok('a'), ok('b'), ok('c')], {
       ...store,
-      created: [...store.created, { seq: 100, orderId: id('a') }],
-      fulfilled: [...store.fulfilled, { seq: 101, orderId: id('b') }],
-      kv: [
-        ...store.kv,
-        { seq: 102, key: id('c'), operation: 'PUT', status: 'accepted' },
-        { seq: 103, key: id('c'), operation: 'PUT', status: 'fulfilled' },
-      ],
+      created: [...store.created, { seq: 100, orderId: id('a'), subjectId: id('a') }],
+      fulfilled: [...store.fulfilled, { seq: 101, orderId: id('b'), subjectId: id('b') }],
     });
-    expect(audit.duplicates).toBe(3);
+    expect(audit.duplicates).toBe(2);
     expect(audit.problems).toEqual(
       expect.arrayContaining([
         expect.stringContaining('more than one orders.created: id-a ×2'),
         expect.stringContaining('more than one orders.fulfilled: id-b ×2'),
-        expect.stringContaining('more than one fulfilment writes in KV: id-c ×2'),
       ]),
     );
     // the order whose fulfilled event came twice is not counted as fulfilled exactly once
     expect(audit.fulfilled).toBe(2);
+  });
+
+  it('finds an event whose body names another order than its subject', () => {
+    const store = wholeStore(['a']);
+    const audit = auditOrders([ok('a')], { ...store, fulfilled: [{ seq: 9, orderId: 'other', subjectId: id('a') }] });
+    expect(audit.problems).toContain('1 event(s) whose body names another order than their subject: #9');
   });
 
   it('finds one key answered with two different orders', () => {
@@ -91,23 +87,21 @@ describe('auditOrders (the reliability suite’s judge)', () => {
     expect(audit.unconfirmedStored).toBe(1);
   });
 
-  it('flags an event without a stored order, a fulfilment without an event, and a stored order nobody sent', () => {
+  it('flags a fulfilment without an order, an order stored but never fulfilled, and a stored order nobody sent', () => {
     const store = wholeStore(['a']);
     const audit = auditOrders(
       [ok('a')],
       {
         ...store,
-        created: [...store.created, { seq: 50, orderId: 'ghost' }],
-        fulfilled: [...store.fulfilled, { seq: 51, orderId: 'phantom' }],
-        kv: [...store.kv, { seq: 52, key: 'stranger', operation: 'PUT', status: 'fulfilled' }],
+        created: [...store.created, { seq: 50, orderId: 'stranger', subjectId: 'stranger' }],
+        fulfilled: [...store.fulfilled, { seq: 51, orderId: 'phantom', subjectId: 'phantom' }],
       },
       { idForKey: id },
     );
     expect(audit.problems).toEqual(
       expect.arrayContaining([
-        '1 orders.created without a stored order: ghost',
         '1 orders.fulfilled without orders.created: phantom',
-        '1 stored order(s) without orders.created: stranger',
+        '1 stored order(s) without a 201 not fulfilled exactly once: stranger',
         '1 stored order(s) nobody sent: stranger',
       ]),
     );
@@ -124,9 +118,10 @@ describe('auditOrders (the reliability suite’s judge)', () => {
       ],
       {
         ...store,
-        created: [...store.created, { seq: 60, orderId: id('u') }],
-        kv: [...store.kv, { seq: 61, key: id('u'), operation: 'PUT', status: 'accepted' }],
-        deadLetters: [{ seq: 1, subject: 'dlq.orders.created', size: 10, originalSequence: 60, orderId: id('u'), error: 'boom' }],
+        created: [...store.created, { seq: 60, orderId: id('u'), subjectId: id('u') }],
+        deadLetters: [
+          { seq: 1, subject: `dlq.orders.created.${id('u')}`, size: 10, originalSequence: 60, orderId: id('u'), error: 'boom' },
+        ],
       },
     );
     expect(audit.first).toEqual({ created: 2, unavailable: 0, other: 1, noStatus: 1 });
@@ -136,21 +131,21 @@ describe('auditOrders (the reliability suite’s judge)', () => {
       expect.arrayContaining([
         expect.stringContaining('1 request(s) got no HTTP status: r (error: ECONNRESET'),
         '1 request(s) answered neither 201 nor 503: s → 500',
-        expect.stringContaining('1 accepted order(s) not fulfilled exactly once: id-u (KV accepted, 0 orders.fulfilled)'),
+        expect.stringContaining('1 accepted order(s) not fulfilled exactly once: id-u (0 orders.fulfilled)'),
         '1 accepted order(s) dead-lettered: id-u: boom',
       ]),
     );
   });
 
-  it('does not hold a dead-lettered (poison) orders.created against the read model', () => {
+  it('does not hold a dead-lettered (poison) orders.created against the orders', () => {
     const store = wholeStore(['a']);
     const audit = auditOrders([ok('a')], {
       ...store,
-      created: [...store.created, { seq: 70, orderId: 'poison' }, { seq: 71 }],
+      created: [...store.created, { seq: 70, orderId: 'poison', subjectId: 'poison' }, { seq: 71, subjectId: 'x' }],
       deadLetters: [
-        { seq: 1, subject: 'dlq.orders.created', size: 3, originalSequence: 70, error: 'schema violation' },
-        { seq: 2, subject: 'dlq.orders.created', size: 3, originalSequence: 71, error: 'not JSON' },
-        { seq: 3, subject: 'dlq.orders.created', size: 3, originalSequence: 71, error: 'not JSON' },
+        { seq: 1, subject: 'dlq.orders.created.poison', size: 3, originalSequence: 70, error: 'schema violation' },
+        { seq: 2, subject: 'dlq.orders.created.x', size: 3, originalSequence: 71, error: 'not JSON' },
+        { seq: 3, subject: 'dlq.orders.created.x', size: 3, originalSequence: 71, error: 'not JSON' },
       ],
     });
     expect(audit.problems).toEqual([]);

@@ -4,13 +4,12 @@ import type { OrderAttempt } from './order-load';
 
 /** Where the order system keeps what the audit reads (Tandem's names by default). */
 export interface OrderStoreNames {
-  /** Event stream with `orders.created` / `orders.fulfilled`. Default `ORDERS`. */
+  /** Event stream with `orders.created.<id>` / `orders.fulfilled.<id>`. Default `ORDERS`. */
   readonly stream?: string;
   readonly dlqStream?: string;
-  /** KV bucket of orders (its stream is `KV_<bucket>`). Default `orders`. */
-  readonly bucket?: string;
-  readonly createdSubject?: string;
-  readonly fulfilledSubject?: string;
+  /** Subject prefixes: an order's events are `<prefix>.<id>`. */
+  readonly createdPrefix?: string;
+  readonly fulfilledPrefix?: string;
   /** Durable consumers that must be idle (nothing pending, nothing unacked) before the audit counts. */
   readonly consumers?: ReadonlyArray<{ readonly stream: string; readonly durable: string }>;
 }
@@ -18,30 +17,20 @@ export interface OrderStoreNames {
 const DEFAULT_NAMES = {
   stream: 'ORDERS',
   dlqStream: 'ORDERS_DLQ',
-  bucket: 'orders',
-  createdSubject: 'orders.created',
-  fulfilledSubject: 'orders.fulfilled',
-  consumers: [
-    { stream: 'ORDERS', durable: 'fulfilment' },
-    { stream: 'ORDERS', durable: 'order-status' },
-    { stream: 'ORDERS', durable: 'order-projection' },
-  ],
+  createdPrefix: 'orders.created',
+  fulfilledPrefix: 'orders.fulfilled',
+  consumers: [{ stream: 'ORDERS', durable: 'fulfilment' }],
 };
 
-/** One event as stored in the stream; `orderId` is undefined when the body is not an order event (poison). */
+/**
+ * One event as stored in the stream. `orderId` is the body's (undefined when the body is not
+ * an order event: poison); `subjectId` is the id in its subject (`orders.created.<id>`).
+ */
 export interface StoredEvent {
   readonly seq: number;
   readonly orderId?: string;
+  readonly subjectId?: string;
   readonly msgId?: string;
-}
-
-/** One write to the KV bucket, in stream order. */
-export interface KvWrite {
-  readonly seq: number;
-  readonly key: string;
-  readonly operation: 'PUT' | 'DEL' | 'PURGE';
-  /** The order's status in a PUT. */
-  readonly status?: string;
 }
 
 export interface DeadLetter {
@@ -65,7 +54,6 @@ export interface OrderStoreSnapshot {
   readonly fulfilled: readonly StoredEvent[];
   /** Messages on other subjects of the event stream. */
   readonly otherEvents: number;
-  readonly kv: readonly KvWrite[];
   readonly deadLetters: readonly DeadLetter[];
 }
 
@@ -80,11 +68,11 @@ export interface OrderAudit {
   readonly retriedCreated: number;
   /** Distinct orders answered 201 (first request or retry). */
   readonly accepted: number;
-  /** Accepted orders that are `fulfilled` in KV with exactly one `orders.fulfilled` event. */
+  /** Accepted orders with exactly one `orders.fulfilled.<id>`. */
   readonly fulfilled: number;
-  /** Orders with more than one `orders.created` or `orders.fulfilled`, or more than one fulfilment write, or one key answered with two ids. */
+  /** Orders with more than one `orders.created.<id>` or `orders.fulfilled.<id>`, or one key answered with two ids. */
   readonly duplicates: number;
-  /** Accepted orders missing from KV or with no `orders.created` event. */
+  /** Accepted orders with no `orders.created.<id>`: the order is its event, so this is a lost order. */
   readonly lost: number;
   /** Accepted orders stored but never fulfilled. */
   readonly unfulfilled: number;
@@ -114,14 +102,14 @@ function countBy<T>(items: readonly T[], key: (item: T) => string | undefined): 
 
 /**
  * Compares what the load generator was told (its attempts) with what JetStream holds.
- * Pure: no I/O, so its rules are unit-tested on synthetic inputs. The rules:
- * - every order answered 201 is in KV (last write a PUT) and has one `orders.created` (else *lost*);
- * - it is `fulfilled` in KV and has one `orders.fulfilled` (else *unfulfilled*);
- * - no order has two `orders.created`, two `orders.fulfilled`, two writes that set
- *   `fulfilled`, and no key was answered with two order ids (else *duplicates*);
- * - every `orders.created` has a KV entry unless it was dead-lettered (poison), every
- *   `orders.fulfilled` an `orders.created`, every KV entry an `orders.created` (no event
- *   without an order and the reverse);
+ * Pure: no I/O, so its rules are unit-tested on synthetic inputs. An order is its events
+ * (docs/decisions/0012). The rules:
+ * - every order answered 201 has one `orders.created.<id>` (else *lost*) and one
+ *   `orders.fulfilled.<id>` (else *unfulfilled*);
+ * - no order has two `orders.created` or two `orders.fulfilled`, and no key was answered
+ *   with two order ids (else *duplicates*);
+ * - every event's body names the order its subject names; every `orders.fulfilled` has an
+ *   `orders.created`;
  * - every request got an HTTP status within its timeout, and it was 201 or 503;
  * - no accepted order was dead-lettered.
  */
@@ -173,30 +161,27 @@ export function auditOrders(attempts: readonly OrderAttempt[], store: OrderStore
     }
   }
 
-  const created = countBy(store.created, (e) => e.orderId);
-  const fulfilled = countBy(store.fulfilled, (e) => e.orderId);
-  const kvLast = new Map<string, KvWrite>();
-  for (const w of store.kv) kvLast.set(w.key, w);
-  const kvStored = new Set([...kvLast.values()].filter((w) => w.operation === 'PUT').map((w) => w.key));
-  // A fulfilment write is a PUT with status fulfilled after one without: two of them is a double effect.
-  const fulfilmentWrites = new Map<string, number>();
-  const lastStatus = new Map<string, string | undefined>();
-  for (const w of store.kv) {
-    if (w.operation === 'PUT' && w.status === 'fulfilled' && lastStatus.get(w.key) !== 'fulfilled')
-      fulfilmentWrites.set(w.key, (fulfilmentWrites.get(w.key) ?? 0) + 1);
-    lastStatus.set(w.key, w.operation === 'PUT' ? w.status : undefined);
-  }
+  // A dead-lettered event (poison) is accounted for by the DLQ, not as an order.
+  const deadSeqs = new Set(store.deadLetters.map((d) => d.originalSequence));
+  const live = (events: readonly StoredEvent[]) => events.filter((e) => !deadSeqs.has(e.seq));
+  const mismatched = [...live(store.created), ...live(store.fulfilled)].filter((e) => e.orderId !== undefined && e.orderId !== e.subjectId);
+  if (mismatched.length > 0)
+    problems.push(
+      `${mismatched.length} event(s) whose body names another order than their subject: ${limit(mismatched.map((e) => `#${e.seq}`))}`,
+    );
+  const created = countBy(store.created, (e) => e.subjectId);
+  const fulfilled = countBy(store.fulfilled, (e) => e.subjectId);
 
   const lost: string[] = [];
   const unfulfilled: string[] = [];
   let fulfilledCount = 0;
   for (const id of accepted) {
-    if (!kvStored.has(id) || !created.has(id)) {
-      lost.push(`${id} (${kvStored.has(id) ? 'in KV' : 'not in KV'}, ${created.get(id) ?? 0} orders.created)`);
+    if (!created.has(id)) {
+      lost.push(`${id} (no orders.created)`);
       continue;
     }
-    if (kvLast.get(id)?.status === 'fulfilled' && fulfilled.get(id) === 1) fulfilledCount += 1;
-    else unfulfilled.push(`${id} (KV ${kvLast.get(id)?.status}, ${fulfilled.get(id) ?? 0} orders.fulfilled)`);
+    if (fulfilled.get(id) === 1) fulfilledCount += 1;
+    else unfulfilled.push(`${id} (${fulfilled.get(id) ?? 0} orders.fulfilled)`);
   }
   if (lost.length > 0) problems.push(`${lost.length} order(s) answered 201 but not stored: ${limit(lost)}`);
   if (unfulfilled.length > 0) problems.push(`${unfulfilled.length} accepted order(s) not fulfilled exactly once: ${limit(unfulfilled)}`);
@@ -204,7 +189,6 @@ export function auditOrders(attempts: readonly OrderAttempt[], store: OrderStore
   for (const [label, counts] of [
     ['orders.created', created],
     ['orders.fulfilled', fulfilled],
-    ['fulfilment writes in KV', fulfilmentWrites],
   ] as const) {
     const twice = [...counts].filter(([, n]) => n > 1);
     duplicates += twice.length;
@@ -212,24 +196,14 @@ export function auditOrders(attempts: readonly OrderAttempt[], store: OrderStore
       problems.push(`${twice.length} order(s) with more than one ${label}: ${limit(twice.map(([id, n]) => `${id} ×${n}`))}`);
   }
 
-  // A dead-lettered event (poison) is accounted for by the DLQ, not by the read model.
-  const deadSeqs = new Set(store.deadLetters.map((d) => d.originalSequence));
-  const liveCreated = new Set(
-    store.created.filter((e) => !deadSeqs.has(e.seq)).flatMap((e) => (e.orderId === undefined ? [] : [e.orderId])),
-  );
-  const createdWithoutOrder = [...liveCreated].filter((id) => !kvStored.has(id));
-  if (createdWithoutOrder.length > 0)
-    problems.push(`${createdWithoutOrder.length} orders.created without a stored order: ${limit(createdWithoutOrder)}`);
   const fulfilledWithoutCreated = [...fulfilled.keys()].filter((id) => !created.has(id));
   if (fulfilledWithoutCreated.length > 0)
     problems.push(`${fulfilledWithoutCreated.length} orders.fulfilled without orders.created: ${limit(fulfilledWithoutCreated)}`);
-  const storedWithoutEvent = [...kvStored].filter((id) => !created.has(id));
-  if (storedWithoutEvent.length > 0)
-    problems.push(`${storedWithoutEvent.length} stored order(s) without orders.created: ${limit(storedWithoutEvent)}`);
 
   // Stored orders that no 201 vouched for must still be whole (fulfilled once), like the rest.
-  const unconfirmed = [...kvStored].filter((id) => !accepted.has(id));
-  const unconfirmedBroken = unconfirmed.filter((id) => kvLast.get(id)?.status !== 'fulfilled' || fulfilled.get(id) !== 1);
+  const liveCreated = new Set(live(store.created).flatMap((e) => (e.subjectId === undefined ? [] : [e.subjectId])));
+  const unconfirmed = [...liveCreated].filter((id) => !accepted.has(id));
+  const unconfirmedBroken = unconfirmed.filter((id) => fulfilled.get(id) !== 1);
   if (unconfirmedBroken.length > 0)
     problems.push(`${unconfirmedBroken.length} stored order(s) without a 201 not fulfilled exactly once: ${limit(unconfirmedBroken)}`);
   if (options.idForKey) {
@@ -320,32 +294,24 @@ export async function readStream(nc: NatsConnection, stream: string): Promise<Js
   return out;
 }
 
-/** Reads the event stream, the KV bucket's stream and the DLQ in full. */
+/** Reads the event stream and the DLQ in full. */
 export async function readOrderStore(nc: NatsConnection, names: OrderStoreNames = {}): Promise<OrderStoreSnapshot> {
   const n = { ...DEFAULT_NAMES, ...names };
-  const [events, kvMessages, dlq] = await Promise.all([
-    readStream(nc, n.stream),
-    readStream(nc, `KV_${n.bucket}`),
-    readStream(nc, n.dlqStream),
-  ]);
-  const event = (m: JsMsg): StoredEvent => {
+  const [events, dlq] = await Promise.all([readStream(nc, n.stream), readStream(nc, n.dlqStream)]);
+  /** The id in `<prefix>.<id>`, or undefined when the subject is not one of the prefix's. */
+  const idIn = (subject: string, prefix: string) =>
+    subject.startsWith(`${prefix}.`) && !subject.slice(prefix.length + 1).includes('.') ? subject.slice(prefix.length + 1) : undefined;
+  const event = (m: JsMsg, prefix: string): StoredEvent => {
     const orderId = orderIdOf(m);
+    const subjectId = idIn(m.subject, prefix);
     const msgId = header(m, 'Nats-Msg-Id');
-    return { seq: m.seq, ...(orderId === undefined ? {} : { orderId }), ...(msgId === undefined ? {} : { msgId }) };
+    return {
+      seq: m.seq,
+      ...(orderId === undefined ? {} : { orderId }),
+      ...(subjectId === undefined ? {} : { subjectId }),
+      ...(msgId === undefined ? {} : { msgId }),
+    };
   };
-  const prefix = `$KV.${n.bucket}.`;
-  const kv = kvMessages.map((m): KvWrite => {
-    const operation = (header(m, 'KV-Operation') ?? 'PUT') as KvWrite['operation'];
-    let status: string | undefined;
-    if (operation === 'PUT') {
-      try {
-        status = (m.json<{ order?: { status?: string } }>().order ?? {}).status;
-      } catch {
-        status = undefined;
-      }
-    }
-    return { seq: m.seq, key: m.subject.slice(prefix.length), operation, ...(status === undefined ? {} : { status }) };
-  });
   const deadLetters = dlq.map((m): DeadLetter => {
     const seq = header(m, 'Tandem-Original-Sequence');
     const count = header(m, 'Tandem-Delivery-Count');
@@ -366,11 +332,12 @@ export async function readOrderStore(nc: NatsConnection, names: OrderStoreNames 
       ...Object.fromEntries(Object.entries(optional).filter(([, v]) => v !== undefined)),
     };
   });
+  const isCreated = (m: JsMsg) => idIn(m.subject, n.createdPrefix) !== undefined;
+  const isFulfilled = (m: JsMsg) => idIn(m.subject, n.fulfilledPrefix) !== undefined;
   return {
-    created: events.filter((m) => m.subject === n.createdSubject).map(event),
-    fulfilled: events.filter((m) => m.subject === n.fulfilledSubject).map(event),
-    otherEvents: events.filter((m) => m.subject !== n.createdSubject && m.subject !== n.fulfilledSubject).length,
-    kv,
+    created: events.filter(isCreated).map((m) => event(m, n.createdPrefix)),
+    fulfilled: events.filter(isFulfilled).map((m) => event(m, n.fulfilledPrefix)),
+    otherEvents: events.filter((m) => !isCreated(m) && !isFulfilled(m)).length,
     deadLetters,
   };
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { eventMessageId, Topology, type OrderCreatedV1 } from '@tandem/contracts';
+import { eventMessageId, orderSubject, Subjects, Topology, type OrderCreatedV1 } from '@tandem/contracts';
 import { ensureTopology, type ConsumerSpec } from '@tandem/messaging';
 import { NODE_FLAGS } from '@tandem/runtime';
 import { freePort, NatsServer } from '@tandem/testing';
@@ -10,13 +10,15 @@ import { appScript, benchScript, type BenchContext } from './bench-context';
 import { BenchProcess, recordProcess, track } from './bench-process';
 import { cpuMs, machineBusyMs } from './proc-stats';
 import type { ConsumerScenarioResult } from './results';
+import { storedMessages } from './stored-messages';
 
 /** The yardstick's durable: the fulfilment consumer's settings, its own cursor over the same backlog. */
 const BARE: ConsumerSpec = { ...Topology.fulfilmentConsumer, durable: 'bench-bare' };
 
 /**
- * Consumer throughput (issue 10, scenario 4): a backlog of `orders.created` events, then
- * the bare `consume()` + `ack()` loop drains it through its own durable, then the fulfilment
+ * Consumer throughput (issue 10, scenario 4): a backlog of `orders.created.<id>` events, then
+ * the bare loop doing the fulfilment's broker work (consume, publish expecting an empty
+ * subject, ack) drains it through its own durable, then the fulfilment
  * consumer (built app, zero simulated work) drains the same backlog through `fulfilment`.
  * `only` drains just one of them (A/B runs: the yardstick once per round, the consumer per variant).
  */
@@ -51,7 +53,7 @@ export async function runConsumerThroughput(
           context.logDir,
         ),
       );
-      results.push({ ...bare, id: 'consumer-bare', title: 'Bare consume() + ack loop' });
+      results.push({ ...bare, id: 'consumer-bare', title: 'Bare consume() → publish (expected sequence 0) → ack loop' });
     }
     if (only === 'consumer-bare') return results;
     const port = await freePort();
@@ -75,12 +77,11 @@ export async function runConsumerThroughput(
         context.logDir,
       ),
     );
-    const info = await jsm.streams.info(Topology.ordersStream.name, { subjects_filter: 'orders.fulfilled' });
     results.push({
       ...fulfilment,
       id: 'consumer-fulfilment',
       title: 'Fulfilment consumer (zero simulated work)',
-      fulfilledEvents: info.state.subjects?.['orders.fulfilled'] ?? 0,
+      fulfilledEvents: await storedMessages(jsm, Topology.ordersStream.name, Subjects.orderFulfilled),
     });
     return results;
   } finally {
@@ -100,7 +101,7 @@ async function publishBacklog(nc: NatsConnection, count: number): Promise<void> 
       next += 1;
       const orderId = randomUUID();
       const event: OrderCreatedV1 = { eventVersion: 1, orderId, sku: 'BENCH-1', qty: 1, createdAt, serviceVersion: 'bench' };
-      await js.publish('orders.created', JSON.stringify(event), { msgID: eventMessageId('created', orderId) });
+      await js.publish(orderSubject('created', orderId), JSON.stringify(event), { msgID: eventMessageId('created', orderId) });
     }
   };
   await Promise.all(Array.from({ length: 256 }, worker));

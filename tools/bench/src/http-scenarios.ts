@@ -10,6 +10,7 @@ import { BenchProcess, recordProcess, track } from './bench-process';
 import { postOrders } from './load';
 import { cpuMs, machineBusyMs } from './proc-stats';
 import type { HttpScenarioResult, TracingMode } from './results';
+import { storedMessages } from './stored-messages';
 
 /** One way of serving `POST /orders`: which processes, with what settings. */
 export interface HttpScenario {
@@ -132,7 +133,7 @@ export function httpScenarios(): { readonly first: HttpScenario[]; readonly last
     launch: (context, natsUrl, started) =>
       launchCeiling(context, natsUrl, started, { name: 'ceiling-service', env: { CEILING_SUBJECT: 'ceiling.created' } }),
   });
-  /** Informational, not a target's yardstick: the ceiling doing Tandem's broker work per order (docs/decisions/0007). */
+  /** The ceiling doing Tandem's broker work per order (docs/decisions/0012), with no framework: a target's yardstick. */
   const designWork: HttpScenario = {
     id: 'design-work',
     title: 'Same broker work, no framework',
@@ -141,8 +142,7 @@ export function httpScenarios(): { readonly first: HttpScenario[]; readonly last
     prepare: (natsUrl) =>
       prepareTopology(natsUrl, {
         streams: [Topology.ordersStream, Topology.deadLetterStream],
-        consumers: [Topology.orderProjectionConsumer, Topology.fulfilmentConsumer, Topology.orderStatusConsumer],
-        buckets: [Topology.ordersBucket],
+        consumers: [Topology.fulfilmentConsumer],
       }),
     launch: (context, natsUrl, started) =>
       launchCeiling(
@@ -151,7 +151,7 @@ export function httpScenarios(): { readonly first: HttpScenario[]; readonly last
         started,
         {
           name: 'design-service',
-          env: { CEILING_WORK: 'design', CEILING_SUBJECT: Subjects.orderCreated, CEILING_BUCKET: Topology.ordersBucket.name },
+          env: { CEILING_WORK: 'design', CEILING_STREAM: Topology.ordersStream.name },
         },
         true,
       ),
@@ -271,8 +271,7 @@ export async function runHttpScenario(
 async function storedEvents(natsUrl: string, stream: string, subject: string): Promise<number> {
   const nc = await connect({ servers: natsUrl });
   try {
-    const info = await (await jetstreamManager(nc)).streams.info(stream, { subjects_filter: subject });
-    return info.state.subjects?.[subject] ?? 0;
+    return await storedMessages(await jetstreamManager(nc), stream, subject);
   } finally {
     await nc.close();
   }

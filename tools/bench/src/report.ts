@@ -100,7 +100,7 @@ processes outside the bench used during the measured window: what competed with 
 |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|
 ${httpRows(results).join('\n')}
 
-Consumer throughput: a backlog of ${int(plan.backlog)} \`orders.created\` drained by each consumer through its own durable.
+Consumer throughput: a backlog of ${int(plan.backlog)} \`orders.created.<id>\` drained by each consumer through its own durable.
 
 | Consumer | messages | msg/s | drain s | CPU ms/msg | × bare | other load |
 |---|---:|---:|---:|---:|---:|---:|
@@ -116,7 +116,7 @@ ${processRows(results).join('\n')}
 
 ## Targets
 
-Issue 10's targets, ratios to the ceiling (or the bare consume loop) of this run: ${met} of ${results.targets.length} met.
+The order pipeline's targets (issue 16), ratios to the yardsticks of this run: ${met} of ${results.targets.length} met.
 
 | Target | wanted | measured | |
 |---|---|---|---|
@@ -136,8 +136,8 @@ ${FINDINGS_END}
 - Load: autocannon in the bench process, closed loop (each connection sends its next request when the answer arrives), latency of every response recorded exactly.
 - Tandem runs as shipped: \`node ${NODE_FLAGS.join(' ')}\` like its image, \`LOG_LEVEL\` info, logs to a file; "tracing off" is \`OTEL_TRACES_EXPORTER=none\`, the default without a collector (spans are not recorded unless a sampled trace comes in, context still propagates); sampling runs export OTLP/HTTP protobuf to a sink in its own process that counts and answers 200. The yardsticks run with plain \`node\`.
 - The ceiling (\`tools/bench/src/ceiling/\`) is bare Fastify → undici (64 connections, like the gateway) → bare Fastify → JetStream publish awaiting its ack → 201: no validation library, no logger, no telemetry.
-- "Same broker work, no framework" (informational, in no target) is the ceiling doing Tandem's broker work per order (docs/decisions/0007), still bare: its service (\`CEILING_WORK=design\`) gets the key-derived id from KV \`orders\`, publishes \`orders.created\` with a msg id awaiting the ack and creates the KV entry → 201; beside it \`ceiling/design-workers.ts\` runs \`order-projection\` (KV get), \`fulfilment\` (publish \`orders.fulfilled\` awaiting the ack) and \`order-status\` (KV get, compare-and-set update) as plain \`consume()\` loops, 16 in flight each, acking with \`ackAck()\`; its CPU counts in CPU ms/req.
-- The bare consumer (\`tools/bench/src/bare-consumer.ts\`) is \`consume()\` + \`ack()\` on a durable with the fulfilment consumer's settings; the drain is timed by polling the durable every 20 ms, from the first delivery to nothing pending or unacknowledged.
+- "Same broker work, no framework" is the ceiling doing Tandem's broker work per order (docs/decisions/0012), still bare: its service (\`CEILING_WORK=design\`) publishes \`orders.created.<id>\` (id from an HMAC of the key) with a msg id, the fingerprint header and an expected last subject sequence of 0, awaiting the ack → 201 (reading the stored message back when the subject was not empty); beside it \`ceiling/design-workers.ts\` runs \`fulfilment\` (publish \`orders.fulfilled.<id>\` expecting an empty subject, awaiting the ack, \`ackAck()\`) as a plain \`consume()\` loop, 16 in flight; its CPU counts in CPU ms/req. Tandem with tracing off is measured against it.
+- The bare consumer (\`tools/bench/src/bare-consumer.ts\`) does the fulfilment consumer's broker work with no framework — \`consume()\`, publish expecting an empty subject (to its own subjects), \`ackAck()\`, 16 in flight — on a durable with the fulfilment consumer's settings; the drain is timed by polling the durable every 20 ms, from the first delivery to nothing pending or unacknowledged.
 - RSS targets compare each service with the yardstick process doing its job in the same run: gateway ↔ ceiling gateway, order ↔ ceiling service (both from the tracing-off run), consumer ↔ bare consumer.
 `;
 }

@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { NODE_FLAGS, ProcessSupervisor, type ChildSpec } from '@tandem/runtime';
 import { parseDevArgs, USAGE } from './dev-args';
 import { generateNatsUsers, NATS_CLIENT_VARIABLES, writeUserEnvFiles } from './nats-users';
+import { localOrderIdSecret } from './order-id-secret';
 import { portIsFree, waitForHttp, waitForTcp } from './probes';
 
 /**
@@ -37,6 +38,7 @@ async function main(): Promise<void> {
   const nats = generateNatsUsers();
   const usersDir = join(dataDir, 'users');
   writeUserEnvFiles(usersDir, natsUrl, nats.users);
+  const orderIdSecret = { ORDER_ID_SECRET: localOrderIdSecret(dataDir, process.env) };
   const inherited: Record<string, string | undefined> = { ...process.env };
   for (const variable of NATS_CLIENT_VARIABLES) delete inherited[variable];
   const common = { ...inherited, HOST: '127.0.0.1', LOG_LEVEL: options.logLevel, NATS_URL: natsUrl };
@@ -57,12 +59,18 @@ async function main(): Promise<void> {
           'tandem',
           'all-in-one',
           gateway,
-          { GATEWAY_PORT: String(gateway), ORDER_PORT: String(order), CONSUMER_PORT: String(consumer), ...nats.users['all-in-one'] },
+          {
+            GATEWAY_PORT: String(gateway),
+            ORDER_PORT: String(order),
+            CONSUMER_PORT: String(consumer),
+            ...nats.users['all-in-one'],
+            ...orderIdSecret,
+          },
           [order, consumer, gateway],
         ),
       ]
     : [
-        nodeChild('order', 'order', order, { PORT: String(order), ...nats.users.order }),
+        nodeChild('order', 'order', order, { PORT: String(order), ...nats.users.order, ...orderIdSecret }),
         nodeChild('consumer', 'consumer', consumer, { PORT: String(consumer), ...nats.users.consumer }),
         nodeChild('gateway', 'gateway', gateway, { PORT: String(gateway), ORDER_URL: `http://127.0.0.1:${order}` }),
       ];

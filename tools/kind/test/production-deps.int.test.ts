@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { freePort, ManagedProcess, NatsServer, OtlpCapture, waitFor, workspaceRoot } from '@tandem/testing';
+import { freePort, ManagedProcess, NatsServer, OtlpCapture, TEST_ORDER_ID_SECRET, waitFor, workspaceRoot } from '@tandem/testing';
 import { parseDockerfile, stageNamed } from './dockerfile';
 
 /**
@@ -78,6 +78,8 @@ describe('the images runtime: each app from its production-only directory', () =
         OTEL_EXPORTER_OTLP_ENDPOINT: capture.endpoint,
         OTEL_BSP_SCHEDULE_DELAY: '100',
         OTEL_METRICS_EXPORTER: 'none',
+        // NODE_ENV=production: order refuses to start without it (docs/decisions/0012)
+        ORDER_ID_SECRET: TEST_ORDER_ID_SECRET,
         OTEL_LOGS_EXPORTER: 'none',
         ...env,
       },

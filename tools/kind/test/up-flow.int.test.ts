@@ -85,13 +85,16 @@ describe('kind:up and kind:down, with fakes for the tools that need a Docker eng
     expect(calls.some((c) => c.includes(' patch ') || c.includes(' rollout restart '))).toBe(false);
   });
 
-  it('creates one NATS user Secret per service with a random password before the manifests, once', () => {
+  it('creates one NATS user Secret per service and the order-id Secret with random values before the manifests, once', () => {
     const b = machine();
     const first = b.run('up.sh');
     expect(first.status).toBe(0);
     const namespace = indexOf(first.calls, 'kubectl --context kind-tandem apply -f deploy/k8s/base/namespace.yaml');
     const creates = ['order', 'consumer'].map((user) =>
-      indexOf(first.calls, `kubectl --context kind-tandem -n tandem create secret generic nats-user-${user} --from-file=password=/dev/stdin`),
+      indexOf(
+        first.calls,
+        `kubectl --context kind-tandem -n tandem create secret generic nats-user-${user} --from-file=password=/dev/stdin`,
+      ),
     );
     const apply = indexOf(first.calls, 'kubectl --context kind-tandem apply -k deploy/k8s/overlays/kind');
     for (const create of creates) {
@@ -105,6 +108,15 @@ describe('kind:up and kind:down, with fakes for the tools that need a Docker eng
     const secretRefs = JSON.stringify(readObjects(root, ['deploy/k8s/base']));
     expect(secretRefs).toContain('"nats-user-order"');
     expect(secretRefs).toContain('"nats-user-consumer"');
+    // and the key of order ids, created once the same way, 64 hex digits
+    const orderIdSecret = indexOf(
+      first.calls,
+      'kubectl --context kind-tandem -n tandem create secret generic order-id-secret --from-file=secret=/dev/stdin',
+    );
+    expect(orderIdSecret).toBeGreaterThan(namespace);
+    expect(orderIdSecret).toBeLessThan(apply);
+    expect(readFileSync(join(b.state, 'secret-order-id-secret'), 'utf8')).toMatch(/^[0-9a-f]{64}$/);
+    expect(secretRefs).toContain('"order-id-secret"');
 
     const second = b.run('up.sh');
     expect(second.status).toBe(0);

@@ -1,18 +1,20 @@
 import { CreateOrderRequest, OrderId, OrderResponse, Problem } from '@tandem/contracts';
-import { createOrder, type OrderEvents, type OrderRepository } from '@tandem/orders';
+import { createOrder, type OrderIdSource, type OrderLog } from '@tandem/orders';
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
 
 export interface OrdersRoutesOptions {
-  readonly orders: OrderRepository;
-  readonly events: OrderEvents;
+  /** Where orders live: their events in JetStream. */
+  readonly log: OrderLog;
+  /** Names the order of an Idempotency-Key (keyed by ORDER_ID_SECRET). */
+  readonly orderIds: OrderIdSource;
   /** SERVICE_VERSION: stamped on new orders and on every response (`x-order-version`). */
   readonly version: string;
 }
 
 const IdempotencyHeaders = Type.Object({ 'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 255 })) });
 
-/** The order service's API: create (event first, idempotent) and read orders. */
+/** The order service's API: create (one write, idempotent) and read orders (from the stream). */
 export async function ordersRoutes(app: FastifyInstance, options: OrdersRoutesOptions): Promise<void> {
   app.addHook('onSend', async (_request, reply) => {
     reply.header('x-order-version', options.version);
@@ -30,7 +32,7 @@ export async function ordersRoutes(app: FastifyInstance, options: OrdersRoutesOp
     async (request, reply) => {
       const key = (request.headers as { 'idempotency-key'?: string })['idempotency-key'];
       const { order, created } = await createOrder(
-        { orders: options.orders, events: options.events },
+        { log: options.log, orderIds: options.orderIds },
         {
           request: request.body as CreateOrderRequest,
           ...(key === undefined ? {} : { idempotencyKey: key }),
@@ -48,14 +50,14 @@ export async function ordersRoutes(app: FastifyInstance, options: OrdersRoutesOp
     { schema: { params: Type.Object({ id: OrderId }), response: { 200: OrderResponse, 404: Problem } } },
     async (request, reply) => {
       const { id } = request.params as { id: string };
-      const stored = await options.orders.get(id);
-      if (!stored) {
+      const order = await options.log.get(id);
+      if (!order) {
         return reply
           .code(404)
           .type('application/problem+json')
           .send({ type: 'about:blank', title: 'Not Found', status: 404, detail: `order ${id} does not exist` });
       }
-      return stored.order;
+      return order;
     },
   );
 }

@@ -72,7 +72,7 @@ const outcomeLabel = { ack: 'acked', nak: 'nakked', 'dead-letter': 'dead_lettere
 /** Counts every delivery by outcome, redeliveries, in-flight messages and processing time. */
 export function metrics(m: MessagingMetrics): Middleware {
   return (next) => async (delivery) => {
-    const labels = { subject: delivery.subject, consumer: delivery.consumer };
+    const labels = { subject: delivery.subjectTemplate, consumer: delivery.consumer };
     if (delivery.deliveryCount > 1) m.redelivered.inc(labels);
     m.inFlight.inc({ consumer: delivery.consumer });
     const stopTimer = m.duration.startTimer();

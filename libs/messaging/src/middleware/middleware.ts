@@ -3,7 +3,13 @@ import type { Logger } from 'pino';
 
 /** One delivery of one message, as the processing pipeline sees it. */
 export interface Delivery {
+  /** The message's own subject (`orders.created.<id>`): for span attributes and dead letters only. */
   readonly subject: string;
+  /**
+   * The subject's template, the event type's subject (`orders.created.*`): what span names,
+   * metric labels and log fields carry, so that one order is not one label value.
+   */
+  readonly subjectTemplate: string;
   readonly stream: string;
   readonly consumer: string;
   readonly streamSequence: number;

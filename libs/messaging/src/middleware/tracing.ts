@@ -34,7 +34,7 @@ export function isTraced(ctx: Context): boolean {
 }
 
 /**
- * A CONSUMER span `<subject> process` per delivery, a child of the producer's span from the
+ * A CONSUMER span `process <subject template>` per delivery, a child of the producer's span from the
  * message headers, so one order is one trace (OpenTelemetry messaging conventions:
  * `messaging.system=nats`, destination, message id, delivery count). The handler runs
  * inside it, so its logs and outgoing calls join the trace. Under an unsampled parent no span
@@ -45,13 +45,14 @@ export function tracing(): Middleware {
     const parent = extractContext(delivery.headers);
     if (!isTraced(parent)) return context.with(parent, () => next(delivery));
     const span = tracer().startSpan(
-      `${delivery.subject} process`,
+      `process ${delivery.subjectTemplate}`,
       {
         kind: SpanKind.CONSUMER,
         attributes: {
           'messaging.system': 'nats',
           'messaging.operation.type': 'process',
           'messaging.destination.name': delivery.subject,
+          'messaging.destination.template': delivery.subjectTemplate,
           'messaging.consumer.group.name': delivery.consumer,
           'messaging.nats.stream': delivery.stream,
           'messaging.nats.stream_sequence': delivery.streamSequence,
