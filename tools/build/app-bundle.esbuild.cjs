@@ -60,7 +60,9 @@ const ownSourcesOnlyMap = {
   setup(build) {
     build.onEnd((result) => {
       const outfile = build.initialOptions.outfile;
-      if (result.errors.length > 0 || !outfile) return;
+      // TANDEM_FULL_SOURCEMAP=1 keeps every mapping: for profiling (a CPU profile's positions
+      // into bundled third-party code can then be traced to their packages).
+      if (result.errors.length > 0 || !outfile || process.env['TANDEM_FULL_SOURCEMAP'] === '1') return;
       const file = `${outfile}.map`;
       const map = JSON.parse(readFileSync(file, 'utf8'));
       const thirdParty = new Set();
