@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import Fastify from 'fastify';
 import { AccessLogController } from '@tandem/runtime';
-import { createLogger, redactQuery } from './logger';
+import { createLogger, REDACTED_PARENTS, REDACTED_PATHS, redactQuery } from './logger';
 
 function capture() {
   const lines: Array<Record<string, unknown>> = [];
@@ -33,6 +33,25 @@ describe('createLogger', () => {
     expect(text).not.toContain('hunter2');
     expect(lines[0]).toMatchObject({ req: { headers: { authorization: '[redacted]', accept: 'json' } } });
     expect(lines[1]).toMatchObject({ nats: { user: 'svc', pass: '[redacted]' } });
+  });
+
+  it('redacts secret fields at the top level and under every key that may carry settings, errors or headers', () => {
+    const { lines, destination } = capture();
+    const logger = createLogger({ service: 'order', version: 'v1', level: 'info', destination });
+    logger.info({ token: 't0p', NATS_PASS: 'np' }, 'top level');
+    for (const parent of REDACTED_PARENTS) {
+      logger.info(
+        { [parent]: { password: 'pw', creds: 'cr', secret: 'se', headers: { authorization: 'Bearer b', 'x-api-key': 'k' } } },
+        parent,
+      );
+    }
+    const text = JSON.stringify(lines);
+    for (const secret of ['t0p', '"np"', '"pw"', '"cr"', '"se"', 'Bearer b', '"k"']) expect(text).not.toContain(secret);
+    expect(lines).toHaveLength(REDACTED_PARENTS.length + 1);
+  });
+
+  it('anchors every redaction path at a named key: no leading wildcard walking every line', () => {
+    expect(REDACTED_PATHS.filter((p) => p.startsWith('*'))).toEqual([]);
   });
 
   it('honours the level', () => {

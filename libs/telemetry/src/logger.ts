@@ -8,30 +8,37 @@ export interface LoggerOptions {
   readonly destination?: DestinationStream;
 }
 
-/** Paths whose values never reach a log line. */
+/** Field names that hold credentials wherever Tandem logs them. */
+const SECRET_FIELDS = ['password', 'pass', 'token', 'secret', 'creds', 'NATS_PASS'] as const;
+
+/**
+ * The top-level keys under which Tandem's log lines carry objects that may hold credentials
+ * (an error, NATS or other settings, a caller's options or headers). Their secret fields are
+ * redacted one level down; a new log call that nests credentials under another key must add
+ * it here (a test lists them).
+ */
+export const REDACTED_PARENTS = ['err', 'error', 'nats', 'config', 'settings', 'options', 'connection', 'auth', 'credentials'] as const;
+
+/** Header names that carry credentials. */
+const SECRET_HEADERS = ['authorization', 'cookie', '["proxy-authorization"]', '["x-api-key"]', '["set-cookie"]'] as const;
+
+/**
+ * Paths whose values never reach a log line. All are anchored at a named top-level key: a
+ * leading wildcard (`*.password`) makes pino walk every key of every line — measured 14.3 µs
+ * per access line against 3.3 µs with these paths (docs/benchmarks), ~2.5–3 % of each
+ * service's CPU under load.
+ */
 export const REDACTED_PATHS: readonly string[] = [
-  'req.headers.authorization',
-  'req.headers.cookie',
-  'req.headers["proxy-authorization"]',
-  'req.headers["x-api-key"]',
-  'res.headers["set-cookie"]',
-  'headers.authorization',
-  'headers.cookie',
-  'headers["proxy-authorization"]',
-  'headers["set-cookie"]',
-  '*.headers.authorization',
-  '*.headers.cookie',
-  '*.headers["proxy-authorization"]',
-  '*.headers["set-cookie"]',
-  '*.password',
-  '*.pass',
-  '*.token',
-  '*.secret',
-  '*.creds',
+  ...['req.headers', 'res.headers', 'headers'].flatMap((parent) =>
+    SECRET_HEADERS.map((header) => (header.startsWith('[') ? `${parent}${header}` : `${parent}.${header}`)),
+  ),
+  ...SECRET_FIELDS,
   'natsPass',
   'natsCreds',
-  'NATS_PASS',
-  '*.NATS_PASS',
+  ...REDACTED_PARENTS.flatMap((parent) => [
+    ...SECRET_FIELDS.map((field) => `${parent}.${field}`),
+    ...SECRET_HEADERS.map((header) => (header.startsWith('[') ? `${parent}.headers${header}` : `${parent}.headers.${header}`)),
+  ]),
 ];
 
 /**
