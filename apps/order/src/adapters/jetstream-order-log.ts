@@ -42,8 +42,8 @@ export class JetStreamOrderLog implements OrderLog {
         expectLastSubjectSequence: 0,
       });
       if (!ack.duplicate) return { stored: true };
-      // Our own publish, retried after a lost PubAck inside the duplicate window: the server
-      // names the message it stored the first time.
+      // The same msg id inside the duplicate window (our publisher's retry after a lost PubAck,
+      // or a concurrent request with the same key): the server names the message it stored.
       return { stored: false, existing: await this.storedAt(ack.seq, order.id) };
     } catch (error) {
       if (error instanceof SubjectSequenceMismatchError)
