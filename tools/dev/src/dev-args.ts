@@ -24,7 +24,8 @@ Options:
   -h, --help            show this help
 
 Environment:
-  NATS_SERVER_BIN       the nats-server binary (default: nats-server on PATH)
+  NATS_SERVER_BIN       the nats-server binary (npm start provides one of the tested line, 2.15)
+  ORDER_ID_SECRET       keys order ids (default: generated once into <TANDEM_DATA_DIR>/order-id-secret)
   GATEWAY_PORT, ORDER_PORT, CONSUMER_PORT, NATS_PORT
                         ports on 127.0.0.1 (default 3000, 3001, 3002, 4222)
   TANDEM_DATA_DIR       JetStream data directory (default .data/nats)
