@@ -73,7 +73,7 @@ if ! apt-get "${apt_opts[@]}" update >&2; then
   say "could not read Debian $TANDEM_NATS_SUITE's package lists"
   how_else
 fi
-version="$(apt-cache "${apt_opts[@]}" show nats-server 2>/dev/null | sed -n 's/^Version: //p' | sort -V | tail -n 1)"
+version="$(apt-cache "${apt_opts[@]}" show nats-server 2>/dev/null | sed -n 's/^Version: //p' | sort -V | tail -n 1 || true)"
 case "$version" in
   "$TANDEM_NATS_LINE".*) ;;
   *)

@@ -53,7 +53,9 @@ describe('consumer process (dist/apps/consumer/main.js)', () => {
         async () =>
           (await jsm.consumers.info('ORDERS', 'fulfilment')).num_ack_pending +
             (await jsm.consumers.info('ORDERS', 'fulfilment')).num_pending ===
-            0 && app.logs().some((l) => l['msg'] === 'order already fulfilled'),
+            0 &&
+          app.logs().some((l) => l['msg'] === 'order already fulfilled') &&
+          app.logs().some((l) => l['msg'] === 'order fulfilled' && l['orderId'] === fresh),
         {
           description: 'both orders handled',
         },

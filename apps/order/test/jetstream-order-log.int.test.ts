@@ -1,4 +1,4 @@
-import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { orderSubject, Topology } from '@tandem/contracts';
 import { NatsConnectionComponent, Publisher, ensureTopology } from '@tandem/messaging';
 import { newOrder, orderIdFor, requestFingerprint } from '@tandem/orders';
@@ -75,5 +75,20 @@ describe('JetStreamOrderLog: an order is its events in ORDERS (real nats-server)
     const offline = new JetStreamOrderLog(new Publisher(disconnected, { attempts: 1 }), disconnected);
     await expect(offline.get('x')).rejects.toMatchObject({ code: 'TANDEM_ERR_NATS_UNAVAILABLE' });
     await expect(offline.create(order('k3'), 'fp')).rejects.toMatchObject({ code: 'TANDEM_ERR_EVENT_NOT_STORED' });
+  });
+
+  it('asks the stream leader when direct get misses the order (a lagging replica), before answering that it does not exist', async () => {
+    const created = order('k-lag');
+    await log.create(created, 'fp');
+    /** A log whose direct gets come from a replica that has not seen anything yet. */
+    class LaggingReplicaLog extends JetStreamOrderLog {
+      protected override async manager(): Promise<JetStreamManager> {
+        const real = await super.manager();
+        return { ...real, streams: real.streams, direct: { ...real.direct, getMessage: async () => null } } as JetStreamManager;
+      }
+    }
+    const lagging = new LaggingReplicaLog(new Publisher(nats), nats);
+    expect(await lagging.get(created.id)).toEqual(created);
+    expect(await lagging.get(orderIdFor('k-nowhere', SECRET))).toBeUndefined();
   });
 });

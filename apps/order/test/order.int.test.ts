@@ -23,6 +23,7 @@ describe('order service process (dist/apps/order/main.js)', () => {
         allow_direct: true,
         max_age: 30 * 86_400 * 1e9,
         max_bytes: 256 * 1024 * 1024,
+        discard: 'new',
       });
       expect((await jsm.streams.info('ORDERS_DLQ')).config.subjects).toEqual(['dlq.orders.>']);
       // orders are their events: the order service keeps no bucket and consumes nothing

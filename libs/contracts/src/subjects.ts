@@ -27,10 +27,11 @@ const DAY_MS = 86_400_000;
 export const Topology = Object.freeze({
   /**
    * The orders themselves: every order is its `orders.created.<id>` (and, once fulfilled, its
-   * `orders.fulfilled.<id>`) message. Direct get lets any replica answer reads. Kept 30 days
-   * and at most 256 MiB, whichever comes first: the server holds ~0.3–0.45 KiB of memory per
-   * subject for as long as the stream keeps it (docs/decisions/0012), so the limits are sized to
-   * the NATS pods' memory in deploy/. Older orders are gone from Tandem (GET answers 404).
+   * `orders.fulfilled.<id>`) message. Direct get lets any replica answer reads. Orders are kept
+   * 30 days; the stream holds at most 256 MiB and, when full, refuses new orders (503) rather
+   * than dropping stored ones (`discard: new`): the server holds ~0.3–0.45 KiB of memory per
+   * subject for as long as the stream keeps it (docs/decisions/0012), so the size is bounded by
+   * the NATS pods' memory in deploy/. Orders older than 30 days are gone (GET answers 404).
    */
   ordersStream: {
     name: 'ORDERS',
@@ -39,6 +40,7 @@ export const Topology = Object.freeze({
     allowDirect: true,
     maxAgeMs: 30 * DAY_MS,
     maxBytes: 256 * 1024 * 1024,
+    discard: 'new',
   },
   deadLetterStream: { name: 'ORDERS_DLQ', subjects: ['dlq.orders.>'], duplicateWindowMs: 120_000 },
   fulfilmentConsumer: {

@@ -1,6 +1,7 @@
 import {
   AckPolicy,
   DeliverPolicy,
+  DiscardPolicy,
   JetStreamApiCodes,
   JetStreamApiError,
   jetstreamManager,
@@ -25,8 +26,13 @@ export interface StreamSpec {
   readonly duplicateWindowMs?: number;
   /** Messages older than this are removed; 0 keeps them for ever (default). */
   readonly maxAgeMs?: number;
-  /** Bytes the stream keeps; past it the oldest messages are removed. Default unlimited (-1). */
+  /** Bytes the stream keeps. Default unlimited (-1). */
   readonly maxBytes?: number;
+  /**
+   * What a full stream does: `old` (default) removes its oldest messages, `new` refuses new
+   * ones (the publisher's error, e.g. a 503) and keeps what it holds.
+   */
+  readonly discard?: 'old' | 'new';
   /** Direct get: any replica answers reads of a subject's last message (`allow_direct`). Default false. */
   readonly allowDirect?: boolean;
 }
@@ -97,6 +103,7 @@ function streamConfig(spec: StreamSpec, replicas: number): Partial<StreamConfig>
     duplicate_window: nanos(spec.duplicateWindowMs ?? 120_000),
     max_age: nanos(spec.maxAgeMs ?? 0),
     max_bytes: spec.maxBytes ?? -1,
+    discard: spec.discard === 'new' ? DiscardPolicy.New : DiscardPolicy.Old,
     allow_direct: spec.allowDirect ?? false,
     num_replicas: replicas,
   };
@@ -120,6 +127,7 @@ async function ensureStream(jsm: JetStreamManager, spec: StreamSpec, replicas: n
     config.duplicate_window !== wanted.duplicate_window ||
     config.max_age !== wanted.max_age ||
     config.max_bytes !== wanted.max_bytes ||
+    config.discard !== wanted.discard ||
     Boolean(config.allow_direct) !== wanted.allow_direct ||
     config.num_replicas !== wanted.num_replicas;
   if (!changed) return existing;

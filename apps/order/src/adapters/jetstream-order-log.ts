@@ -21,7 +21,8 @@ const fulfilled = new EventCodec(OrderEvents.fulfilled);
  * - get: the last message of `orders.created.<id>` and `orders.fulfilled.<id>` by direct get
  *   (any replica answers); a missing `orders.created` is asked of the leader before it counts
  *   as absent, so a GET right after a 201 finds the order on any instance even when the
- *   replica that answered lags.
+ *   replica that answered lags. The fulfilment is read by direct get only: a lagging replica
+ *   may answer `accepted` for a moment after another answered `fulfilled`.
  * A call that cannot reach JetStream fails with `TANDEM_ERR_NATS_UNAVAILABLE` (→ 503).
  */
 export class JetStreamOrderLog implements OrderLog {
@@ -70,8 +71,11 @@ export class JetStreamOrderLog implements OrderLog {
     const message = await unavailableAs503('reading the stored orders.created', async () =>
       (await this.manager()).streams.getMessage(this.stream, { seq }),
     );
+    // Gone between the refusal and this read (aged out): nothing to compare with; a retry decides.
+    if (!message) throw new RuntimeError(NATS_UNAVAILABLE, `order ${id}: the stored orders.created (sequence ${seq}) is gone; retry`);
     const event = decode(created, message);
-    if (!message || !event || event.orderId !== id) {
+    // Something that is not this order holds its subject: the store is damaged, not the request (500).
+    if (!event || event.orderId !== id) {
       throw new RuntimeError(
         'TANDEM_ERR_ORDER_UNREADABLE',
         `order ${id}: the stored orders.created (sequence ${seq}) cannot be read as one`,
@@ -81,7 +85,7 @@ export class JetStreamOrderLog implements OrderLog {
   }
 
   /** One manager per connection, without the account-info request `jetstreamManager()` makes by default (a round trip per call). */
-  private async manager(): Promise<JetStreamManager> {
+  protected async manager(): Promise<JetStreamManager> {
     const nc = this.nats.connection();
     if (!nc) throw new RuntimeError(NATS_UNAVAILABLE, 'NATS is not connected');
     if (this.cached?.nc !== nc) this.cached = { nc, jsm: await jetstreamManager(nc, { checkAPI: false }) };
