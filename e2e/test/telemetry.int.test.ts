@@ -59,9 +59,13 @@ describe('telemetry in real processes', () => {
     const capture = await OtlpCapture.start();
     const env = { OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: capture.endpoint, OTEL_BSP_SCHEDULE_DELAY: '100' };
     /** The spans of one request to a gateway started with these variables: `kind name`. */
+    /** The telemetry component's `/readyz` detail of each started gateway, by trace id. */
+    const detail: Record<string, string | undefined> = {};
     const spansOf = async (extra: Record<string, string>, traceId: string): Promise<string[]> => {
       const app = await AppProcess.start('gateway', { env: { ...env, ...extra } });
       try {
+        const ready = (await app.get('/readyz')).body as { components: Array<{ name: string; detail?: string }> };
+        detail[traceId] = ready.components.find((c) => c.name === 'telemetry')?.detail;
         const response = await fetch(`${app.url}/openapi.json`, { headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01` } });
         expect(response.status).toBe(200);
         await waitFor(() => capture.spans.some((s) => s.traceId === traceId), { description: 'a span of the request' });
@@ -82,6 +86,9 @@ describe('telemetry in real processes', () => {
         byDefault.some((name) => /^1 (onRequest|preParsing|preValidation|preHandler|preSerialization|onSend|onResponse) - /.test(name)),
       ).toBe(false);
       expect(await spansOf({ OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'fastify' }, '22222222222222222222222222222222')).toEqual(['2 GET']);
+      // readiness names what runs
+      expect(detail['11111111111111111111111111111111']).toContain('instrumentations: http, undici, pino, fastify');
+      expect(detail['22222222222222222222222222222222']).toMatch(/instrumentations: http, undici, pino$/);
       const onlyFastify = await spansOf({ OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'fastify' }, '33333333333333333333333333333333');
       // Without http's span, Fastify's request span is the SERVER span.
       expect(onlyFastify.map((name) => name.replace(/^1 handler - .*/, '1 handler'))).toEqual(['1 handler', '2 request']);

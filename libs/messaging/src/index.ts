@@ -11,7 +11,6 @@ export {
   SubjectSequenceMismatchError,
   TopologyConflictError,
 } from './errors';
-export { isTemplate, matchesTemplate } from './subject-template';
 export { EventCodec } from './event-codec';
 export type { EventType } from './event-codec';
 export { natsEnvProperties, NatsEnvSchema, toNatsSettings } from './nats-config';

@@ -16,8 +16,3 @@ export function matchesTemplate(template: string, subject: string): boolean {
     return token === '*' || token === actual;
   });
 }
-
-/** True when the template has a wildcard token, i.e. names many subjects. */
-export function isTemplate(subject: string): boolean {
-  return subject.split('.').some((token) => token === '*' || token === '>');
-}
