@@ -1,4 +1,3 @@
-import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import { AccessLogController, healthPlugin, problemPlugin, requestIdPlugin, type HealthSource } from '@tandem/runtime';
@@ -6,6 +5,7 @@ import { metricsPlugin, type ServiceMetrics } from '@tandem/telemetry';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { OrderService } from './order-service';
 import { ordersRoutes } from './routes/orders.routes';
+import { securityHeadersPlugin } from './security-headers.plugin';
 
 export interface GatewayDeps {
   readonly logger: FastifyBaseLogger;
@@ -39,7 +39,8 @@ export function buildGatewayApp(deps: GatewayDeps): FastifyInstance {
   app.register(problemPlugin, {
     mappings: { TANDEM_ERR_ORDER_UNAVAILABLE: { status: 503, title: 'Service Unavailable', retryAfterSeconds: 2 } },
   });
-  app.register(helmet, { global: true });
+  // helmet's defaults, computed once (not per request as @fastify/helmet does).
+  app.register(securityHeadersPlugin);
   app.register(swagger, {
     openapi: {
       openapi: '3.1.0',

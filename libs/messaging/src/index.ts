@@ -17,6 +17,7 @@ export { natsEnvProperties, NatsEnvSchema, toNatsSettings } from './nats-config'
 export type { NatsSettings } from './nats-config';
 export { NatsConnectionComponent, parseServers, redactServerUrl } from './nats-connection.component';
 export type { NatsConnectionOptions, PermissionViolationNotice } from './nats-connection.component';
+export { natsRequestPatch } from './nats-request-patch';
 export { Publisher } from './publisher';
 export type { PublisherOptions, PublishOptions } from './publisher';
 export { CONSUMER_DEFAULTS, ensureTopology } from './topology';

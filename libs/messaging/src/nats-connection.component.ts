@@ -19,6 +19,7 @@ import {
   type StartContext,
 } from '@tandem/runtime';
 import { describePermissionViolation } from './errors';
+import { natsRequestPatch } from './nats-request-patch';
 
 export interface NatsConnectionOptions {
   /** Server URLs, e.g. `["nats://127.0.0.1:4222"]`. */
@@ -214,6 +215,7 @@ export class NatsConnectionComponent implements Component {
         this.reconnectAttempt = 0;
         this.detail = `connected to ${nc.getServer()}`;
         logger.info({ server: nc.getServer() }, 'connected to NATS');
+        if (!natsRequestPatch.applied) logger.warn({ reason: natsRequestPatch.reason }, 'nats.js request patch not applied');
         for (const waiter of this.waiters.splice(0)) waiter(nc);
         void this.watch(nc, context);
         return;

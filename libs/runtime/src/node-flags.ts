@@ -3,10 +3,11 @@
  * ENTRYPOINT (deploy/docker/Dockerfile; a test holds the two equal), `npm start` and
  * `npm run bench`, so what is measured is what ships.
  * - `--enable-source-maps`: stack traces point into the TypeScript sources.
- *
- * Deliberately not here: `--max-semi-space-size`. At 8 or 16 MiB it cut RSS after load by
- * 20–40 % on the 24 GiB bench machine but cost 10–19 % more CPU per request (A/B runs,
- * docs/benchmarks). In a container Node sizes the heap from the cgroup limit anyway: under
- * a 256 MiB limit, as in deploy/, the services peaked at 75–110 MiB under the same load.
+ * - `--max-semi-space-size=16` (MiB): V8's young generation. Under a container memory limit
+ *   Node sizes the heap from the limit, and under the 256 MiB of deploy/ V8 kept the young
+ *   generation so small that scavenges took 11–15 % of a busy service's CPU. With 16 MiB, in a
+ *   memory cgroup of 256 MiB (as deployed): 37–46 % more orders per second, 25–42 % less CPU
+ *   per order in each service, peak memory 112–158 MiB instead of 84–124; on an unlimited
+ *   host 7–19 % more orders per second (docs/benchmarks/ab-semi-space.md).
  */
-export const NODE_FLAGS: readonly string[] = ['--enable-source-maps'];
+export const NODE_FLAGS: readonly string[] = ['--enable-source-maps', '--max-semi-space-size=16'];

@@ -26,9 +26,9 @@ async function requestIds(app: FastifyInstance, options: RequestIdPluginOptions)
     const incoming = req.headers[header];
     return typeof incoming === 'string' && SANE_ID.test(incoming) ? incoming : randomUUID();
   });
-  app.addHook('onSend', async (request, reply, payload) => {
+  app.addHook('onSend', (request, reply, payload, done) => {
     reply.header(header, request.id);
-    return payload;
+    done(null, payload);
   });
 }
 

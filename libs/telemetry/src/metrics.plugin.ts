@@ -14,12 +14,23 @@ export interface MetricsPluginOptions {
 async function metricsRoutes(app: FastifyInstance, options: MetricsPluginOptions): Promise<void> {
   const { registry, httpRequests, httpDuration } = options.metrics;
   const skip = new Set(['/metrics', '/livez', '/readyz']);
-  app.addHook('onResponse', async (request, reply) => {
+  // One labelled child pair per method, route and status, looked up by a plain string key:
+  // prom-client would otherwise sort and join the label object on every observation.
+  const children = new Map<string, { requests: { inc(): void }; duration: { observe(value: number): void } }>();
+  app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
-    if (skip.has(route)) return;
-    const labels = { method: request.method, route, status_code: String(reply.statusCode) };
-    httpRequests.inc(labels);
-    httpDuration.observe(labels, reply.elapsedTime / 1000);
+    if (!skip.has(route)) {
+      const key = `${request.method} ${reply.statusCode} ${route}`;
+      let child = children.get(key);
+      if (!child) {
+        const labels = { method: request.method, route, status_code: String(reply.statusCode) };
+        child = { requests: httpRequests.labels(labels), duration: httpDuration.labels(labels) };
+        children.set(key, child);
+      }
+      child.requests.inc();
+      child.duration.observe(reply.elapsedTime / 1000);
+    }
+    done();
   });
   app.get('/metrics', { logLevel: 'warn' }, async (_request, reply) => {
     const body = await registry.metrics();

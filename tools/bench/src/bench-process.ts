@@ -2,7 +2,8 @@ import { closeSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { ManagedProcess } from '@tandem/testing';
-import { cpuMs, rssMiB } from './proc-stats';
+import { MemoryCgroup } from './memory-cgroup';
+import { cpuMs, peakRssMiB, rssMiB } from './proc-stats';
 
 export interface BenchProcessSpec {
   /** Label in the report, e.g. `gateway`. */
@@ -19,6 +20,8 @@ export interface BenchProcessSpec {
   readonly readyTimeoutMs?: number;
 }
 
+let spawned = 0;
+
 /** Every process the bench started (pid and name), for the report and the smoke test. */
 export const startedProcesses: Array<{ name: string; pid: number }> = [];
 
@@ -27,6 +30,31 @@ export function recordProcess(name: string, pid: number | undefined): void {
   if (pid !== undefined) startedProcesses.push({ name, pid });
 }
 const live = new Set<BenchProcess>();
+
+/** The memory limit (MiB) each process name runs under, from deploy/ ({@link configureMemoryLimits}). */
+let memoryLimits: Readonly<Record<string, number>> = {};
+
+/**
+ * Runs every process named in `limits` under that memory limit, and every other process in a
+ * group without one (peak measured), when the machine lets the bench make memory cgroups.
+ * Returns why not, otherwise undefined.
+ */
+export function configureMemoryLimits(limits: Readonly<Record<string, number>>): string | undefined {
+  const root = MemoryCgroup.root();
+  memoryLimits = limits;
+  return 'reason' in root ? root.reason : undefined;
+}
+
+/** How much memory a process used at most, and under what limit. */
+export interface MemoryUse {
+  /** The most it used: its memory cgroup's peak (RSS and page cache), or VmHWM without one. */
+  readonly peakMiB: number;
+  readonly peakFrom: 'cgroup' | 'VmHWM';
+  /** The deploy/ limit it ran under, if any. */
+  readonly memoryLimitMiB?: number;
+  /** Times the kernel's OOM killer ended it (cgroup only). */
+  readonly oomKills?: number;
+}
 
 /**
  * A process under measurement: a real child on loopback, its output in a log file (not a
@@ -41,6 +69,7 @@ export class BenchProcess {
     readonly process: ManagedProcess,
     readonly logFile: string,
     private readonly spawnedAt: number,
+    private readonly cgroup: MemoryCgroup | undefined,
   ) {}
 
   get name(): string {
@@ -67,14 +96,19 @@ export class BenchProcess {
   static spawn(spec: BenchProcessSpec, logDir: string): BenchProcess {
     const logFile = join(logDir, `${spec.name}-${Date.now()}.log`);
     const fd = openSync(logFile, 'a');
+    const cgroup = MemoryCgroup.create(`${spec.name}-${++spawned}`, memoryLimits[spec.name]);
+    const node = [process.execPath, ...(spec.nodeFlags ?? []), spec.script];
+    // In a memory cgroup: a shell joins it, then becomes node (same pid), so node starts under
+    // the limit and sizes its heap from it, as in a container.
+    const [command, ...args] = cgroup ? ['/bin/sh', '-c', 'echo $$ > "$0" && exec "$@"', cgroup.procsFile, ...node] : node;
     const spawnedAt = performance.now();
     try {
-      const child = new ManagedProcess(spec.name, process.execPath, [...(spec.nodeFlags ?? []), spec.script], {
+      const child = new ManagedProcess(spec.name, command as string, args, {
         env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', ...spec.env },
         stdio: ['ignore', fd, fd],
       });
       if (child.pid !== undefined) startedProcesses.push({ name: spec.name, pid: child.pid });
-      const handle = new BenchProcess(spec, child, logFile, spawnedAt);
+      const handle = new BenchProcess(spec, child, logFile, spawnedAt, cgroup);
       live.add(handle);
       return handle;
     } finally {
@@ -106,12 +140,24 @@ export class BenchProcess {
     return rssMiB(this.pid);
   }
 
+  /** Peak memory so far (read while it runs) and the limit it runs under. */
+  memory(): MemoryUse {
+    if (!this.cgroup) return { peakMiB: peakRssMiB(this.pid), peakFrom: 'VmHWM' };
+    return {
+      peakMiB: this.cgroup.peakMiB(),
+      peakFrom: 'cgroup',
+      ...(this.cgroup.limitMiB === undefined ? {} : { memoryLimitMiB: this.cgroup.limitMiB }),
+      oomKills: this.cgroup.oomKills(),
+    };
+  }
+
   /** SIGTERM (the graceful path), SIGKILL if it has not exited within the timeout. */
   async stop(timeoutMs = 15_000): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
     try {
       return await this.process.stop('SIGTERM', timeoutMs);
     } finally {
       live.delete(this);
+      this.cgroup?.remove();
     }
   }
 

@@ -167,7 +167,14 @@ async function measureDrain(
       cpuMsPerMessage: (cpu[0] as number) / messages + (cpu[1] as number) / messages,
       otherLoadCores,
       processes: [
-        { name: consumer.name, pid: consumer.pid, startupMs: consumer.startupMs, cpuMs: cpu[0] as number, rssMiB: consumer.rssMiB() },
+        {
+          name: consumer.name,
+          pid: consumer.pid,
+          startupMs: consumer.startupMs,
+          cpuMs: cpu[0] as number,
+          rssMiB: consumer.rssMiB(),
+          ...consumer.memory(),
+        },
         { name: 'nats-server', pid: natsPid, startupMs: 0, cpuMs: cpu[1] as number, rssMiB: 0 },
       ],
       leftOver,

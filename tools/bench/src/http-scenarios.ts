@@ -26,6 +26,8 @@ export interface HttpScenario {
   launch(context: BenchContext, natsUrl: string, started: BenchProcess[]): Promise<string>;
   /** Creates what the processes expect on the broker and do not create themselves. */
   prepare?(natsUrl: string): Promise<void>;
+  /** The memory soak: measured for the plan's `soakSec` (when it has one) instead of `durationSec`. */
+  readonly soak?: boolean;
 }
 
 const CEILING_STREAM = { name: 'CEILING', subjects: ['ceiling.>'], duplicateWindowMs: 120_000 };
@@ -56,11 +58,12 @@ async function startApp(
 }
 
 /** Tandem as separate processes: order, consumer (unless `withConsumer` is false), gateway. */
-function separate(id: string, title: string, tracing: TracingMode, withConsumer = true): HttpScenario {
+function separate(id: string, title: string, tracing: TracingMode, withConsumer = true, soak = false): HttpScenario {
   return {
     id,
     title,
     tracing,
+    soak,
     events: ORDERS_EVENTS,
     async launch(context, natsUrl, started) {
       const env = tandemEnv(context, tracing, natsUrl);
@@ -179,7 +182,7 @@ export function httpScenarios(): { readonly first: HttpScenario[]; readonly last
       designWork,
       separate('separate-off', 'Tandem, separate processes, tracing off', 'off'),
       separate('separate-0.1', 'Tandem, separate processes, sampling 0.1 → OTLP', 'sampling 0.1'),
-      separate('separate-1.0', 'Tandem, separate processes, sampling 1.0 → OTLP', 'sampling 1.0'),
+      separate('separate-1.0', 'Tandem, separate processes, sampling 1.0 → OTLP', 'sampling 1.0', true, true),
       separate('request-path-off', 'Tandem, gateway + order only (no consumer), tracing off', 'off', false),
       oneProcess,
     ],
@@ -217,8 +220,9 @@ export async function runHttpScenario(
     const busyBefore = machineBusyMs();
     const windowStart = performance.now();
     const sinkBefore = scenario.tracing.startsWith('sampling') ? await sinkStats() : undefined;
-    context.progress(`${scenario.id}: measuring ${plan.durationSec} s with ${plan.connections} connections`);
-    const load = await postOrders({ baseUrl: url, connections: plan.connections, durationSec: plan.durationSec, keyPrefix: scenario.id });
+    const durationSec = scenario.soak && plan.soakSec !== undefined ? plan.soakSec : plan.durationSec;
+    context.progress(`${scenario.id}: measuring ${durationSec} s with ${plan.connections} connections`);
+    const load = await postOrders({ baseUrl: url, connections: plan.connections, durationSec, keyPrefix: scenario.id });
     const cpuAfter = pids.map(cpuMs);
     const busy = machineBusyMs() - busyBefore;
     const windowMs = performance.now() - windowStart;
@@ -227,7 +231,14 @@ export async function runHttpScenario(
     const ours = cpu.reduce((a, b) => a + b, 0) + (own.user + own.system) / 1000 + (cpuMs(context.sinkPid) - sinkBefore0);
     const otherLoadCores = Math.max(0, busy - ours) / windowMs;
     const measured: HttpScenarioResult['processes'] = [
-      ...processes.map((p, i) => ({ name: p.name, pid: p.pid, startupMs: p.startupMs, cpuMs: cpu[i] as number, rssMiB: p.rssMiB() })),
+      ...processes.map((p, i) => ({
+        name: p.name,
+        pid: p.pid,
+        startupMs: p.startupMs,
+        cpuMs: cpu[i] as number,
+        rssMiB: p.rssMiB(),
+        ...p.memory(),
+      })),
       { name: 'nats-server', pid: natsPid, startupMs: 0, cpuMs: cpu[cpu.length - 1] as number, rssMiB: 0 },
     ];
     const sinkAfter = sinkBefore ? await sinkStats() : undefined;
@@ -243,7 +254,7 @@ export async function runHttpScenario(
       title: scenario.title,
       tracing: scenario.tracing,
       connections: plan.connections,
-      durationSec: plan.durationSec,
+      durationSec,
       requests: load.responses,
       requestsPerSec: load.requestsPerSec,
       latencyMs: load.latencyMs,

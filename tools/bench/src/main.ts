@@ -9,10 +9,11 @@ import { AB_ROUNDS, renderAbReport, summarizeAb, type AbResults } from './ab-rep
 import { runAbRounds } from './ab-run';
 import { parseBenchArgs, resolveBaselineDir, USAGE, UsageError } from './bench-args';
 import { APPS, appScript, BENCH_BUNDLES, benchScript, type BenchContext } from './bench-context';
-import { BenchProcess, startedProcesses, stopAll } from './bench-process';
+import { BenchProcess, configureMemoryLimits, startedProcesses, stopAll } from './bench-process';
 import { runConsumerThroughput } from './consumer-throughput';
 import { httpScenarios, runHttpScenario } from './http-scenarios';
 import { machineInfo } from './machine';
+import { deployMemoryLimitMiB, LIMIT_OF } from './memory-limits';
 import { procAvailable } from './proc-stats';
 import { chartPanels, preservedFindings, renderReport } from './report';
 import { PLANS, type BenchResults, type ScenarioResult } from './results';
@@ -98,6 +99,15 @@ async function main(argv: readonly string[]): Promise<void> {
   const sinkUrl = `http://127.0.0.1:${sinkPort}`;
   const sinkStats = async () => (await (await fetch(`${sinkUrl}/stats`)).json()) as { requests: number; bytes: number };
   const context: BenchContext = { ...context0, logDir, plan, sinkUrl, sinkPid: sink.pid, progress };
+  // Every process under the memory limit deploy/ gives it (yardsticks: their service's).
+  const limitsMiB = Object.fromEntries(Object.entries(LIMIT_OF).map(([name, app]) => [name, deployMemoryLimitMiB(root, app)]));
+  const noCgroups = configureMemoryLimits(limitsMiB);
+  const memory = { cgroups: noCgroups === undefined, ...(noCgroups === undefined ? {} : { reason: noCgroups }), limitsMiB };
+  progress(
+    noCgroups === undefined
+      ? 'memory: each process in a memory cgroup under its deploy/ limit'
+      : `memory: no cgroups (${noCgroups}); peak is VmHWM`,
+  );
   /** Runs the measurements; a failure stops every process and exits naming the kept logs. The sink stops either way. */
   const measure = async <T>(run: () => Promise<T>): Promise<T> => {
     try {
@@ -166,7 +176,8 @@ async function main(argv: readonly string[]): Promise<void> {
     scenarios,
     ceiling,
     startup,
-    targets: evaluateTargets({ scenarios, ceiling, startup }),
+    memory,
+    targets: evaluateTargets({ scenarios, ceiling, startup, memory }),
     processes: startedProcesses,
     wallClockSec: (performance.now() - began) / 1000,
   };

@@ -36,6 +36,12 @@ export function rssMiB(pid: number): number {
   return match ? Number(match[1]) / 1024 : 0;
 }
 
+/** The most resident memory a live process has had (VmHWM), in MiB. */
+export function peakRssMiB(pid: number): number {
+  const match = /^VmHWM:\s+(\d+)\s+kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return match ? Number(match[1]) / 1024 : 0;
+}
+
 /** CPU time all cores spent busy (not idle, not waiting for I/O) since boot, in ms. */
 export function machineBusyMs(): number {
   const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0] ?? '';

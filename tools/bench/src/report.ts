@@ -1,6 +1,7 @@
 import { NODE_FLAGS } from '@tandem/runtime';
 import type { ChartPanel } from './svg-chart';
 import type { BenchResults, ConsumerScenarioResult, HttpScenarioResult } from './results';
+import { peakMemory } from './targets';
 
 export const FINDINGS_START = '<!-- findings:start (kept when the report is regenerated) -->';
 export const FINDINGS_END = '<!-- findings:end -->';
@@ -68,8 +69,20 @@ function processRows(results: BenchResults): string[] {
   return results.startup.map((s) => {
     const r = rss.get(s.service) ?? [];
     const rssText = r.length > 0 ? `${f1(Math.min(...r))}–${f1(Math.max(...r))}` : '–';
-    return `| ${s.service} | ${int(s.medianMs)} | ${int(s.maxMs)} | ${s.samplesMs.length} | ${rssText} |`;
+    const peak = peakMemory(results.scenarios, s.service);
+    const limit = results.memory?.cgroups ? results.memory.limitsMiB[s.service] : undefined;
+    const peakText = peak ? `${f1(peak.peakMiB)}${limit === undefined ? '' : ` / ${int(limit)}`}` : '–';
+    const oom = peak?.from === 'cgroup' ? String(peak.oomKills) : '–';
+    return `| ${s.service} | ${int(s.medianMs)} | ${int(s.maxMs)} | ${s.samplesMs.length} | ${rssText} | ${peakText} | ${oom} |`;
   });
+}
+
+function memoryNote(results: BenchResults): string {
+  const m = results.memory;
+  if (!m) return 'VmHWM, no limits';
+  if (!m.cgroups) return `VmHWM, no limits: ${m.reason ?? 'no memory cgroups'}`;
+  const limits = [...new Set(Object.values(m.limitsMiB))].map((l) => `${int(l)} MiB`).join(', ');
+  return `each process ran in its own memory cgroup under the memory limit deploy/k8s/base gives its service (${limits}; a yardstick gets the limit of the service it is compared with, all-in-one none), so Node sized its heap as in the container; peak is the cgroup's (RSS and page cache, as a container is charged)`;
 }
 
 /** The Markdown report: tables, chart, targets, findings (kept), and how it was measured. */
@@ -91,7 +104,7 @@ same run (${results.ceiling.runs.length === 1 ? 'one run' : `mean of ${results.c
 
 ## Results
 
-${plan.connections} connections, ${plan.warmupSec} s warm-up, then ${plan.durationSec} s measured per scenario.
+${plan.connections} connections, ${plan.warmupSec} s warm-up, then ${plan.durationSec} s measured per scenario${plan.soakSec === undefined ? '' : ` (separate processes at sampling 1.0: ${plan.soakSec} s, the memory soak)`}.
 CPU ms/req is the CPU time of every process of the scenario (nats-server included, the load
 generator not) divided by the responses. "Other load" is the CPU, in cores of the ${results.machine.cores}, that
 processes outside the bench used during the measured window: what competed with it.
@@ -106,10 +119,11 @@ Consumer throughput: a backlog of ${int(plan.backlog)} \`orders.created.<id>\` d
 |---|---:|---:|---:|---:|---:|---:|
 ${consumerRows(results).join('\n')}
 
-Start-up (spawn → first \`/readyz\` 200, every start in the run) and RSS right after load (runs without tracing):
+Start-up (spawn → first \`/readyz\` 200, every start in the run), RSS right after load (runs without tracing), and the
+peak memory over every run of the process (${memoryNote(results)}):
 
-| Process | start-up median ms | start-up max ms | starts | RSS MiB |
-|---|---:|---:|---:|---:|
+| Process | start-up median ms | start-up max ms | starts | RSS MiB | peak MiB${results.memory?.cgroups ? ' / limit' : ''} | OOM kills |
+|---|---:|---:|---:|---:|---:|---:|
 ${processRows(results).join('\n')}
 
 ![Requests per second and messages per second by scenario](chart.svg)
@@ -138,7 +152,7 @@ ${FINDINGS_END}
 - The ceiling (\`tools/bench/src/ceiling/\`) is bare Fastify → undici (64 connections, like the gateway) → bare Fastify → JetStream publish awaiting its ack → 201: no validation library, no logger, no telemetry.
 - "Same broker work, no framework" is the ceiling doing Tandem's broker work per order (docs/decisions/0012), still bare: its service (\`CEILING_WORK=design\`) publishes \`orders.created.<id>\` (id from an HMAC of the key) with a msg id, the fingerprint header and an expected last subject sequence of 0, awaiting the ack → 201 (reading the stored message back when the subject was not empty); beside it \`ceiling/design-workers.ts\` runs \`fulfilment\` (publish \`orders.fulfilled.<id>\` expecting an empty subject, awaiting the ack, \`ackAck()\`) as a plain \`consume()\` loop, 16 in flight; its CPU counts in CPU ms/req. Tandem with tracing off is measured against it.
 - The bare consumer (\`tools/bench/src/bare-consumer.ts\`) does the fulfilment consumer's broker work with no framework — \`consume()\`, publish expecting an empty subject (to its own subjects), \`ackAck()\`, 16 in flight — on a durable with the fulfilment consumer's settings; the drain is timed by polling the durable every 20 ms, from the first delivery to nothing pending or unacknowledged.
-- RSS targets compare each service with the yardstick process doing its job in the same run: gateway ↔ ceiling gateway, order ↔ ceiling service (both from the tracing-off run), consumer ↔ bare consumer.
+- Memory: ${memoryNote(results)}. The memory targets take each service's highest peak over the run (the ${plan.soakSec ?? plan.durationSec} s soak included) and compare it with the yardstick process doing its job: gateway ↔ ceiling gateway, order ↔ ceiling service, consumer ↔ bare consumer.
 `;
 }
 

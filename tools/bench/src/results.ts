@@ -10,6 +10,13 @@ export interface ProcessResult {
   readonly cpuMs: number;
   /** Resident set size right after the measured window. */
   readonly rssMiB: number;
+  /** The most memory it used up to the end of the measured window: its memory cgroup's peak (RSS and page cache, as a container is charged), or VmHWM without cgroups. */
+  readonly peakMiB?: number;
+  readonly peakFrom?: 'cgroup' | 'VmHWM';
+  /** The deploy/ memory limit it ran under (cgroup), if any. */
+  readonly memoryLimitMiB?: number;
+  /** OOM kills in its cgroup. */
+  readonly oomKills?: number;
 }
 
 export type TracingMode = 'none' | 'off' | 'sampling 0.1' | 'sampling 1.0';
@@ -99,6 +106,8 @@ export interface BenchResults {
     readonly maxMs: number;
   }>;
   readonly targets: readonly TargetResult[];
+  /** Whether processes ran in memory cgroups under their deploy/ limits, the limits, and why not. */
+  readonly memory?: { readonly cgroups: boolean; readonly reason?: string; readonly limitsMiB: Readonly<Record<string, number>> };
   /** Every process the bench started; none is left running when it exits. */
   readonly processes: ReadonlyArray<{ readonly name: string; readonly pid: number }>;
   readonly wallClockSec: number;
@@ -112,9 +121,11 @@ export interface BenchPlan {
   readonly backlog: number;
   /** Run the ceiling again at the end, so drift (other load on the machine) shows. */
   readonly repeatCeiling: boolean;
+  /** Measured window of the memory soak (separate processes at sampling 1.0), when longer than `durationSec`. */
+  readonly soakSec?: number;
 }
 
 export const PLANS: Readonly<Record<'full' | 'quick', BenchPlan>> = {
-  full: { connections: 32, warmupSec: 3, durationSec: 10, backlog: 50_000, repeatCeiling: true },
+  full: { connections: 32, warmupSec: 3, durationSec: 10, backlog: 50_000, repeatCeiling: true, soakSec: 40 },
   quick: { connections: 32, warmupSec: 1, durationSec: 2, backlog: 2_000, repeatCeiling: false },
 };

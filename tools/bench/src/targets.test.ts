@@ -1,7 +1,18 @@
 import type { ConsumerScenarioResult, HttpScenarioResult, ProcessResult } from './results';
 import { ceilingOf, evaluateTargets } from './targets';
 
-const proc = (name: string, rssMiB: number): ProcessResult => ({ name, pid: 1, startupMs: 500, cpuMs: 0, rssMiB });
+const proc = (name: string, peakMiB: number, oomKills = 0): ProcessResult => ({
+  name,
+  pid: 1,
+  startupMs: 500,
+  cpuMs: 0,
+  rssMiB: peakMiB - 10,
+  peakMiB,
+  peakFrom: 'cgroup',
+  memoryLimitMiB: 256,
+  oomKills,
+});
+const memory = { cgroups: true, limitsMiB: { gateway: 256, order: 256, consumer: 160 } };
 const http = (id: string, requestsPerSec: number, p99: number, processes: ProcessResult[] = []): HttpScenarioResult => ({
   kind: 'http',
   id,
@@ -41,10 +52,11 @@ describe('targets (issue 16), as ratios to the same run’s yardsticks', () => {
     http('ceiling', 1000, 10, [proc('ceiling-gateway', 100), proc('ceiling-service', 100)]),
     http('design-work', 1000, 12),
     http('separate-off', 700, 12, [proc('gateway', 150), proc('order', 151), proc('consumer', 100)]),
-    http('separate-0.1', 500, 20),
+    // The highest peak of a service over every scenario counts: the consumer's 160 reaches its 160 MiB limit.
+    http('separate-0.1', 500, 20, [proc('gateway', 140), proc('consumer', 160)]),
     http('separate-1.0', 399, 30),
     http('one-process', 840, 8),
-    consumer('consumer-bare', 1000, [proc('bare-consumer', 100)]),
+    consumer('consumer-bare', 1000, [proc('bare-consumer', 120)]),
     consumer('consumer-fulfilment', 800),
   ];
   const startup = ['gateway', 'order', 'consumer'].map((service) => ({
@@ -54,7 +66,7 @@ describe('targets (issue 16), as ratios to the same run’s yardsticks', () => {
     maxMs: service === 'order' ? 1001 : 1000,
   }));
   const met = Object.fromEntries(
-    evaluateTargets({ scenarios, ceiling: { requestsPerSec: 1000, p99Ms: 10, runs: [1000] }, startup }).map((t) => [t.name, t.met]),
+    evaluateTargets({ scenarios, ceiling: { requestsPerSec: 1000, p99Ms: 10, runs: [1000] }, startup, memory }).map((t) => [t.name, t.met]),
   );
 
   it('meets a target exactly at its bound and misses it just beyond', () => {
@@ -68,9 +80,9 @@ describe('targets (issue 16), as ratios to the same run’s yardsticks', () => {
       'gateway: ready after spawn': true,
       'order: ready after spawn': false,
       'consumer: ready after spawn': true,
-      'gateway: RSS after load': true,
-      'order: RSS after load': false,
-      'consumer: RSS after load': true,
+      'gateway: peak memory under load': true,
+      'order: peak memory under load': false,
+      'consumer: peak memory under load': false,
     });
   });
 
@@ -78,9 +90,30 @@ describe('targets (issue 16), as ratios to the same run’s yardsticks', () => {
     const slower = scenarios.map((s) =>
       s.id === 'one-process' ? http('one-process', 839, 8) : s.id === 'design-work' ? http('design-work', 1001, 12) : s,
     );
-    const targets = evaluateTargets({ scenarios: slower, ceiling: { requestsPerSec: 1000, p99Ms: 10, runs: [1000] }, startup });
+    const targets = evaluateTargets({ scenarios: slower, ceiling: { requestsPerSec: 1000, p99Ms: 10, runs: [1000] }, startup, memory });
     expect(targets.find((t) => t.name === 'one process: throughput')?.met).toBe(false);
     expect(targets.find((t) => t.name === 'separate processes, tracing off: against the same broker work')?.met).toBe(false);
+  });
+
+  it('misses a memory target on an OOM kill, and when nothing ran under the deploy/ limit', () => {
+    const killed = scenarios.map((s) => (s.id === 'separate-off' ? http('separate-off', 700, 12, [proc('gateway', 100, 1)]) : s));
+    const ceiling = { requestsPerSec: 1000, p99Ms: 10, runs: [1000] };
+    expect(
+      evaluateTargets({ scenarios: killed, ceiling, startup, memory }).find((t) => t.name === 'gateway: peak memory under load'),
+    ).toMatchObject({
+      met: false,
+      measured: expect.stringContaining('1 OOM kills'),
+    });
+    const unlimited = evaluateTargets({
+      scenarios,
+      ceiling,
+      startup,
+      memory: { cgroups: false, reason: 'not root', limitsMiB: memory.limitsMiB },
+    });
+    expect(unlimited.find((t) => t.name === 'gateway: peak memory under load')).toMatchObject({
+      met: false,
+      measured: expect.stringContaining('not run under the limit (not root)'),
+    });
   });
 
   it('counts a target whose scenario did not run as missed', () => {

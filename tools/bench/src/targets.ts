@@ -1,6 +1,6 @@
 import type { BenchResults, ConsumerScenarioResult, HttpScenarioResult, ScenarioResult, TargetResult } from './results';
 
-type Inputs = Pick<BenchResults, 'scenarios' | 'ceiling' | 'startup'>;
+type Inputs = Pick<BenchResults, 'scenarios' | 'ceiling' | 'startup' | 'memory'>;
 
 const http = (scenarios: readonly ScenarioResult[], id: string) =>
   scenarios.find((s): s is HttpScenarioResult => s.kind === 'http' && s.id === id);
@@ -8,9 +8,18 @@ const consumer = (scenarios: readonly ScenarioResult[], id: string) =>
   scenarios.find((s): s is ConsumerScenarioResult => s.kind === 'consumer' && s.id === id);
 const ratio = (n: number) => `${n.toFixed(2)}×`;
 
-/** RSS of a process of a scenario, by process name. */
-function rss(scenario: ScenarioResult | undefined, name: string): number | undefined {
-  return scenario?.processes.find((p) => p.name === name)?.rssMiB;
+/** The highest peak memory of the processes named `name` over every scenario, and their OOM kills. */
+export function peakMemory(
+  scenarios: readonly ScenarioResult[],
+  name: string,
+): { peakMiB: number; oomKills: number; from: 'cgroup' | 'VmHWM' | undefined } | undefined {
+  const runs = scenarios.flatMap((s) => s.processes.filter((p) => p.name === name && p.peakMiB !== undefined));
+  if (runs.length === 0) return undefined;
+  return {
+    peakMiB: Math.max(...runs.map((p) => p.peakMiB as number)),
+    oomKills: runs.reduce((a, p) => a + (p.oomKills ?? 0), 0),
+    from: runs.every((p) => p.peakFrom === 'cgroup') ? 'cgroup' : runs[0]?.peakFrom,
+  };
 }
 
 /**
@@ -28,7 +37,7 @@ export function ceilingOf(scenarios: readonly ScenarioResult[]): BenchResults['c
  * ratios to the ceiling, to the same-broker-work yardstick, or to the bare fulfilment loop of
  * the same run. A target whose scenario is missing counts as missed.
  */
-export function evaluateTargets({ scenarios, ceiling, startup }: Inputs): TargetResult[] {
+export function evaluateTargets({ scenarios, ceiling, startup, memory }: Inputs): TargetResult[] {
   const targets: TargetResult[] = [];
   const throughput = (id: string, min: number, label: string, yardstickId?: string, yardstickName = 'ceiling') => {
     const s = http(scenarios, id);
@@ -74,22 +83,26 @@ export function evaluateTargets({ scenarios, ceiling, startup }: Inputs): Target
     });
   }
 
-  // RSS after load against the yardstick process doing the same job in the same run.
-  const ceilingRun = http(scenarios, 'ceiling');
-  const plain = http(scenarios, 'separate-off');
-  for (const [service, yardstick, yardstickScenario] of [
-    ['gateway', 'ceiling-gateway', ceilingRun],
-    ['order', 'ceiling-service', ceilingRun],
-    ['consumer', 'bare-consumer', bare],
+  // Peak memory over the run (the memory soak included), under the deploy/ limit, against the
+  // yardstick process doing the same job under the same limit.
+  for (const [service, yardstick] of [
+    ['gateway', 'ceiling-gateway'],
+    ['order', 'ceiling-service'],
+    ['consumer', 'bare-consumer'],
   ] as const) {
-    const mine = rss(plain, service);
-    const theirs = rss(yardstickScenario, yardstick);
-    const r = mine !== undefined && theirs ? mine / theirs : Number.POSITIVE_INFINITY;
+    const mine = peakMemory(scenarios, service);
+    const theirs = peakMemory(scenarios, yardstick);
+    const limit = memory?.limitsMiB[service];
+    const underLimit = memory?.cgroups === true && mine?.from === 'cgroup' && limit !== undefined;
+    const r = mine && theirs && theirs.peakMiB > 0 ? mine.peakMiB / theirs.peakMiB : Number.POSITIVE_INFINITY;
+    const limitText = underLimit
+      ? `${mine.peakMiB.toFixed(0)} of ${limit.toFixed(0)} MiB, ${mine.oomKills} OOM kills`
+      : `not run under the limit (${memory?.reason ?? 'no memory cgroups'}); VmHWM ${(mine?.peakMiB ?? 0).toFixed(0)} MiB`;
     targets.push({
-      name: `${service}: RSS after load`,
-      target: `≤ 1.50× ${yardstick}`,
-      measured: `${ratio(r)} (${(mine ?? 0).toFixed(0)} vs ${(theirs ?? 0).toFixed(0)} MiB)`,
-      met: r <= 1.5,
+      name: `${service}: peak memory under load`,
+      target: `under its deploy/ limit${limit === undefined ? '' : ` (${limit.toFixed(0)} MiB)`}, no OOM kill, ≤ 1.50× ${yardstick}'s peak`,
+      measured: `${limitText}; ${ratio(r)} ${yardstick} (${(theirs?.peakMiB ?? 0).toFixed(0)} MiB)`,
+      met: underLimit && mine.peakMiB < limit && mine.oomKills === 0 && r <= 1.5,
     });
   }
   return targets;

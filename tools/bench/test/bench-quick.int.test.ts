@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,8 +19,9 @@ interface Results {
     messagesPerSec?: number;
     leftOver?: number;
     fulfilledEvents?: number;
-    processes: Array<{ name: string; pid: number }>;
+    processes: Array<{ name: string; pid: number; peakMiB?: number; memoryLimitMiB?: number; oomKills?: number }>;
   }>;
+  memory?: { cgroups: boolean; reason?: string; limitsMiB: Record<string, number> };
   startup: Array<{ service: string; samplesMs: number[] }>;
   targets: Array<{ name: string; met: boolean }>;
   processes: Array<{ name: string; pid: number }>;
@@ -116,5 +117,20 @@ describe('npm run bench -- --quick (built bench, built apps)', () => {
 
     expect(results.processes.length).toBeGreaterThanOrEqual(20);
     expect(results.processes.filter((p) => leftBehind(p.pid))).toEqual([]);
+
+    // Memory: every process's peak is measured; with cgroups (root) each service ran under its
+    // deploy/ limit, and every group the bench made is gone.
+    const measured = results.scenarios.flatMap((s) => s.processes.filter((p) => p.name !== 'nats-server'));
+    expect(measured.filter((p) => !((p.peakMiB ?? 0) > 0))).toEqual([]);
+    expect(results.memory).toBeDefined();
+    if (results.memory?.cgroups) {
+      const limits = results.memory.limitsMiB;
+      for (const p of measured.filter((p) => ['gateway', 'order', 'consumer'].includes(p.name)))
+        expect({ name: p.name, limit: p.memoryLimitMiB, oom: p.oomKills }).toEqual({ name: p.name, limit: limits[p.name], oom: 0 });
+      const cgroupRoot = existsSync('/sys/fs/cgroup/memory/memory.limit_in_bytes') ? '/sys/fs/cgroup/memory' : '/sys/fs/cgroup';
+      expect(readdirSync(cgroupRoot).filter((name) => name.startsWith(`tandem-bench-${child.pid}-`))).toEqual([]);
+    } else {
+      expect(results.memory?.reason).toEqual(expect.any(String));
+    }
   }, 240_000);
 });

@@ -16,8 +16,9 @@ const IdempotencyHeaders = Type.Object({ 'idempotency-key': Type.Optional(Type.S
 
 /** The order service's API: create (one write, idempotent) and read orders (from the stream). */
 export async function ordersRoutes(app: FastifyInstance, options: OrdersRoutesOptions): Promise<void> {
-  app.addHook('onSend', async (_request, reply) => {
+  app.addHook('onSend', (_request, reply, payload, done) => {
     reply.header('x-order-version', options.version);
+    done(null, payload);
   });
 
   app.post(

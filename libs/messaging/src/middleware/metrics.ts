@@ -71,19 +71,37 @@ const outcomeLabel = { ack: 'acked', nak: 'nakked', 'dead-letter': 'dead_lettere
 
 /** Counts every delivery by outcome, redeliveries, in-flight messages and processing time. */
 export function metrics(m: MessagingMetrics): Middleware {
+  // Labelled children looked up by a plain string key: prom-client would otherwise sort and
+  // join a label object on every observation (four per message).
+  const consumers = new Map<string, ReturnType<MessagingMetrics['inFlight']['labels']>>();
+  const subjects = new Map<string, ReturnType<MessagingMetrics['redelivered']['labels']>>();
+  const outcomes = new Map<string, { consumed: { inc(): void }; duration: { observe(value: number): void } }>();
   return (next) => async (delivery) => {
-    const labels = { subject: delivery.subjectTemplate, consumer: delivery.consumer };
-    if (delivery.deliveryCount > 1) m.redelivered.inc(labels);
-    m.inFlight.inc({ consumer: delivery.consumer });
-    const stopTimer = m.duration.startTimer();
+    const { subjectTemplate: subject, consumer } = delivery;
+    const key = `${consumer} ${subject}`;
+    let inFlight = consumers.get(consumer);
+    if (!inFlight) consumers.set(consumer, (inFlight = m.inFlight.labels({ consumer })));
+    if (delivery.deliveryCount > 1) {
+      let redelivered = subjects.get(key);
+      if (!redelivered) subjects.set(key, (redelivered = m.redelivered.labels({ subject, consumer })));
+      redelivered.inc();
+    }
+    inFlight.inc();
+    const started = process.hrtime.bigint();
     try {
       const outcome = await next(delivery);
       const outcomeName = outcomeLabel[outcome.action];
-      stopTimer({ ...labels, outcome: outcomeName });
-      m.consumed.inc({ ...labels, outcome: outcomeName });
+      const outcomeKey = `${key} ${outcomeName}`;
+      let child = outcomes.get(outcomeKey);
+      if (!child) {
+        const labels = { subject, consumer, outcome: outcomeName };
+        outcomes.set(outcomeKey, (child = { consumed: m.consumed.labels(labels), duration: m.duration.labels(labels) }));
+      }
+      child.duration.observe(Number(process.hrtime.bigint() - started) / 1e9);
+      child.consumed.inc();
       return outcome;
     } finally {
-      m.inFlight.dec({ consumer: delivery.consumer });
+      inFlight.dec();
     }
   };
 }
