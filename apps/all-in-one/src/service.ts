@@ -18,14 +18,15 @@ import type { AllInOneConfig } from './config';
  */
 export function buildAllInOneService(config: AllInOneConfig, telemetry?: Telemetry): ServiceHandle {
   const { gateway, order, consumer } = config;
-  const logger = createLogger({ service: 'all-in-one', version: order.version, level: order.logLevel });
+  const logger = createLogger({ service: 'all-in-one', version: order.version, level: order.logLevel, format: order.logFormat });
   const supervisor = new Supervisor({ logger, shutdownDelayMs: order.shutdownDelayMs, shutdownTimeoutMs: order.shutdownTimeoutMs });
   if (telemetry) {
     telemetry.attachLogger(logger);
     supervisor.add(new TelemetryComponent(telemetry));
   }
   const nats = new NatsConnectionComponent({ ...order.nats, clientName: `all-in-one-${order.version}` });
-  const serviceLogger = (service: string, version: string, level: string) => createLogger({ service, version, level });
+  const serviceLogger = (service: string, version: string, level: string) =>
+    createLogger({ service, version, level, format: order.logFormat });
   supervisor.add(nats);
   const orderService = composeOrder(order, {
     logger: serviceLogger('order', order.version, order.logLevel),

@@ -56,7 +56,7 @@ export function consumerComponents(config: ConsumerConfig, parts: ConsumerParts)
 /** The consumer as its own process (the default topology). */
 export function buildConsumerService(config: ConsumerConfig, telemetry?: Telemetry): ServiceHandle {
   const name = 'consumer';
-  const logger = createLogger({ service: name, version: config.version, level: config.logLevel });
+  const logger = createLogger({ service: name, version: config.version, level: config.logLevel, format: config.logFormat });
   const supervisor = new Supervisor({ logger, shutdownDelayMs: config.shutdownDelayMs, shutdownTimeoutMs: config.shutdownTimeoutMs });
   if (telemetry) {
     telemetry.attachLogger(logger);

@@ -27,3 +27,16 @@ describe('gateway config: TRUST_PROXY', () => {
     expect((error as Error).message).toContain('comma-separated IP addresses, CIDRs');
   });
 });
+
+describe('gateway config: LOG_FORMAT (every service reads it the same way)', () => {
+  it('is unset by default (the logger decides by who watches), json or pretty when set', () => {
+    expect(loadGatewayConfig({}).logFormat).toBeUndefined();
+    expect(loadGatewayConfig({ LOG_FORMAT: 'pretty' }).logFormat).toBe('pretty');
+    expect(loadGatewayConfig({ LOG_FORMAT: 'json' }).logFormat).toBe('json');
+  });
+
+  it('refuses anything else, naming the variable and the two values', () => {
+    expect(() => loadGatewayConfig({ LOG_FORMAT: 'yaml' })).toThrow(ConfigError);
+    expect(() => loadGatewayConfig({ LOG_FORMAT: 'yaml' })).toThrow(/LOG_FORMAT: expected json .* or pretty .*got "yaml"/);
+  });
+});

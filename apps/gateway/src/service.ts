@@ -40,7 +40,7 @@ export function gatewayComponents(config: GatewayConfig, parts: GatewayParts): C
 /** The gateway as its own process (the default topology). */
 export function buildGatewayService(config: GatewayConfig, telemetry?: Telemetry): ServiceHandle {
   const name = 'gateway';
-  const logger = createLogger({ service: name, version: config.version, level: config.logLevel });
+  const logger = createLogger({ service: name, version: config.version, level: config.logLevel, format: config.logFormat });
   const supervisor = new Supervisor({ logger, shutdownDelayMs: config.shutdownDelayMs, shutdownTimeoutMs: config.shutdownTimeoutMs });
   if (telemetry) {
     telemetry.attachLogger(logger);

@@ -66,7 +66,7 @@ export function composeOrder(config: OrderConfig, parts: OrderParts): OrderCompo
 /** The order service as its own process (the default topology). */
 export function buildOrderService(config: OrderConfig, telemetry?: Telemetry): ServiceHandle {
   const name = 'order';
-  const logger = createLogger({ service: name, version: config.version, level: config.logLevel });
+  const logger = createLogger({ service: name, version: config.version, level: config.logLevel, format: config.logFormat });
   const supervisor = new Supervisor({ logger, shutdownDelayMs: config.shutdownDelayMs, shutdownTimeoutMs: config.shutdownTimeoutMs });
   if (telemetry) {
     telemetry.attachLogger(logger);

@@ -78,6 +78,13 @@ export const Env = {
       default: defaultLevel,
       description: 'one of fatal, error, warn, info, debug, trace, silent',
     }),
+  logFormat: () =>
+    Type.Optional(
+      Type.String({
+        pattern: '^(json|pretty)$',
+        description: 'json (one JSON object per line) or pretty (readable lines); unset: pretty when a terminal watches, json otherwise',
+      }),
+    ),
   version: (defaultVersion = 'v1') =>
     Type.String({
       pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$',

@@ -17,6 +17,8 @@ export interface ChildSpec {
   readonly stopTimeoutMs: number;
   /** `on-failure` (default): restart after a non-zero exit or a signal; `always`; `never`. */
   readonly restart?: 'on-failure' | 'always' | 'never';
+  /** Which of its output lines are shown (all when omitted), e.g. only a server's warnings and errors. */
+  readonly showLine?: (line: string) => boolean;
 }
 
 export type ChildState = 'starting' | 'ready' | 'restarting' | 'stopping' | 'stopped' | 'failed';
@@ -135,7 +137,9 @@ export class ProcessSupervisor {
     child.process = proc;
     const prefix = `${spec.name.padEnd(this.width)} | `;
     for (const stream of [proc.stdout, proc.stderr]) {
-      createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => this.write(prefix + line));
+      createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => {
+        if (!spec.showLine || spec.showLine(line)) this.write(prefix + line);
+      });
     }
     child.exited = new Promise<void>((resolve) => {
       proc.once('exit', (code, signal) => {

@@ -9,6 +9,7 @@ export function serviceEnvProperties(defaultPort: number) {
     HOST: Env.host(),
     SERVICE_VERSION: Env.version(),
     LOG_LEVEL: Env.logLevel(),
+    LOG_FORMAT: Env.logFormat(),
     SHUTDOWN_DELAY_MS: Env.milliseconds(0, 600_000),
     SHUTDOWN_TIMEOUT_MS: Env.milliseconds(25_000, 600_000),
   } satisfies Record<string, TSchema>;
@@ -24,6 +25,8 @@ export interface ServiceConfig {
   readonly host: string;
   readonly version: string;
   readonly logLevel: string;
+  /** LOG_FORMAT; undefined: pretty when a terminal watches, JSON otherwise (decided by the logger). */
+  readonly logFormat?: 'json' | 'pretty';
   readonly shutdownDelayMs: number;
   readonly shutdownTimeoutMs: number;
 }
@@ -44,6 +47,7 @@ export function toServiceConfig(env: ServiceEnv): ServiceConfig {
     host: env.HOST,
     version: env.SERVICE_VERSION,
     logLevel: env.LOG_LEVEL,
+    ...(env.LOG_FORMAT === undefined ? {} : { logFormat: env.LOG_FORMAT as 'json' | 'pretty' }),
     shutdownDelayMs: env.SHUTDOWN_DELAY_MS,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
   };

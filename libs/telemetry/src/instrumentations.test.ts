@@ -14,7 +14,13 @@ function select(env: Record<string, string>): { enabled: InstrumentationName[]; 
 function build(enabled: ReadonlySet<InstrumentationName>): { names: string[]; errors: string[] } {
   const errors: string[] = [];
   diag.setLogger(
-    { error: (m: string) => errors.push(m), warn: () => undefined, info: () => undefined, debug: () => undefined, verbose: () => undefined },
+    {
+      error: (m: string) => errors.push(m),
+      warn: () => undefined,
+      info: () => undefined,
+      debug: () => undefined,
+      verbose: () => undefined,
+    },
     DiagLogLevel.ERROR,
   );
   try {

@@ -14,6 +14,49 @@ function capture() {
   return { lines, destination };
 }
 
+function text() {
+  const chunks: string[] = [];
+  const destination = new Writable({
+    write(chunk, _enc, cb) {
+      chunks.push(String(chunk));
+      cb();
+    },
+  });
+  return { chunks, destination };
+}
+
+describe('createLogger: the readable format (LOG_FORMAT=pretty)', () => {
+  it('writes one line per record: time, level, service, short trace id, message, then the other fields', () => {
+    const { chunks, destination } = text();
+    const logger = createLogger({ service: 'order', version: 'v2', level: 'info', destination, format: 'pretty', colour: false });
+    logger.info({ trace_id: '4bf92f3577b34da6a3ce929d0e0e4736', span_id: '00f067aa0ba902b7', orderId: 'o1' }, 'order created');
+    logger.warn({ req: { headers: { authorization: 'Bearer s3cret' } } }, 'careful');
+    const lines = chunks.join('').trimEnd().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: order 4bf92f35 order created \{"orderId":"o1"\}$/);
+    expect(lines[1]).toMatch(/^\[\d\d:\d\d:\d\d\.\d{3}\] WARN: order careful /);
+    expect(lines[1]).not.toContain('s3cret');
+    expect(lines.join('\n')).not.toMatch(/span_id|"pid"|v2/);
+  });
+
+  it('colours when asked: the level and the message part in ANSI colours', () => {
+    const { chunks, destination } = text();
+    createLogger({ service: 'gateway', version: 'v1', level: 'info', destination, format: 'pretty', colour: true }).info('hello');
+    expect(chunks.join('')).toContain('\u001b[32mINFO\u001b[39m');
+    expect(chunks.join('')).toContain('\u001b[36mgateway hello\u001b[39m');
+  });
+
+  it('keeps the JSON path as it was: a logger given a destination writes JSON lines unless told pretty', () => {
+    const json = text();
+    const explicit = text();
+    createLogger({ service: 's', version: 'v1', level: 'info', destination: json.destination }).info({ a: 1 }, 'm');
+    createLogger({ service: 's', version: 'v1', level: 'info', destination: explicit.destination, format: 'json' }).info({ a: 1 }, 'm');
+    const strip = (line: string) => line.replace(/"time":"[^"]+"/, '');
+    expect(strip(json.chunks.join(''))).toBe(strip(explicit.chunks.join('')));
+    expect(JSON.parse(json.chunks.join(''))).toMatchObject({ level: 'info', service: 's', version: 'v1', a: 1, msg: 'm' });
+  });
+});
+
 describe('createLogger', () => {
   it('writes one JSON object per line with service, version, ISO time and a level label', () => {
     const { lines, destination } = capture();

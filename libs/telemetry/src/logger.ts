@@ -1,4 +1,6 @@
 import pino, { type DestinationStream, type Logger } from 'pino';
+import type PinoPretty from 'pino-pretty';
+import { chooseLogFormat, currentTerminal, type LogFormat } from './log-format';
 
 export interface LoggerOptions {
   readonly service: string;
@@ -6,6 +8,10 @@ export interface LoggerOptions {
   readonly level: string;
   /** Where lines go; stdout when omitted. */
   readonly destination?: DestinationStream;
+  /** LOG_FORMAT: JSON lines or readable lines; when omitted, readable only when a person is watching ({@link chooseLogFormat}). */
+  readonly format?: LogFormat;
+  /** Colour readable lines; when omitted, as {@link chooseLogFormat} decides for this process. */
+  readonly colour?: boolean;
 }
 
 /** Field names that hold credentials wherever Tandem logs them. */
@@ -92,13 +98,50 @@ function sharedStdout(): DestinationStream {
   return stdout;
 }
 
+let prettyStdout: DestinationStream | undefined;
+
 /**
- * A JSON logger (also Fastify's): one object per line, ISO time, level as a label,
- * `service` and `version` on every line, secrets redacted (headers that carry credentials,
- * password-like fields, query-string values). All loggers of a process write
- * to one shared stdout stream unless given a destination.
+ * Readable lines: `HH:MM:ss.mmm LEVEL: service 1a2b3c4d message {other fields}` (the trace id
+ * shortened to 8 characters), written synchronously like the JSON stream. pino-pretty is
+ * loaded only here: the JSON path never pays for it.
+ */
+function prettyStream(destination: DestinationStream | 1, colour: boolean): DestinationStream {
+  const pretty = require('pino-pretty') as typeof PinoPretty;
+  return pretty({
+    destination,
+    sync: true,
+    colorize: colour,
+    singleLine: true,
+    translateTime: 'SYS:HH:MM:ss.l',
+    ignore: 'pid,hostname,service,version,trace_id,span_id,trace_flags',
+    // pino-pretty colours the whole message part; nothing is coloured inside it.
+    messageFormat: (log, messageKey) => {
+      const service = typeof log['service'] === 'string' ? log['service'] : '';
+      const trace = typeof log['trace_id'] === 'string' ? ` ${log['trace_id'].slice(0, 8)}` : '';
+      const message = log[messageKey] === undefined ? '' : String(log[messageKey]);
+      return `${service}${trace} ${message}`;
+    },
+  }) as DestinationStream;
+}
+
+/**
+ * The process's logger (also Fastify's). JSON (the default wherever no person watches): one
+ * object per line, ISO time, level as a label, `service` and `version` on every line. Pretty
+ * (`LOG_FORMAT=pretty`, or a terminal watching): the same records, one readable line each.
+ * Either way secrets are redacted (headers that carry credentials, password-like fields,
+ * query-string values) and all loggers of a process write to one shared stdout stream unless
+ * given a destination.
  */
 export function createLogger(options: LoggerOptions): Logger {
+  // Who watches is a question about stdout: a logger given its own destination writes JSON unless told otherwise.
+  const chosen =
+    options.destination && options.format === undefined
+      ? { format: 'json' as const, colour: false }
+      : chooseLogFormat(options.format, currentTerminal());
+  const colour = options.colour ?? chosen.colour;
+  let destination = options.destination ?? sharedStdout();
+  if (chosen.format === 'pretty')
+    destination = options.destination ? prettyStream(options.destination, colour) : (prettyStdout ??= prettyStream(1, colour));
   return pino(
     {
       level: options.level,
@@ -108,6 +151,6 @@ export function createLogger(options: LoggerOptions): Logger {
       redact: { paths: [...REDACTED_PATHS], censor: '[redacted]' },
       serializers: { req: requestSerializer },
     },
-    options.destination ?? sharedStdout(),
+    destination,
   );
 }

@@ -111,7 +111,9 @@ describe('telemetrySettings: the OTEL_* variables, checked', () => {
       }),
     ).toMatchObject({ exporter: 'otlp', protocol: 'http/json', samplerName: 'parentbased_traceidratio', problems: [] });
     expect(
-      telemetrySettings({ OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/thrift' }).problems.map((p) => p.variable),
+      telemetrySettings({ OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/thrift' }).problems.map(
+        (p) => p.variable,
+      ),
     ).toEqual(['OTEL_EXPORTER_OTLP_TRACES_PROTOCOL']);
   });
 

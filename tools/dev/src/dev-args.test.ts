@@ -1,4 +1,4 @@
-import { parseDevArgs } from './dev-args';
+import { natsLineShown, parseDevArgs, terminalEnv } from './dev-args';
 
 describe('npm start arguments', () => {
   it('defaults to the SPEC ports and info logging', () => {
@@ -34,5 +34,34 @@ describe('npm start arguments', () => {
   it('takes the nats-server binary from NATS_SERVER_BIN', () => {
     const r = parseDevArgs([], { NATS_SERVER_BIN: '/opt/nats/nats-server' });
     expect(r.ok && r.value.natsServer).toBe('/opt/nats/nats-server');
+  });
+});
+
+describe('npm start: what a terminal changes', () => {
+  it('takes --jaeger and --verbose, both off by default', () => {
+    const off = parseDevArgs([], {});
+    expect(off.ok && [off.value.jaeger, off.value.verbose]).toEqual([false, false]);
+    const on = parseDevArgs(['--jaeger', '--verbose'], {});
+    expect(on.ok && [on.value.jaeger, on.value.verbose]).toEqual([true, true]);
+  });
+
+  it('gives the services readable coloured logs when npm start runs in a terminal, JSON otherwise', () => {
+    expect(terminalEnv({}, true)).toEqual({ LOG_FORMAT: 'pretty', FORCE_COLOR: '1' });
+    expect(terminalEnv({}, false)).toEqual({});
+    expect(terminalEnv({ LOG_FORMAT: 'json' }, true)).toEqual({ FORCE_COLOR: '1' });
+    expect(terminalEnv({ NO_COLOR: '1' }, true)).toEqual({ LOG_FORMAT: 'pretty' });
+    expect(terminalEnv({ FORCE_COLOR: '0' }, true)).toEqual({ LOG_FORMAT: 'pretty' });
+  });
+
+  it("shows nats-server's warnings and errors, not its banner and info lines", () => {
+    const lines = [
+      '[4242] 2026/12/05 07:00:00.000000 [INF] Starting nats-server',
+      '[4242] 2026/12/05 07:00:00.000001 [INF]   Version:  2.15.1',
+      '[4242] 2026/12/05 07:00:00.000002 [WRN] Plaintext passwords detected',
+      '[4242] 2026/12/05 07:00:00.000003 [ERR] Error listening on port: 4222',
+      '[4242] 2026/12/05 07:00:00.000004 [FTL] Cannot start',
+      '[4242] 2026/12/05 07:00:00.000005 [DBG] debug line',
+    ];
+    expect(lines.filter(natsLineShown).map((l) => /\[(\w+)\]/g.exec(l.slice(8))?.[1])).toEqual(['WRN', 'ERR', 'FTL']);
   });
 });

@@ -4,6 +4,10 @@ export interface DevOptions {
   /** Run the three services composed in one process (apps/all-in-one). */
   readonly oneProcess: boolean;
   readonly logLevel: string;
+  /** Show everything nats-server (and Jaeger) print, not only warnings and errors. */
+  readonly verbose: boolean;
+  /** Run Jaeger in Docker and export every trace to it. */
+  readonly jaeger: boolean;
   readonly natsServer: string;
   readonly natsPort: number;
   /** Where nats-server keeps JetStream data. */
@@ -21,6 +25,10 @@ as separate processes on 127.0.0.1. Ctrl-C stops everything gracefully.
 Options:
   --one-process         run gateway, order and consumer in one process (apps/all-in-one)
   --log-level <level>   fatal, error, warn, info (default), debug, trace or silent
+  --jaeger              run Jaeger (Docker, the image deploy/ uses) and send every trace
+                        to it; UI at http://127.0.0.1:16686
+  --verbose             show all of nats-server's (and Jaeger's) output, not only
+                        warnings and errors
   -h, --help            show this help
 
 Environment:
@@ -29,6 +37,9 @@ Environment:
   GATEWAY_PORT, ORDER_PORT, CONSUMER_PORT, NATS_PORT
                         ports on 127.0.0.1 (default 3000, 3001, 3002, 4222)
   TANDEM_DATA_DIR       JetStream data directory (default .data/nats)
+  LOG_FORMAT            json or pretty (default: pretty in a terminal, json otherwise)
+  OTEL_EXPORTER_OTLP_ENDPOINT
+                        send traces to this OTLP collector (what --jaeger sets for you)
 `;
 
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -37,11 +48,15 @@ const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 export function parseDevArgs(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): ParseResult {
   let help = false;
   let oneProcess = false;
+  let verbose = false;
+  let jaeger = false;
   let logLevel = 'info';
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '-h' || arg === '--help') help = true;
     else if (arg === '--one-process') oneProcess = true;
+    else if (arg === '--verbose') verbose = true;
+    else if (arg === '--jaeger') jaeger = true;
     else if (arg === '--log-level') {
       const value = argv[++i];
       if (value === undefined || !LEVELS.includes(value)) {
@@ -74,10 +89,31 @@ export function parseDevArgs(argv: readonly string[], env: Readonly<Record<strin
       help,
       oneProcess,
       logLevel,
+      verbose,
+      jaeger,
       natsServer: env['NATS_SERVER_BIN'] || 'nats-server',
       natsPort: ports['NATS_PORT'] as number,
       dataDir: env['TANDEM_DATA_DIR'] || '.data/nats',
       ports: { gateway: ports['GATEWAY_PORT'] as number, order: ports['ORDER_PORT'] as number, consumer: ports['CONSUMER_PORT'] as number },
     },
   };
+}
+
+/**
+ * What npm start adds to its services' environment for the terminal it runs in: readable,
+ * coloured logs when a person watches (its stdout is a terminal), unless LOG_FORMAT, NO_COLOR
+ * or FORCE_COLOR say otherwise. The services' stdout is a pipe to npm start, so they cannot
+ * see the terminal themselves.
+ */
+export function terminalEnv(env: Readonly<Record<string, string | undefined>>, stdoutIsTTY: boolean): Record<string, string> {
+  if (!stdoutIsTTY) return {};
+  return {
+    ...(env['LOG_FORMAT'] === undefined ? { LOG_FORMAT: 'pretty' } : {}),
+    ...(env['FORCE_COLOR'] === undefined && (env['NO_COLOR'] ?? '') === '' ? { FORCE_COLOR: '1' } : {}),
+  };
+}
+
+/** nats-server's lines worth showing by default: warnings, errors, fatal errors. */
+export function natsLineShown(line: string): boolean {
+  return /\[(WRN|ERR|FTL)\]/.test(line);
 }

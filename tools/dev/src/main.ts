@@ -1,7 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { NODE_FLAGS, ProcessSupervisor, type ChildSpec } from '@tandem/runtime';
-import { parseDevArgs, USAGE } from './dev-args';
+import { natsLineShown, parseDevArgs, terminalEnv, USAGE } from './dev-args';
+import { dockerAvailable, JAEGER_PORTS, jaegerImage, jaegerRunArgs, jaegerServiceEnv, noDockerMessage } from './jaeger';
 import { generateNatsUsers, NATS_CLIENT_VARIABLES, writeUserEnvFiles } from './nats-users';
 import { localOrderIdSecret } from './order-id-secret';
 import { portIsFree, waitForHttp, waitForTcp } from './probes';
@@ -24,14 +25,28 @@ async function main(): Promise<void> {
     process.stdout.write(USAGE);
     return;
   }
-  const wanted = { nats: options.natsPort, ...options.ports };
+  const root = process.cwd();
+  const docker = process.env['TANDEM_DOCKER'] || 'docker';
+  if (options.jaeger) {
+    const available = await dockerAvailable(docker);
+    if (!available.ok) {
+      process.stderr.write(`${noDockerMessage(available.reason)}\n`);
+      process.exit(1);
+    }
+  }
+  const wanted = {
+    nats: options.natsPort,
+    ...options.ports,
+    ...(options.jaeger
+      ? { 'Jaeger OTLP/gRPC': JAEGER_PORTS.otlpGrpc, 'Jaeger OTLP/HTTP': JAEGER_PORTS.otlpHttp, 'Jaeger UI': JAEGER_PORTS.ui }
+      : {}),
+  };
   for (const [name, port] of Object.entries(wanted)) {
     if (!(await portIsFree('127.0.0.1', port))) {
       process.stderr.write(`npm start: port ${port} (${name}) on 127.0.0.1 is already in use; stop whatever listens there and try again\n`);
       process.exit(1);
     }
   }
-  const root = process.cwd();
   const dataDir = resolve(root, options.dataDir);
   mkdirSync(dataDir, { recursive: true });
   const natsUrl = `nats://127.0.0.1:${options.natsPort}`;
@@ -41,7 +56,14 @@ async function main(): Promise<void> {
   const orderIdSecret = { ORDER_ID_SECRET: localOrderIdSecret(dataDir, process.env) };
   const inherited: Record<string, string | undefined> = { ...process.env };
   for (const variable of NATS_CLIENT_VARIABLES) delete inherited[variable];
-  const common = { ...inherited, HOST: '127.0.0.1', LOG_LEVEL: options.logLevel, NATS_URL: natsUrl };
+  const common = {
+    ...inherited,
+    ...terminalEnv(process.env, process.stdout.isTTY === true),
+    ...(options.jaeger ? jaegerServiceEnv() : {}),
+    HOST: '127.0.0.1',
+    LOG_LEVEL: options.logLevel,
+    NATS_URL: natsUrl,
+  };
   const nodeChild = (name: string, app: string, port: number, env: Record<string, string>, readyPorts = [port]): ChildSpec => ({
     name,
     command: process.execPath,
@@ -83,7 +105,20 @@ async function main(): Promise<void> {
         env: { ...process.env, ...nats.serverEnv },
         ready: (signal) => waitForTcp('127.0.0.1', options.natsPort, signal),
         stopTimeoutMs: 10_000,
+        ...(options.verbose ? {} : { showLine: natsLineShown }),
       },
+      ...(options.jaeger
+        ? [
+            {
+              name: 'jaeger',
+              command: docker,
+              args: jaegerRunArgs(jaegerImage(root), `tandem-jaeger-${process.pid}`),
+              ready: (signal: AbortSignal) => waitForTcp('127.0.0.1', JAEGER_PORTS.otlpHttp, signal),
+              stopTimeoutMs: 15_000,
+              ...(options.verbose ? {} : { showLine: (line: string) => /warn|error|fatal/i.test(line) }),
+            },
+          ]
+        : []),
       ...services,
     ],
   });
@@ -128,6 +163,9 @@ async function main(): Promise<void> {
       `  order     http://127.0.0.1:${order}`,
       `  consumer  http://127.0.0.1:${consumer}`,
       `  NATS      ${natsUrl}  (JetStream data in ${options.dataDir})`,
+      ...(options.jaeger
+        ? [`  Jaeger    http://127.0.0.1:${JAEGER_PORTS.ui}  (every trace; OTLP on ${JAEGER_PORTS.otlpGrpc}/${JAEGER_PORTS.otlpHttp})`]
+        : []),
       `            as user${options.oneProcess ? ' all-in-one' : 's order and consumer'} (deploy/nats/local.conf); passwords, new at each start, in ${join(options.dataDir, 'users')}/`,
       '',
       'Try:',

@@ -25,6 +25,11 @@ describe('npm start (tools/scripts/start.sh → tools/dev)', () => {
         expect(response.status).toBe(200);
       }
       expect(start.output()).toContain(`gateway   http://127.0.0.1:${ports.GATEWAY_PORT}`);
+      // Quiet by default: nats-server's banner and info lines are not shown; not in a terminal,
+      // the services' lines stay JSON.
+      expect(start.lines.filter((l) => /^nats +\| .*\[INF\]/.test(l))).toEqual([]);
+      const serviceLine = start.lines.find((l) => /^gateway +\| /.test(l) || /^tandem +\| /.test(l));
+      expect(() => JSON.parse((serviceLine ?? '').replace(/^\S+ +\| /, ''))).not.toThrow();
       // the printed curl really creates an order
       const curl = start.lines.find((l) => l.includes('curl -s -i -X POST'));
       expect(curl).toBeDefined();
@@ -79,6 +84,32 @@ describe('npm start (tools/scripts/start.sh → tools/dev)', () => {
 
   it('with --one-process runs the three services in one process, then stops it and NATS with exit 0', async () => {
     await runAndInterrupt(['--one-process'], ['nats', 'tandem']);
+  });
+
+  it('--jaeger without a Docker engine says so in one line, how to send traces elsewhere, and starts nothing', async () => {
+    const start = new ManagedProcess('npm start', 'bash', [join(workspaceRoot(), 'tools/scripts/start.sh'), '--jaeger'], {
+      cwd: workspaceRoot(),
+      env: { ...process.env, TANDEM_DOCKER: '/nonexistent/docker', NATS_PORT: String(await freePort()) },
+    });
+    const exit = await start.exited;
+    expect(exit.code).toBe(1);
+    const said = start.lines.filter((l) => l.startsWith('npm start: '));
+    expect(said).toEqual([
+      'npm start: --jaeger needs a Docker engine (no /nonexistent/docker command); without one, run an OTLP collector yourself and start with OTEL_EXPORTER_OTLP_ENDPOINT=http://<collector>:4318 npm start',
+    ]);
+    expect(start.output()).not.toContain('is ready');
+  });
+
+  it("prints no npm warning on the documented path: `npm start` from the machine's own Node", async () => {
+    // The machine's Node and npm (Node 20 on these machines; the scripts bring Node 24 themselves).
+    const start = new ManagedProcess('npm start', 'npm', ['start', '--', '--help'], {
+      cwd: workspaceRoot(),
+      env: { ...process.env, PATH: '/usr/local/bin:/usr/bin:/bin' },
+    });
+    const exit = await start.exited;
+    expect({ code: exit.code, output: start.output() }).toMatchObject({ code: 0 });
+    expect(start.output()).toContain('Usage: npm start');
+    expect(start.lines.filter((l) => /npm warn/i.test(l))).toEqual([]);
   });
 
   it('refuses bad arguments with a message naming them and exit code 2', async () => {
