@@ -43,7 +43,9 @@ describe('order flow under faults (built apps, real NATS)', () => {
       const outcomes = await waitFor(
         async () => {
           const ends = await Promise.all(
-            ids.map(async (id) => ((await s.status(id)) === 'fulfilled' ? 'fulfilled' : (await deadLetter(id)) ? 'dead-lettered' : undefined)),
+            ids.map(async (id) =>
+              (await s.status(id)) === 'fulfilled' ? 'fulfilled' : (await deadLetter(id)) ? 'dead-lettered' : undefined,
+            ),
           );
           return ends.every((end) => end !== undefined) ? ends : undefined;
         },
