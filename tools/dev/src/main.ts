@@ -131,8 +131,12 @@ async function main(): Promise<void> {
     }));
   // npm forwards the terminal's SIGINT to its child as well, so one Ctrl-C can arrive
   // twice within a few milliseconds: only a signal a second or more later counts as "again".
+  // SIGHUP is the terminal closing: without a handler it would kill this process and leave the
+  // services (in their own process groups) running. Once the terminal is gone writes to it
+  // fail; the stop must go on regardless.
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
   let firstSignalAt = 0;
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.on(signal, () => {
       const now = Date.now();
       if (firstSignalAt !== 0 && now - firstSignalAt < 1_000) return;

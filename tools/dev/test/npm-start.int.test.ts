@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { freePort, isProcessAlive as alive, ManagedProcess, waitFor, workspaceRoot } from '@tandem/testing';
 
 describe('npm start (tools/scripts/start.sh → tools/dev)', () => {
-  async function runAndInterrupt(args: string[], expectedChildren: string[]): Promise<void> {
+  async function runAndInterrupt(args: string[], expectedChildren: string[], stopSignal: NodeJS.Signals = 'SIGINT'): Promise<void> {
     const dataDir = await mkdtemp(join(tmpdir(), 'tandem-start-'));
     const ports = {
       GATEWAY_PORT: await freePort(),
@@ -65,7 +65,7 @@ describe('npm start (tools/scripts/start.sh → tools/dev)', () => {
       const pids = start.lines.flatMap((l) => /is ready \(pid (\d+)\)/.exec(l)?.slice(1) ?? []).map(Number);
       expect(pids).toHaveLength(expectedChildren.length);
 
-      start.signal('SIGINT');
+      start.signal(stopSignal);
       const exit = await start.exited;
       expect(exit).toEqual({ code: 0, signal: null });
       const stopping = start.lines.filter((l) => /supervisor +\| stopping \S+ \(pid/.test(l)).map((l) => /stopping (\S+)/.exec(l)?.[1]);
@@ -82,8 +82,8 @@ describe('npm start (tools/scripts/start.sh → tools/dev)', () => {
     await runAndInterrupt([], ['nats', 'order', 'consumer', 'gateway']);
   });
 
-  it('with --one-process runs the three services in one process, then stops it and NATS with exit 0', async () => {
-    await runAndInterrupt(['--one-process'], ['nats', 'tandem']);
+  it('with --one-process runs the three services in one process; closing the terminal (SIGHUP) stops it and NATS, leaving no process', async () => {
+    await runAndInterrupt(['--one-process'], ['nats', 'tandem'], 'SIGHUP');
   });
 
   it('--jaeger without a Docker engine says so in one line, how to send traces elsewhere, and starts nothing', async () => {
