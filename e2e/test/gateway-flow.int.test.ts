@@ -133,6 +133,46 @@ describe('gateway: the public order API end to end', () => {
     expect(await createdEvents()).toBe(before + accepted);
   });
 
+  it('GET /orders/:id answers 400, 404 or 414 with a problem body for any id, never a 5xx (property-based, seeded)', async () => {
+    // Five 5xx in a row eject a pod from the mesh's load balancing (deploy/istio outlier
+    // detection): no id a client can send may cause one.
+    const ids = fc.oneof(
+      fc.string(),
+      fc.string({ unit: 'grapheme', maxLength: 40 }),
+      fc.uuid(),
+      fc.uuid().map((id) => `urn:uuid:${id}`),
+      fc.uuid().map((id) => id.toUpperCase()),
+      fc.uuid().map((id) => `{${id}}`),
+      fc.uuid().map((id) => id.replace(/-/g, '')),
+      fc.constantFrom(
+        '*',
+        '>',
+        'a.b',
+        '..',
+        '%00',
+        '%2e%2e',
+        'orders.created.*',
+        ' ',
+        '\u0000',
+        '%ED%A0%80',
+        '%E0%A4%A',
+        'x'.repeat(10 * 1024),
+      ),
+      fc.string({ minLength: 200, maxLength: 2_000 }),
+    );
+    await fc.assert(
+      fc.asyncProperty(ids, fc.boolean(), async (id, encode) => {
+        // Raw ids that fetch cannot put into a URL (spaces, '#', '?', '/') are only sent encoded.
+        const path = encode || !/^[A-Za-z0-9._~:@!$&'()*+,;=%-]+$/.test(id) ? encodeURIComponent(id) : id;
+        const r = await send('GET', `/orders/${path}`);
+        expect({ id, status: r.status }).toEqual({ id, status: expect.any(Number) });
+        expect([400, 404, 414]).toContain(r.status); // 414: longer than the router takes for a path parameter
+        expect(r.headers.get('content-type')).toContain('application/problem+json');
+      }),
+      { numRuns: 300, seed: 20261205 },
+    );
+  });
+
   it('answers 503 with Retry-After when the order service is down, without hanging', async () => {
     await order.stop();
     const response = await send('POST', '/orders', JSON.stringify({ sku: 'DOWN', qty: 1 }));

@@ -1,6 +1,13 @@
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
-import { AccessLogController, healthPlugin, problemPlugin, requestIdPlugin, type HealthSource } from '@tandem/runtime';
+import {
+  AccessLogController,
+  healthPlugin,
+  problemFrameworkErrors,
+  problemPlugin,
+  requestIdPlugin,
+  type HealthSource,
+} from '@tandem/runtime';
 import { metricsPlugin, type ServiceMetrics } from '@tandem/telemetry';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { OrderService } from './order-service';
@@ -31,6 +38,8 @@ export function buildGatewayApp(deps: GatewayDeps): FastifyInstance {
   const app = Fastify({
     loggerInstance: deps.logger,
     logController: new AccessLogController(),
+    // Router errors (bad percent-encoding, over-long path parameters) as problem bodies too.
+    frameworkErrors: problemFrameworkErrors,
     bodyLimit: 16 * 1024,
     trustProxy: deps.trustProxy && deps.trustProxy.length > 0 ? deps.trustProxy.join(',') : false,
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: true } },

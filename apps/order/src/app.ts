@@ -1,4 +1,11 @@
-import { AccessLogController, healthPlugin, problemPlugin, requestIdPlugin, type HealthSource } from '@tandem/runtime';
+import {
+  AccessLogController,
+  healthPlugin,
+  problemFrameworkErrors,
+  problemPlugin,
+  requestIdPlugin,
+  type HealthSource,
+} from '@tandem/runtime';
 import type { OrderIdSource, OrderLog } from '@tandem/orders';
 import { metricsPlugin, type ServiceMetrics } from '@tandem/telemetry';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
@@ -26,6 +33,8 @@ export function buildOrderApp(deps: OrderDeps): FastifyInstance {
   const app = Fastify({
     loggerInstance: deps.logger,
     logController: new AccessLogController(),
+    // Router errors (bad percent-encoding, over-long path parameters) as problem bodies too.
+    frameworkErrors: problemFrameworkErrors,
     bodyLimit: 16 * 1024,
     // Strict validation: no type coercion, no silently dropped properties, every error listed.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: true } },

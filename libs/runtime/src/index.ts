@@ -29,7 +29,7 @@ export { ProcessSupervisor } from './process-supervisor';
 export type { ChildReport, ChildSpec, ChildState, ProcessSupervisorOptions } from './process-supervisor';
 export { serviceEnvProperties, toServiceConfig } from './service-config';
 export type { ServiceConfig } from './service-config';
-export { problemPlugin } from './problem.plugin';
+export { problemFrameworkErrors, problemPlugin } from './problem.plugin';
 export type { ProblemMapping, ProblemPluginOptions } from './problem.plugin';
 export { requestIdPlugin } from './request-id.plugin';
 export type { RequestIdPluginOptions } from './request-id.plugin';

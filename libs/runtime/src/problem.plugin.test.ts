@@ -1,6 +1,6 @@
 import Fastify from 'fastify';
 import { RuntimeError } from './errors';
-import { problemPlugin } from './problem.plugin';
+import { problemFrameworkErrors, problemPlugin } from './problem.plugin';
 
 describe('problem+json errors', () => {
   const app = Fastify({ bodyLimit: 64, ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: true } } });
@@ -98,5 +98,32 @@ describe('problem+json errors', () => {
     for (const r of [upstream, fixed, client]) {
       expect(r.body).not.toMatch(/10\.96|TCPConnectWrap|node_modules|s3cret|svc|\/work\//);
     }
+  });
+});
+
+describe('router errors as problem bodies (frameworkErrors)', () => {
+  const app = Fastify({ frameworkErrors: problemFrameworkErrors });
+  app.register(problemPlugin);
+  app.get('/items/:id', async (request) => ({ id: (request.params as { id: string }).id }));
+
+  it('answers a path parameter over the router limit with 414 and a problem body, not Fastify JSON', async () => {
+    const response = await app.inject({ url: `/items/${'x'.repeat(101)}` });
+    expect(response.statusCode).toBe(414);
+    expect(response.headers['content-type']).toContain('application/problem+json');
+    expect(response.json()).toEqual({
+      type: 'about:blank',
+      title: 'URI Too Long',
+      status: 414,
+      detail: 'a path parameter is longer than the API accepts',
+    });
+  });
+
+  it('answers a malformed percent-encoding with 400 and a problem body that does not echo the URL', async () => {
+    const response = await app.inject({ url: '/items/%ED%A0%80' });
+    expect(response.statusCode).toBe(400);
+    expect(response.headers['content-type']).toContain('application/problem+json');
+    expect(response.json()).toMatchObject({ status: 400, detail: 'the URL is not valid: a percent-encoded part is not UTF-8' });
+    expect(response.body).not.toContain('%ED');
+    expect((await app.inject({ url: '/items/ok' })).json()).toEqual({ id: 'ok' });
   });
 });

@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { publicDetail } from './public-detail';
 
@@ -97,6 +97,7 @@ function titleFor(status: number): string {
         405: 'Method Not Allowed',
         409: 'Conflict',
         413: 'Content Too Large',
+        414: 'URI Too Long',
         415: 'Unsupported Media Type',
         429: 'Too Many Requests',
       } as Record<number, string>
@@ -105,3 +106,25 @@ function titleFor(status: number): string {
 }
 
 export const problemPlugin = fp(problems, { name: 'tandem-problems', fastify: '5.x' });
+
+/** What the router refuses before any route, hook or error handler runs, and how it is answered. */
+const FRAMEWORK_PROBLEMS: Readonly<Record<string, { status: number; detail: string }>> = {
+  FST_ERR_BAD_URL: { status: 400, detail: 'the URL is not valid: a percent-encoded part is not UTF-8' },
+  FST_ERR_MAX_PARAM_LENGTH: { status: 414, detail: 'a path parameter is longer than the API accepts' },
+};
+
+/**
+ * Fastify's `frameworkErrors` option: the errors its router raises before routing — a
+ * malformed percent-encoding (400), a path parameter over `maxParamLength` (414) — answered as
+ * problem bodies like every other error, instead of Fastify's own JSON. Pass it to the
+ * `Fastify({...})` that registers {@link problemPlugin}.
+ */
+export function problemFrameworkErrors(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  const known = error.code ? FRAMEWORK_PROBLEMS[error.code] : undefined;
+  const status =
+    known?.status ?? (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400);
+  void reply
+    .code(status)
+    .type(PROBLEM)
+    .send({ type: 'about:blank', title: titleFor(status), status, detail: known?.detail ?? 'the request could not be routed' });
+}
