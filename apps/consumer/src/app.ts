@@ -1,8 +1,10 @@
-import { AccessLogController, healthPlugin, requestIdPlugin, type HealthSource } from '@tandem/runtime';
+import { AccessLogController, healthPlugin, httpServerTimeouts, requestIdPlugin, type HealthSource } from '@tandem/runtime';
 import { metricsPlugin, type ServiceMetrics } from '@tandem/telemetry';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 
 export interface ConsumerHttpDeps {
+  /** HTTP_REQUEST_TIMEOUT_MS: a request slower to arrive is answered 408 (default 10 s). */
+  readonly requestTimeoutMs?: number;
   readonly logger: FastifyBaseLogger;
   readonly health: HealthSource;
   readonly metrics: ServiceMetrics;
@@ -10,7 +12,12 @@ export interface ConsumerHttpDeps {
 
 /** The consumer's small HTTP side: probes and metrics only (SPEC §2); never listens itself. */
 export function buildConsumerApp(deps: ConsumerHttpDeps): FastifyInstance {
-  const app = Fastify({ loggerInstance: deps.logger, logController: new AccessLogController(), bodyLimit: 1024 });
+  const app = Fastify({
+    loggerInstance: deps.logger,
+    logController: new AccessLogController(),
+    bodyLimit: 1024,
+    ...httpServerTimeouts(deps.requestTimeoutMs ?? 10_000),
+  });
   app.register(requestIdPlugin);
   app.register(healthPlugin, { health: deps.health });
   app.register(metricsPlugin, { metrics: deps.metrics });

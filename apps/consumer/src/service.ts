@@ -19,7 +19,7 @@ export interface ConsumerParts {
 /** The fulfilment worker's components: its topology, the `fulfilment` consumer, and its probe/metrics HTTP server. */
 export function consumerComponents(config: ConsumerConfig, parts: ConsumerParts): Component[] {
   const metrics = createServiceMetrics({ service: 'consumer', version: config.version });
-  const app = buildConsumerApp({ logger: parts.logger, health: parts.health, metrics });
+  const app = buildConsumerApp({ logger: parts.logger, health: parts.health, metrics, requestTimeoutMs: config.requestTimeoutMs });
   const topology = new TopologyComponent(
     parts.nats,
     {

@@ -3,6 +3,7 @@ import swagger from '@fastify/swagger';
 import {
   AccessLogController,
   healthPlugin,
+  httpServerTimeouts,
   problemFrameworkErrors,
   problemPlugin,
   requestIdPlugin,
@@ -15,6 +16,8 @@ import { ordersRoutes } from './routes/orders.routes';
 import { securityHeadersPlugin } from './security-headers.plugin';
 
 export interface GatewayDeps {
+  /** HTTP_REQUEST_TIMEOUT_MS: a request slower to arrive is answered 408 (default 10 s). */
+  readonly requestTimeoutMs?: number;
   readonly logger: FastifyBaseLogger;
   readonly health: HealthSource;
   readonly metrics: ServiceMetrics;
@@ -41,6 +44,7 @@ export function buildGatewayApp(deps: GatewayDeps): FastifyInstance {
     // Router errors (bad percent-encoding, over-long path parameters) as problem bodies too.
     frameworkErrors: problemFrameworkErrors,
     bodyLimit: 16 * 1024,
+    ...httpServerTimeouts(deps.requestTimeoutMs ?? 10_000),
     trustProxy: deps.trustProxy && deps.trustProxy.length > 0 ? deps.trustProxy.join(',') : false,
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: true } },
   });

@@ -40,3 +40,18 @@ describe('gateway config: LOG_FORMAT (every service reads it the same way)', () 
     expect(() => loadGatewayConfig({ LOG_FORMAT: 'yaml' })).toThrow(/LOG_FORMAT: expected json .* or pretty .*got "yaml"/);
   });
 });
+
+describe('gateway config: HTTP_REQUEST_TIMEOUT_MS (every service reads it the same way)', () => {
+  it('defaults to 10 s, or half the shutdown timeout when that is shorter', () => {
+    expect(loadGatewayConfig({}).requestTimeoutMs).toBe(10_000);
+    expect(loadGatewayConfig({ SHUTDOWN_TIMEOUT_MS: '6000' }).requestTimeoutMs).toBe(3_000);
+    expect(loadGatewayConfig({ HTTP_REQUEST_TIMEOUT_MS: '2500' }).requestTimeoutMs).toBe(2_500);
+  });
+
+  it('refuses a timeout a slow upload could hold a shutdown past, and one out of range, naming the variable', () => {
+    expect(() => loadGatewayConfig({ HTTP_REQUEST_TIMEOUT_MS: '30000' })).toThrow(
+      /HTTP_REQUEST_TIMEOUT_MS: expected fewer milliseconds than SHUTDOWN_TIMEOUT_MS \(25000\)/,
+    );
+    expect(() => loadGatewayConfig({ HTTP_REQUEST_TIMEOUT_MS: '10' })).toThrow(/HTTP_REQUEST_TIMEOUT_MS/);
+  });
+});

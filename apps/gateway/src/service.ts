@@ -29,6 +29,7 @@ export function gatewayComponents(config: GatewayConfig, parts: GatewayParts): C
     metrics,
     orders,
     version: config.version,
+    requestTimeoutMs: config.requestTimeoutMs,
     rateLimitMax: config.rateLimitMax,
     rateLimitWindowMs: config.rateLimitWindowMs,
     trustProxy: config.trustProxy,

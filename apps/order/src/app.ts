@@ -1,6 +1,7 @@
 import {
   AccessLogController,
   healthPlugin,
+  httpServerTimeouts,
   problemFrameworkErrors,
   problemPlugin,
   requestIdPlugin,
@@ -12,6 +13,8 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { ordersRoutes } from './routes/orders.routes';
 
 export interface OrderDeps {
+  /** HTTP_REQUEST_TIMEOUT_MS: a request slower to arrive is answered 408 (default 10 s). */
+  readonly requestTimeoutMs?: number;
   readonly logger: FastifyBaseLogger;
   readonly health: HealthSource;
   readonly metrics: ServiceMetrics;
@@ -36,6 +39,7 @@ export function buildOrderApp(deps: OrderDeps): FastifyInstance {
     // Router errors (bad percent-encoding, over-long path parameters) as problem bodies too.
     frameworkErrors: problemFrameworkErrors,
     bodyLimit: 16 * 1024,
+    ...httpServerTimeouts(deps.requestTimeoutMs ?? 10_000),
     // Strict validation: no type coercion, no silently dropped properties, every error listed.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: true } },
   });

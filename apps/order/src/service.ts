@@ -50,6 +50,7 @@ export function composeOrder(config: OrderConfig, parts: OrderParts): OrderCompo
     log,
     orderIds: (key) => orderIdFor(key, config.orderIdSecret),
     version: config.version,
+    requestTimeoutMs: config.requestTimeoutMs,
   });
   if (!config.orderIdSecretConfigured)
     parts.logger.warn('ORDER_ID_SECRET is not set: order ids are derived with the public development secret (set it outside development)');

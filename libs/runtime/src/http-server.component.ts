@@ -20,8 +20,8 @@ export class HttpServerComponent implements Component {
   readonly dependsOn: readonly string[];
   readonly fatal = true;
   private listening = false;
-  /** By request object: two requests may carry the same id (a caller's x-request-id). */
-  private readonly inFlight = new Set<FastifyRequest>();
+  /** By request object (two requests may carry the same id, a caller's x-request-id) → when its headers arrived. */
+  private readonly inFlight = new Map<FastifyRequest, number>();
   private address = '';
   private closing = false;
 
@@ -32,7 +32,7 @@ export class HttpServerComponent implements Component {
     this.name = options.name ?? 'http';
     this.dependsOn = options.dependsOn ?? [];
     app.addHook('onRequest', async (request) => {
-      this.inFlight.add(request);
+      this.inFlight.set(request, Date.now());
     });
     app.addHook('onResponse', async (request) => {
       this.inFlight.delete(request);
@@ -59,12 +59,34 @@ export class HttpServerComponent implements Component {
     this.listening = false;
     this.closing = true;
     // Connections that turn idle after close() began are not closed by Fastify's
-    // one-time sweep; keep sweeping until every in-flight request is done.
-    const sweep = setInterval(() => this.app.server.closeIdleConnections(), 100);
+    // one-time sweep; keep sweeping until every in-flight request is done. Node stops checking
+    // request timeouts once the server closes, so a body still trickling in would hold the
+    // close for as long as the client likes: past the request timeout it is cut off with 408.
+    const sweep = setInterval(() => {
+      this.app.server.closeIdleConnections();
+      this.cutOffSlowUploads();
+    }, 100);
     try {
       await this.app.close();
     } finally {
       clearInterval(sweep);
+    }
+  }
+
+  /** Requests whose body has not arrived within the server's request timeout: answered 408 (Fastify's clientError handler), connection closed. */
+  private cutOffSlowUploads(): void {
+    const timeoutMs = this.app.server.requestTimeout;
+    if (!(timeoutMs > 0)) return;
+    const now = Date.now();
+    for (const [request, arrivedAt] of this.inFlight) {
+      if (request.raw.complete || now - arrivedAt < timeoutMs) continue;
+      this.inFlight.delete(request);
+      request.log.warn(
+        { req: request, timeoutMs },
+        'request body not received within the request timeout while shutting down; answered 408',
+      );
+      const timeout = Object.assign(new Error('request timeout'), { code: 'ERR_HTTP_REQUEST_TIMEOUT' });
+      this.app.server.emit('clientError', timeout, request.raw.socket);
     }
   }
 

@@ -10,6 +10,7 @@ export type { EnvFieldOptions } from './env-config';
 export { healthPlugin } from './health.plugin';
 export type { HealthPluginOptions } from './health.plugin';
 export { HttpServerComponent } from './http-server.component';
+export { httpServerTimeouts, MAX_HEADER_BYTES } from './http-timeouts';
 export type { HttpServerOptions } from './http-server.component';
 export { NODE_FLAGS } from './node-flags';
 export { EXIT_CONFIG, runMain } from './run-main';

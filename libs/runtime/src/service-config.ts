@@ -12,6 +12,13 @@ export function serviceEnvProperties(defaultPort: number) {
     LOG_FORMAT: Env.logFormat(),
     SHUTDOWN_DELAY_MS: Env.milliseconds(0, 600_000),
     SHUTDOWN_TIMEOUT_MS: Env.milliseconds(25_000, 600_000),
+    HTTP_REQUEST_TIMEOUT_MS: Type.Optional(
+      Type.Integer({
+        minimum: 1_000,
+        maximum: 600_000,
+        description: 'a whole number of milliseconds 1000..600000 for a request (headers and body) to arrive',
+      }),
+    ),
   } satisfies Record<string, TSchema>;
 }
 
@@ -29,6 +36,8 @@ export interface ServiceConfig {
   readonly logFormat?: 'json' | 'pretty';
   readonly shutdownDelayMs: number;
   readonly shutdownTimeoutMs: number;
+  /** HTTP_REQUEST_TIMEOUT_MS: a request (headers and body) slower than this is answered 408 (default 10 s, at most half of SHUTDOWN_TIMEOUT_MS). */
+  readonly requestTimeoutMs: number;
 }
 
 /** Maps parsed service variables to {@link ServiceConfig}; the delay must leave room inside the timeout. */
@@ -42,6 +51,15 @@ export function toServiceConfig(env: ServiceEnv): ServiceConfig {
       },
     ]);
   }
+  if (env.HTTP_REQUEST_TIMEOUT_MS !== undefined && env.HTTP_REQUEST_TIMEOUT_MS >= env.SHUTDOWN_TIMEOUT_MS) {
+    throw new ConfigError([
+      {
+        variable: 'HTTP_REQUEST_TIMEOUT_MS',
+        expected: `fewer milliseconds than SHUTDOWN_TIMEOUT_MS (${env.SHUTDOWN_TIMEOUT_MS}), so that a slow upload cannot hold a shutdown past its deadline`,
+        received: String(env.HTTP_REQUEST_TIMEOUT_MS),
+      },
+    ]);
+  }
   return {
     port: env.PORT,
     host: env.HOST,
@@ -50,5 +68,8 @@ export function toServiceConfig(env: ServiceEnv): ServiceConfig {
     ...(env.LOG_FORMAT === undefined ? {} : { logFormat: env.LOG_FORMAT as 'json' | 'pretty' }),
     shutdownDelayMs: env.SHUTDOWN_DELAY_MS,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+    // Unset: 10 s, or half the shutdown timeout when that is shorter, so that a slow upload is
+    // cut off before a shutdown's deadline.
+    requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS ?? Math.max(100, Math.min(10_000, Math.floor(env.SHUTDOWN_TIMEOUT_MS / 2))),
   };
 }
