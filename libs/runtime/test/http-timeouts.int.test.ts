@@ -16,6 +16,21 @@ function firstLine(socket: Socket): Promise<string> {
   });
 }
 
+/** A POST whose 100-byte body arrives one byte every `everyMs`: the first answer line, and how to stop sending. */
+function slowUpload(port: number, everyMs: number): { answer: Promise<string>; end: () => void } {
+  const socket = connect(port, '127.0.0.1');
+  const answer = firstLine(socket);
+  socket.write(`POST /upload HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{`);
+  const trickle = setInterval(() => socket.write('a'), everyMs);
+  return {
+    answer,
+    end: () => {
+      clearInterval(trickle);
+      socket.destroy();
+    },
+  };
+}
+
 describe('slow and oversized clients are cut off (real sockets)', () => {
   let app: FastifyInstance;
   let http: HttpServerComponent;
@@ -33,16 +48,12 @@ describe('slow and oversized clients are cut off (real sockets)', () => {
   });
 
   it('answers 408 to a body trickled one byte a second, once the request timeout has passed', async () => {
-    const socket = connect(port, '127.0.0.1');
-    const answer = firstLine(socket);
-    socket.write(`POST /upload HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{`);
-    const trickle = setInterval(() => socket.write('a'), 1_000);
+    const upload = slowUpload(port, 1_000);
     try {
       // The answer comes well before the 100 bytes could have (100 s): the timeout cut it off.
-      await expect(answer).resolves.toBe('HTTP/1.1 408 Request Timeout');
+      await expect(upload.answer).resolves.toBe('HTTP/1.1 408 Request Timeout');
     } finally {
-      clearInterval(trickle);
-      socket.destroy();
+      upload.end();
     }
   });
 
@@ -55,10 +66,7 @@ describe('slow and oversized clients are cut off (real sockets)', () => {
   });
 
   it('a slow upload does not hold a shutdown: stop() ends once the request timeout cuts it off', async () => {
-    const socket = connect(port, '127.0.0.1');
-    const answer = firstLine(socket);
-    socket.write(`POST /upload HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{`);
-    const trickle = setInterval(() => socket.write('a'), 500);
+    const upload = slowUpload(port, 500);
     try {
       // Wait until the server has the request, then stop while the body is still trickling in.
       await new Promise((resolve) => setTimeout(resolve, 300));
@@ -69,10 +77,9 @@ describe('slow and oversized clients are cut off (real sockets)', () => {
       ]);
       clearTimeout(guard);
       expect(stopped).toBe('stopped');
-      await expect(answer).resolves.toBe('HTTP/1.1 408 Request Timeout');
+      await expect(upload.answer).resolves.toBe('HTTP/1.1 408 Request Timeout');
     } finally {
-      clearInterval(trickle);
-      socket.destroy();
+      upload.end();
     }
   });
 });
