@@ -46,12 +46,14 @@ describe('gateway config: HTTP_REQUEST_TIMEOUT_MS (every service reads it the sa
     expect(loadGatewayConfig({}).requestTimeoutMs).toBe(10_000);
     expect(loadGatewayConfig({ SHUTDOWN_TIMEOUT_MS: '6000' }).requestTimeoutMs).toBe(3_000);
     expect(loadGatewayConfig({ HTTP_REQUEST_TIMEOUT_MS: '2500' }).requestTimeoutMs).toBe(2_500);
+    expect(loadGatewayConfig({ SHUTDOWN_TIMEOUT_MS: '25000', SHUTDOWN_DELAY_MS: '20000' }).requestTimeoutMs).toBe(2_500);
   });
 
   it('refuses a timeout a slow upload could hold a shutdown past, and one out of range, naming the variable', () => {
     expect(() => loadGatewayConfig({ HTTP_REQUEST_TIMEOUT_MS: '30000' })).toThrow(
-      /HTTP_REQUEST_TIMEOUT_MS: expected fewer milliseconds than SHUTDOWN_TIMEOUT_MS \(25000\)/,
+      /HTTP_REQUEST_TIMEOUT_MS: expected fewer milliseconds than SHUTDOWN_TIMEOUT_MS − SHUTDOWN_DELAY_MS \(25000\)/,
     );
+    expect(() => loadGatewayConfig({ HTTP_REQUEST_TIMEOUT_MS: '10000', SHUTDOWN_DELAY_MS: '20000' })).toThrow(/\(5000\)/);
     expect(() => loadGatewayConfig({ HTTP_REQUEST_TIMEOUT_MS: '10' })).toThrow(/HTTP_REQUEST_TIMEOUT_MS/);
   });
 });

@@ -39,7 +39,11 @@ describe('security headers plugin', () => {
   it("refuses options whose headers depend on the request, instead of fixing one request's value", () => {
     let n = 0;
     expect(() => helmetHeaders({ contentSecurityPolicy: { directives: { scriptSrc: ["'self'", () => `'nonce-${n++}'`] } } })).toThrow(
-      /depend on the request/,
+      /computed per request/,
+    );
+    // A function that would return the same value for both probes is refused too: it could depend on the request.
+    expect(() => helmetHeaders({ contentSecurityPolicy: { directives: { scriptSrc: ["'self'", () => "'none'"] } } })).toThrow(
+      /computed per request/,
     );
   });
 });

@@ -16,6 +16,10 @@ export interface SecurityHeadersPluginOptions {
  * helmet rejects the options.
  */
 export function helmetHeaders(options: HelmetOptions = {}): Readonly<Record<string, string>> {
+  const csp = options.contentSecurityPolicy;
+  const directives = typeof csp === 'object' && csp !== null ? Object.values(csp.directives ?? {}) : [];
+  if (directives.some((value) => typeof value === 'function' || (Array.isArray(value) && value.some((v) => typeof v === 'function'))))
+    throw new Error('security headers: a CSP directive computed per request (a function) is not supported; headers are computed once');
   const middleware = helmet(options);
   const run = (url: string) => {
     const set: Record<string, string> = {};

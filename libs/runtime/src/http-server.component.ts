@@ -23,6 +23,8 @@ export class HttpServerComponent implements Component {
   /** By request object (two requests may carry the same id, a caller's x-request-id) → when its headers arrived. */
   private readonly inFlight = new Map<FastifyRequest, number>();
   private address = '';
+  /** Requests this component answered 408 while stopping: their socket's end is not the client's doing. */
+  private readonly cutOff = new WeakSet<FastifyRequest>();
   private closing = false;
 
   constructor(
@@ -41,6 +43,7 @@ export class HttpServerComponent implements Component {
     // gave up on never completes, so it gets its own line.
     app.addHook('onRequestAbort', async (request) => {
       this.inFlight.delete(request);
+      if (this.cutOff.has(request)) return;
       request.log.info({ req: request }, 'request aborted by the client');
     });
     // Responses finished during shutdown close their keep-alive connection, so close()

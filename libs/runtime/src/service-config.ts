@@ -36,7 +36,7 @@ export interface ServiceConfig {
   readonly logFormat?: 'json' | 'pretty';
   readonly shutdownDelayMs: number;
   readonly shutdownTimeoutMs: number;
-  /** HTTP_REQUEST_TIMEOUT_MS: a request (headers and body) slower than this is answered 408 (default 10 s, at most half of SHUTDOWN_TIMEOUT_MS). */
+  /** HTTP_REQUEST_TIMEOUT_MS: a request (headers and body) slower than this is answered 408 (default 10 s, at most half of SHUTDOWN_TIMEOUT_MS − SHUTDOWN_DELAY_MS). */
   readonly requestTimeoutMs: number;
 }
 
@@ -51,11 +51,14 @@ export function toServiceConfig(env: ServiceEnv): ServiceConfig {
       },
     ]);
   }
-  if (env.HTTP_REQUEST_TIMEOUT_MS !== undefined && env.HTTP_REQUEST_TIMEOUT_MS >= env.SHUTDOWN_TIMEOUT_MS) {
+  // Listeners stay open through SHUTDOWN_DELAY_MS: an upload begun just before they close is
+  // cut off at delay + request timeout, which must fall inside SHUTDOWN_TIMEOUT_MS.
+  const afterDelay = env.SHUTDOWN_TIMEOUT_MS - env.SHUTDOWN_DELAY_MS;
+  if (env.HTTP_REQUEST_TIMEOUT_MS !== undefined && env.HTTP_REQUEST_TIMEOUT_MS >= afterDelay) {
     throw new ConfigError([
       {
         variable: 'HTTP_REQUEST_TIMEOUT_MS',
-        expected: `fewer milliseconds than SHUTDOWN_TIMEOUT_MS (${env.SHUTDOWN_TIMEOUT_MS}), so that a slow upload cannot hold a shutdown past its deadline`,
+        expected: `fewer milliseconds than SHUTDOWN_TIMEOUT_MS − SHUTDOWN_DELAY_MS (${afterDelay}), so that a slow upload cannot hold a shutdown past its deadline`,
         received: String(env.HTTP_REQUEST_TIMEOUT_MS),
       },
     ]);
@@ -68,8 +71,8 @@ export function toServiceConfig(env: ServiceEnv): ServiceConfig {
     ...(env.LOG_FORMAT === undefined ? {} : { logFormat: env.LOG_FORMAT as 'json' | 'pretty' }),
     shutdownDelayMs: env.SHUTDOWN_DELAY_MS,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
-    // Unset: 10 s, or half the shutdown timeout when that is shorter, so that a slow upload is
-    // cut off before a shutdown's deadline.
-    requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS ?? Math.max(100, Math.min(10_000, Math.floor(env.SHUTDOWN_TIMEOUT_MS / 2))),
+    // Unset: 10 s, or half of what the shutdown leaves after its delay when that is shorter, so
+    // that a slow upload is cut off before a shutdown's deadline (100 ms at the least).
+    requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS ?? Math.max(100, Math.min(10_000, Math.floor(afterDelay / 2))),
   };
 }

@@ -98,7 +98,8 @@ function sharedStdout(): DestinationStream {
   return stdout;
 }
 
-let prettyStdout: DestinationStream | undefined;
+/** The shared readable stdout streams, one per colour setting. */
+const prettyStdout = new Map<boolean, DestinationStream>();
 
 /**
  * Readable lines: `HH:MM:ss.mmm LEVEL: service 1a2b3c4d message {other fields}` (the trace id
@@ -141,7 +142,12 @@ export function createLogger(options: LoggerOptions): Logger {
   const colour = options.colour ?? chosen.colour;
   let destination = options.destination ?? sharedStdout();
   if (chosen.format === 'pretty')
-    destination = options.destination ? prettyStream(options.destination, colour) : (prettyStdout ??= prettyStream(1, colour));
+    if (options.destination) destination = prettyStream(options.destination, colour);
+    else {
+      let shared = prettyStdout.get(colour);
+      if (!shared) prettyStdout.set(colour, (shared = prettyStream(1, colour)));
+      destination = shared;
+    }
   return pino(
     {
       level: options.level,

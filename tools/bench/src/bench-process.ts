@@ -95,14 +95,15 @@ export class BenchProcess {
   /** Spawns and returns at once (the pid is known); {@link ready} waits for readiness. */
   static spawn(spec: BenchProcessSpec, logDir: string): BenchProcess {
     const logFile = join(logDir, `${spec.name}-${Date.now()}.log`);
-    const fd = openSync(logFile, 'a');
     const cgroup = MemoryCgroup.create(`${spec.name}-${++spawned}`, memoryLimits[spec.name]);
+    let fd: number | undefined;
     const node = [process.execPath, ...(spec.nodeFlags ?? []), spec.script];
     // In a memory cgroup: a shell joins it, then becomes node (same pid), so node starts under
     // the limit and sizes its heap from it, as in a container.
     const [command, ...args] = cgroup ? ['/bin/sh', '-c', 'echo $$ > "$0" && exec "$@"', cgroup.procsFile, ...node] : node;
     const spawnedAt = performance.now();
     try {
+      fd = openSync(logFile, 'a');
       const child = new ManagedProcess(spec.name, command as string, args, {
         env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', ...spec.env },
         stdio: ['ignore', fd, fd],
@@ -111,8 +112,11 @@ export class BenchProcess {
       const handle = new BenchProcess(spec, child, logFile, spawnedAt, cgroup);
       live.add(handle);
       return handle;
+    } catch (error) {
+      cgroup?.remove();
+      throw error;
     } finally {
-      closeSync(fd);
+      if (fd !== undefined) closeSync(fd);
     }
   }
 
@@ -142,9 +146,11 @@ export class BenchProcess {
 
   /** Peak memory so far (read while it runs) and the limit it runs under. */
   memory(): MemoryUse {
-    if (!this.cgroup) return { peakMiB: peakRssMiB(this.pid), peakFrom: 'VmHWM' };
+    const peak = this.cgroup?.peakMiB();
+    // No cgroup, or one without a peak counter (cgroup v2 before Linux 5.19): the process's own peak.
+    if (!this.cgroup || peak === undefined || Number.isNaN(peak)) return { peakMiB: peakRssMiB(this.pid), peakFrom: 'VmHWM' };
     return {
-      peakMiB: this.cgroup.peakMiB(),
+      peakMiB: peak,
       peakFrom: 'cgroup',
       ...(this.cgroup.limitMiB === undefined ? {} : { memoryLimitMiB: this.cgroup.limitMiB }),
       oomKills: this.cgroup.oomKills(),

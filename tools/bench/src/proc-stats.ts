@@ -20,9 +20,19 @@ export function procAvailable(): boolean {
   return existsSync('/proc/self/stat');
 }
 
-/** CPU time (user + system, all threads) a live process has used so far, in ms. */
+/** /proc's file for `pid`, or undefined when the process is gone (e.g. killed by the OOM killer under its memory limit). */
+function procFile(pid: number, name: string): string | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/${name}`, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/** CPU time (user + system, all threads) a live process has used so far, in ms; NaN once it is gone. */
 export function cpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const stat = procFile(pid, 'stat');
+  if (stat === undefined) return Number.NaN;
   // Fields after the command name, which may itself contain spaces and parentheses.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   const utime = Number(fields[11]);
@@ -32,13 +42,13 @@ export function cpuMs(pid: number): number {
 
 /** Resident set size of a live process, in MiB. */
 export function rssMiB(pid: number): number {
-  const match = /^VmRSS:\s+(\d+)\s+kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  const match = /^VmRSS:\s+(\d+)\s+kB$/m.exec(procFile(pid, 'status') ?? '');
   return match ? Number(match[1]) / 1024 : 0;
 }
 
 /** The most resident memory a live process has had (VmHWM), in MiB. */
 export function peakRssMiB(pid: number): number {
-  const match = /^VmHWM:\s+(\d+)\s+kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  const match = /^VmHWM:\s+(\d+)\s+kB$/m.exec(procFile(pid, 'status') ?? '');
   return match ? Number(match[1]) / 1024 : 0;
 }
 

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { NODE_FLAGS, ProcessSupervisor, type ChildSpec } from '@tandem/runtime';
@@ -27,6 +28,7 @@ async function main(): Promise<void> {
   }
   const root = process.cwd();
   const docker = process.env['TANDEM_DOCKER'] || 'docker';
+  const jaegerName = `tandem-jaeger-${process.pid}`;
   if (options.jaeger) {
     const available = await dockerAvailable(docker);
     if (!available.ok) {
@@ -112,7 +114,7 @@ async function main(): Promise<void> {
             {
               name: 'jaeger',
               command: docker,
-              args: jaegerRunArgs(jaegerImage(root), `tandem-jaeger-${process.pid}`),
+              args: jaegerRunArgs(jaegerImage(root), jaegerName),
               ready: (signal: AbortSignal) => waitForTcp('127.0.0.1', JAEGER_PORTS.otlpHttp, signal),
               stopTimeoutMs: 15_000,
               ...(options.verbose ? {} : { showLine: (line: string) => /warn|error|fatal/i.test(line) }),
@@ -123,9 +125,21 @@ async function main(): Promise<void> {
     ],
   });
 
+  // `docker run --rm` removes Jaeger only when it stops by itself: if its docker client is
+  // killed (stop timeout, second Ctrl-C, a crash here) the container would keep its ports.
+  const removeJaeger = () => {
+    if (!options.jaeger) return;
+    try {
+      execFileSync(docker, ['rm', '-f', jaegerName], { stdio: 'ignore', timeout: 15_000 });
+    } catch {
+      // already gone
+    }
+  };
+  process.on('exit', removeJaeger);
   let stopping: Promise<void> | undefined;
   const stop = (code: number): Promise<void> =>
     (stopping ??= supervisor.stop().then((clean) => {
+      removeJaeger();
       process.stdout.write(clean ? 'tandem: stopped\n' : 'tandem: stopped (some processes had to be killed)\n');
       process.exit(clean ? code : 1);
     }));
