@@ -29,16 +29,22 @@ function connectionsWithPort(port: number): number {
 async function startAllInOne() {
   const nats = await NatsServer.start();
   const ports = { gateway: await freePort(), order: await freePort(), consumer: await freePort() };
-  const app = await AppProcess.start('all-in-one', {
-    env: {
-      PORT: String(ports.gateway),
-      GATEWAY_PORT: String(ports.gateway),
-      ORDER_PORT: String(ports.order),
-      CONSUMER_PORT: String(ports.consumer),
-      NATS_URL: nats.url,
-    },
-  });
-  return { nats, ports, app };
+  try {
+    const app = await AppProcess.start('all-in-one', {
+      env: {
+        PORT: String(ports.gateway),
+        GATEWAY_PORT: String(ports.gateway),
+        ORDER_PORT: String(ports.order),
+        CONSUMER_PORT: String(ports.consumer),
+        NATS_URL: nats.url,
+      },
+    });
+    return { nats, ports, app };
+  } catch (error) {
+    // A start that fails must not leave its nats-server behind.
+    await nats.cleanup();
+    throw error;
+  }
 }
 
 describe('all-in-one process: three services, one supervisor, one NATS connection', () => {
