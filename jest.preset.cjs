@@ -1,7 +1,7 @@
 /**
  * Shared Jest settings: TypeScript through SWC (no type-check here; `nx typecheck` does
  * that), Node environment, tests beside the code (`*.test.ts`) and in `test/`.
- * `typebox` and `cookie` (used by Fastify's inject) ship ESM only, so they are transformed too.
+ * `typebox`, `cookie` (used by Fastify's inject) and `eventsource-parser` ship ESM only, so they are transformed too.
  * @type {import('jest').Config}
  */
 module.exports = {
@@ -16,7 +16,7 @@ module.exports = {
       },
     ],
   },
-  transformIgnorePatterns: ['/node_modules/(?!(typebox|cookie)/)'],
+  transformIgnorePatterns: ['/node_modules/(?!(typebox|cookie|eventsource-parser)/)'],
   moduleFileExtensions: ['ts', 'mts', 'js', 'mjs', 'cjs', 'json'],
   // Integration tests start real processes; on a loaded 2-core machine that can take seconds.
   testTimeout: 60_000,

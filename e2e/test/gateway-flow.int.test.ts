@@ -83,6 +83,13 @@ describe('gateway: the public order API end to end', () => {
     const schema = post.requestBody.content['application/json']?.schema;
     expect(schema?.properties['sku']?.maxLength).toBe(64);
     expect(schema?.properties['qty']?.maximum).toBe(1000);
+    // The event stream: an event-stream body, the Last-Event-ID header with the statuses it takes.
+    const events = doc.paths['/orders/{id}/events']?.['get'] as {
+      parameters: Array<{ in: string; name: string; schema: { enum?: string[] } }>;
+      responses: Record<string, { content?: Record<string, unknown> }>;
+    };
+    expect(Object.keys(events.responses['200']?.content ?? {})).toEqual(['text/event-stream']);
+    expect(events.parameters.find((p) => p.in === 'header' && p.name === 'last-event-id')?.schema.enum).toEqual(['accepted', 'fulfilled']);
   });
 
   it('bad input of any shape gets a clear 4xx problem, never a 5xx, and no rejected request stores an order (property-based)', async () => {

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { AppProcess, freePort, NatsServer } from '@tandem/testing';
+import { AppProcess, EventStreamClient, freePort, NatsServer } from '@tandem/testing';
 
 /**
  * TCP connections (any state but LISTEN) with `port` at either end, from the kernel's
@@ -65,9 +65,12 @@ describe('all-in-one process: three services, one supervisor, one NATS connectio
           'consumer.consumer:fulfilment',
           'consumer.http',
           'consumer.topology',
+          'gateway.event-streams',
           'gateway.http',
           'nats',
+          'order.event-streams',
           'order.http',
+          'order.order-changes',
           'order.topology',
           'telemetry',
         ]);
@@ -86,11 +89,16 @@ describe('all-in-one process: three services, one supervisor, one NATS connectio
         'readiness-off',
         'delay',
         'stop-intake',
+        // Event streams before their HTTP server (clients told to reconnect), the order
+        // changes feed after order's HTTP server (a waiting client is served to the end).
+        'stop:gateway.event-streams',
         'stop:gateway.http',
         'stop:consumer.http',
         'stop:consumer.consumer:fulfilment',
         'stop:consumer.topology',
+        'stop:order.event-streams',
         'stop:order.http',
+        'stop:order.order-changes',
         'stop:order.topology',
         'stop:nats',
         'stop:telemetry',
@@ -126,12 +134,20 @@ describe('all-in-one process: three services, one supervisor, one NATS connectio
       expect(((await read.json()) as { id: string }).id).toBe(order.id);
       const invalid = await fetch(`${gateway}/orders/not-a-uuid`);
       expect(invalid.status).toBe(400);
+      // The event stream, relayed from order's app in process: it ends with the fulfilment.
+      const events = await EventStreamClient.open(`${gateway}/orders/${order.id}/events`);
+      expect(events.status).toBe(200);
+      expect(events.headers['x-order-version']).toBe('v1');
+      expect(await events.ended).toBe('end');
+      expect(events.names().at(-1)).toBe('fulfilled');
+      expect(JSON.parse(events.events.at(-1)?.data ?? '')).toMatchObject({ id: order.id, status: 'fulfilled' });
 
       // No HTTP request reached the order port, yet order handled them (its metrics count them)…
       expect(connectionsWithPort(ports.order)).toBe(0);
       const metrics = await (await fetch(`http://127.0.0.1:${ports.order}/metrics`)).text();
       expect(metrics).toMatch(/http_server_requests_total\{[^}]*method="POST",route="\/orders",status_code="201"[^}]*\} 2/);
       expect(metrics).toMatch(/http_server_requests_total\{[^}]*method="GET",route="\/orders\/:id",status_code="200"[^}]*\} 1/);
+      expect(metrics).toMatch(/http_server_requests_total\{[^}]*method="GET",route="\/orders\/:id\/events",status_code="200"[^}]*\} 1/);
       // …and the probe does see a connection when one is made: the order API still listens on its port.
       expect(connectionsWithPort(ports.order)).toBeGreaterThan(0);
     } finally {

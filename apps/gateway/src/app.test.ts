@@ -1,4 +1,4 @@
-import { Supervisor } from '@tandem/runtime';
+import { EventStreamHub, Supervisor } from '@tandem/runtime';
 import { createServiceMetrics } from '@tandem/telemetry';
 import pino from 'pino';
 import { buildGatewayApp } from './app';
@@ -13,6 +13,7 @@ function gateway(rateLimitMax: number, rateLimitWindowMs: number, trustProxy: st
     health: new Supervisor({ logger, shutdownDelayMs: 0, shutdownTimeoutMs: 1_000 }),
     metrics: createServiceMetrics({ service: 'gateway', version: 'v1' }),
     orders,
+    streams: startedHub(),
     version: 'v1',
     rateLimitMax,
     rateLimitWindowMs,
@@ -77,3 +78,10 @@ describe('gateway app', () => {
     }
   });
 });
+
+/** The gateway's event streams, started as its supervisor would (2 per client, 10 in all). */
+function startedHub(): EventStreamHub {
+  const hub = new EventStreamHub({ maxStreams: 10, maxPerClient: 2 });
+  void hub.start({ signal: new AbortController().signal, logger: pino({ level: 'silent' }), fail: () => undefined });
+  return hub;
+}

@@ -7,6 +7,7 @@ import {
   problemFrameworkErrors,
   problemPlugin,
   requestIdPlugin,
+  type EventStreamHub,
   type HealthSource,
 } from '@tandem/runtime';
 import { metricsPlugin, type ServiceMetrics } from '@tandem/telemetry';
@@ -23,6 +24,8 @@ export interface GatewayDeps {
   readonly metrics: ServiceMetrics;
   /** The order service: over HTTP, or in the same process (the one-process topology). */
   readonly orders: OrderService;
+  /** Open event streams relayed from the order service (`GET /orders/:id/events`). */
+  readonly streams: Pick<EventStreamHub, 'admit' | 'open'>;
   readonly version: string;
   /** Requests per client per window; off when `rateLimitWindowMs` is 0. */
   readonly rateLimitMax: number;
@@ -50,7 +53,11 @@ export function buildGatewayApp(deps: GatewayDeps): FastifyInstance {
   });
   app.register(requestIdPlugin);
   app.register(problemPlugin, {
-    mappings: { TANDEM_ERR_ORDER_UNAVAILABLE: { status: 503, title: 'Service Unavailable', retryAfterSeconds: 2 } },
+    mappings: {
+      TANDEM_ERR_ORDER_UNAVAILABLE: { status: 503, title: 'Service Unavailable', retryAfterSeconds: 2 },
+      TANDEM_ERR_STREAM_LIMIT: { status: 503, title: 'Service Unavailable', retryAfterSeconds: 5 },
+      TANDEM_ERR_STREAMS_CLOSED: { status: 503, title: 'Service Unavailable', retryAfterSeconds: 1 },
+    },
   });
   // helmet's defaults, computed once (not per request as @fastify/helmet does).
   app.register(securityHeadersPlugin);
@@ -60,7 +67,7 @@ export function buildGatewayApp(deps: GatewayDeps): FastifyInstance {
       info: {
         title: 'Tandem public API',
         version: deps.version,
-        description: 'Orders: create and read. Errors are application/problem+json (RFC 9457).',
+        description: 'Orders: create, read and follow. Errors are application/problem+json (RFC 9457).',
       },
     },
   });
@@ -68,7 +75,7 @@ export function buildGatewayApp(deps: GatewayDeps): FastifyInstance {
   app.register(metricsPlugin, { metrics: deps.metrics });
   app.register(async (api) => {
     if (deps.rateLimitWindowMs > 0) await api.register(rateLimit, { max: deps.rateLimitMax, timeWindow: deps.rateLimitWindowMs });
-    await api.register(ordersRoutes, { orders: deps.orders });
+    await api.register(ordersRoutes, { orders: deps.orders, streams: deps.streams });
   });
   app.get('/openapi.json', { schema: { hide: true }, logLevel: 'warn' }, async () => app.swagger());
   return app;

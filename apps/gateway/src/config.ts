@@ -7,6 +7,8 @@ const GatewayEnv = Type.Object({
   ORDER_URL: Env.httpUrl('http://127.0.0.1:3001'),
   RATE_LIMIT_MAX: Env.integer(100, 1, 1_000_000),
   RATE_LIMIT_WINDOW_MS: Env.milliseconds(0, 86_400_000),
+  EVENTS_MAX_STREAMS: Env.integer(2_000, 1, 100_000),
+  EVENTS_MAX_PER_CLIENT: Env.integer(8, 1, 100_000),
   TRUST_PROXY: Env.optionalString(
     'comma-separated proxy addresses whose X-Forwarded-For is trusted: IPs, CIDRs, loopback, linklocal, uniquelocal',
   ),
@@ -20,6 +22,8 @@ export interface GatewayConfig extends ServiceConfig {
   readonly rateLimitWindowMs: number;
   /** Proxies whose X-Forwarded-For is trusted (empty: none). */
   readonly trustProxy: readonly string[];
+  /** `GET /orders/:id/events` relayed: open streams per instance and per client (EVENTS_*). */
+  readonly events: { readonly maxStreams: number; readonly maxPerClient: number };
 }
 
 /** Reads the gateway's configuration (SPEC §2); throws ConfigError naming each bad variable. */
@@ -31,6 +35,7 @@ export function loadGatewayConfig(env: Readonly<Record<string, string | undefine
     rateLimitMax: parsed.RATE_LIMIT_MAX,
     rateLimitWindowMs: parsed.RATE_LIMIT_WINDOW_MS,
     trustProxy: parseTrustProxy(parsed.TRUST_PROXY),
+    events: Object.freeze({ maxStreams: parsed.EVENTS_MAX_STREAMS, maxPerClient: parsed.EVENTS_MAX_PER_CLIENT }),
   });
 }
 

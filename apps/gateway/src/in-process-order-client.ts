@@ -3,10 +3,14 @@ import type { FastifyInstance, InjectOptions } from 'fastify';
 import {
   callHeaders,
   createHeaders,
+  eventsHeaders,
+  eventsPath,
+  opensEventStream,
   ORDER_UNAVAILABLE,
   orderUnavailable,
   relayedHeaders,
   type OrderCall,
+  type OrderEventStreamResponse,
   type OrderService,
   type OrderServiceResponse,
 } from './order-service';
@@ -59,19 +63,45 @@ export class InProcessOrderClient implements OrderService {
     return this.send({ method: 'GET', url: `/orders/${encodeURIComponent(id)}`, headers: callHeaders(call) });
   }
 
+  /**
+   * Opens the order's event stream inside the process: injected with the body as a stream
+   * (light-my-request's `payloadAsStream`), so events arrive as the order service writes them.
+   */
+  async events(id: string, lastEventId: string | undefined, call?: OrderCall): Promise<OrderServiceResponse | OrderEventStreamResponse> {
+    return this.send({ method: 'GET', url: eventsPath(id), headers: eventsHeaders(lastEventId, call), payloadAsStream: true });
+  }
+
   async close(): Promise<void> {
     // Nothing to release: the order service's app belongs to the order service.
   }
 
-  private async send(request: InjectOptions): Promise<OrderServiceResponse> {
+  private async send(request: InjectOptions & { payloadAsStream?: false }): Promise<OrderServiceResponse>;
+  private async send(request: InjectOptions & { payloadAsStream: true }): Promise<OrderServiceResponse | OrderEventStreamResponse>;
+  private async send(request: InjectOptions): Promise<OrderServiceResponse | OrderEventStreamResponse> {
     if (!this.target.accepting()) throw orderUnavailable('not accepting requests (not started, or shutting down)');
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(orderUnavailable(`no answer within ${this.timeoutMs} ms`)), this.timeoutMs);
     });
     try {
-      const response = await Promise.race([this.target.app.inject(request), timeout]);
-      return { status: response.statusCode, headers: relayedHeaders(response.headers), body: response.payload };
+      const injected = this.target.app.inject(request);
+      // A stream that opens after the caller gave up would stay open at the order service: close it.
+      if (request.payloadAsStream)
+        void timeout.catch(() =>
+          injected.then(
+            (late) => late.raw.res.destroy(),
+            () => undefined,
+          ),
+        );
+      const response = await Promise.race([injected, timeout]);
+      const headers = relayedHeaders(response.headers);
+      if (!request.payloadAsStream) return { status: response.statusCode, headers, body: response.payload };
+      const stream = response.stream();
+      if (!opensEventStream(response.statusCode, response.headers))
+        return { status: response.statusCode, headers, body: await text(stream) };
+      stream.on('error', () => undefined);
+      // Ends the order service's side too: its response's socket closes, as a client's would.
+      return { status: 200, headers, stream, cancel: () => response.raw.res.destroy() };
     } catch (error) {
       if (error instanceof RuntimeError && error.code === ORDER_UNAVAILABLE) throw error;
       // inject() rejects once the order app has begun to close.
@@ -80,4 +110,10 @@ export class InProcessOrderClient implements OrderService {
       clearTimeout(timer);
     }
   }
+}
+
+async function text(stream: AsyncIterable<Buffer>): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk);
+  return Buffer.concat(chunks).toString('utf8');
 }

@@ -1,5 +1,7 @@
-import { Supervisor } from '@tandem/runtime';
+import { EventStreamHub, Supervisor } from '@tandem/runtime';
 import { createServiceMetrics } from '@tandem/telemetry';
+import type { ServerResponse } from 'node:http';
+import { EventStreamClient, waitFor } from '@tandem/testing';
 import Fastify, { type FastifyInstance, type InjectOptions } from 'fastify';
 import pino from 'pino';
 import { buildGatewayApp } from './app';
@@ -9,6 +11,9 @@ import type { OrderService } from './order-service';
 
 const KNOWN = '0b6f2d0e-4c1a-4c2b-9d7e-2f0f5a1b3c4d';
 const SLOW = '7d1c1a52-9b7e-4a39-8f0e-6a5c3f1e2d4b';
+const FLOOD = '3c9e1f0a-5b7d-4e2f-8a6c-1d0b9e8f7a6b';
+/** How many bytes the flooding stream wrote before its socket pushed back (set per test). */
+let flood: { resolve: (bytes: number) => void; written: Promise<number> };
 const PROBLEM = 'application/problem+json; charset=utf-8';
 
 /**
@@ -16,8 +21,9 @@ const PROBLEM = 'application/problem+json; charset=utf-8';
  * way order does — Location, x-order-version, idempotent-replayed, problem bodies — plus
  * headers that must never reach a client, and echoes what it received.
  */
-function stubOrderService(): { app: FastifyInstance; releaseSlow: () => void } {
+function stubOrderService(): { app: FastifyInstance; releaseSlow: () => void; streams: StubStream[] } {
   const app = Fastify();
+  const streams: StubStream[] = [];
   const gate: { release?: () => void } = {};
   const slow = new Promise<void>((resolve) => (gate.release = resolve));
   app.addHook('onSend', async (_request, reply) => {
@@ -61,16 +67,61 @@ function stubOrderService(): { app: FastifyInstance; releaseSlow: () => void } {
         .send({ type: 'about:blank', title: 'Not Found', status: 404, detail: `order ${id} does not exist` });
     return { id, status: 'accepted', requestId: request.headers['x-request-id'] };
   });
-  return { app, releaseSlow: () => gate.release?.() };
+  // An order event stream: the first event names what arrived; the test writes the rest.
+  app.get('/orders/:id/events', async (request, reply) => {
+    const { id } = request.params as { id: string };
+    if (id === FLOOD) {
+      // Writes 128 MiB of events as fast as the gateway takes them; says how much it wrote
+      // once it is done or the gateway has taken nothing for a second.
+      reply.hijack();
+      reply.raw.writeHead(200, { 'content-type': 'text/event-stream' });
+      const event = `data: ${'x'.repeat(1_024)}\n\n`;
+      let written = 0;
+      let stalled: NodeJS.Timeout | undefined;
+      const pump = (): void => {
+        clearTimeout(stalled);
+        while (written < 128 * 1024 * 1024) {
+          written += event.length;
+          if (!reply.raw.write(event)) {
+            stalled = setTimeout(() => flood.resolve(written), 1_000);
+            reply.raw.once('drain', pump);
+            return;
+          }
+        }
+        flood.resolve(written);
+      };
+      reply.raw.once('close', () => clearTimeout(stalled));
+      pump();
+      return;
+    }
+    if (id !== KNOWN)
+      return reply
+        .code(404)
+        .type('application/problem+json')
+        .send({ type: 'about:blank', title: 'Not Found', status: 404, detail: `order ${id} does not exist` });
+    reply.hijack();
+    reply.raw.writeHead(200, { 'content-type': 'text/event-stream', 'x-order-version': 'v9', 'x-internal': 'secret' });
+    const seen = { requestId: request.headers['x-request-id'], lastEventId: request.headers['last-event-id'] ?? null };
+    reply.raw.write(`id: accepted\nevent: accepted\ndata: ${JSON.stringify(seen)}\n\n`);
+    streams.push({ raw: reply.raw, closed: new Promise((resolve) => reply.raw.once('close', () => resolve())) });
+  });
+  return { app, releaseSlow: () => gate.release?.(), streams };
 }
 
-function gatewayWith(orders: OrderService): FastifyInstance {
+interface StubStream {
+  readonly raw: ServerResponse;
+  /** Resolves when the gateway's side of the stream is gone. */
+  readonly closed: Promise<void>;
+}
+
+function gatewayWith(orders: OrderService, streams: EventStreamHub = startedHub()): FastifyInstance {
   const logger = pino({ level: 'silent' });
   const app = buildGatewayApp({
     logger,
     health: new Supervisor({ logger, shutdownDelayMs: 0, shutdownTimeoutMs: 1_000 }),
     metrics: createServiceMetrics({ service: 'gateway', version: 'v1' }),
     orders,
+    streams,
     version: 'v1',
     rateLimitMax: 100,
     rateLimitWindowMs: 0,
@@ -153,6 +204,97 @@ describe('the gateway routes over either OrderService: HTTP (OrderClient) and in
     },
   );
 
+  describe.each(implementations)('%s: GET /orders/:id/events', (_name, make) => {
+    let hub: EventStreamHub;
+    let gateway: FastifyInstance;
+    let url: string;
+    beforeEach(async () => {
+      stub.streams.length = 0;
+      hub = startedHub();
+      gateway = gatewayWith(make(), hub);
+      url = await gateway.listen({ port: 0, host: '127.0.0.1' });
+    });
+    afterEach(async () => {
+      for (const s of stub.streams) s.raw.destroy();
+      await hub.stop({ at: Date.now() + 1_000, remaining: () => 1_000, signal: AbortSignal.timeout(1_000) });
+      await gateway.close();
+    });
+
+    it('relays each event as it comes, with the request id and Last-Event-ID carried, and ends when the order service ends', async () => {
+      const client = await EventStreamClient.open(`${url}/orders/${KNOWN}/events`, {
+        'x-request-id': 'edge-9',
+        'last-event-id': 'accepted',
+      });
+      expect(client.status).toBe(200);
+      expect(client.headers['content-type']).toBe('text/event-stream; charset=utf-8');
+      expect(client.headers['x-order-version']).toBe('v9');
+      expect(client.headers['x-internal']).toBeUndefined();
+      // Not buffered: the first event is through while the order service's stream is still open.
+      const [first] = await client.waitForEvents(1);
+      expect(first).toMatchObject({ id: 'accepted', event: 'accepted' });
+      expect(JSON.parse(first?.data ?? '')).toEqual({ requestId: 'edge-9', lastEventId: 'accepted' });
+      const upstream = stub.streams[0];
+      upstream?.raw.end('id: fulfilled\nevent: fulfilled\ndata: {}\n\n');
+      expect(await client.ended).toBe('end');
+      expect(client.names()).toEqual(['accepted', 'fulfilled']);
+      await waitFor(() => hub.size === 0, { description: 'the gateway forgetting the stream' });
+    });
+
+    it('releases the order service’s stream when the client goes away', async () => {
+      const client = await EventStreamClient.open(`${url}/orders/${KNOWN}/events`);
+      await client.waitForEvents(1);
+      client.close();
+      await stub.streams[0]?.closed;
+      await waitFor(() => hub.size === 0, { description: 'the gateway forgetting the stream' });
+    });
+
+    it('respects back-pressure: a client that does not read holds the order service back instead of the gateway buffering', async () => {
+      flood = { resolve: () => undefined, written: Promise.resolve(0) };
+      flood.written = new Promise((resolve) => (flood.resolve = resolve));
+      const client = await EventStreamClient.open(`${url}/orders/${FLOOD}/events`);
+      try {
+        client.pause();
+        // Without back-pressure the gateway would read all 128 MiB into memory for this client;
+        // with it, the order service stops once the sockets' buffers between them are full.
+        expect(await flood.written).toBeLessThan(48 * 1024 * 1024);
+      } finally {
+        client.close();
+      }
+    });
+
+    it('bounds streams per client with a 503 problem and Retry-After, without calling the order service', async () => {
+      const open = [
+        await EventStreamClient.open(`${url}/orders/${KNOWN}/events`),
+        await EventStreamClient.open(`${url}/orders/${KNOWN}/events`),
+      ];
+      await Promise.all(open.map((c) => c.waitForEvents(1)));
+      const refused = await EventStreamClient.open(`${url}/orders/${KNOWN}/events`);
+      expect(refused.status).toBe(503);
+      expect(refused.headers['retry-after']).toBe('5');
+      expect(JSON.parse(await refused.text())).toMatchObject({
+        status: 503,
+        detail: 'this client has 2 event streams open, the most allowed',
+      });
+      expect(stub.streams).toHaveLength(2);
+      for (const c of open) c.close();
+    });
+
+    it('relays a 404 problem, and at shutdown tells open clients to reconnect and releases their upstreams', async () => {
+      const missing = await EventStreamClient.open(`${url}/orders/5f0c3b7a-1d2e-4f60-8a9b-0c1d2e3f4a5b/events`);
+      expect(missing.status).toBe(404);
+      expect(JSON.parse(await missing.text())).toMatchObject({ title: 'Not Found' });
+      const client = await EventStreamClient.open(`${url}/orders/${KNOWN}/events`);
+      await client.waitForEvents(1);
+      hub.beginShutdown(0);
+      expect(await client.ended).toBe('end');
+      expect(client.retries).toEqual([1_000]);
+      await stub.streams[0]?.closed;
+      const late = await EventStreamClient.open(`${url}/orders/${KNOWN}/events`);
+      expect(late.status).toBe(503);
+      expect(late.headers['retry-after']).toBe('1');
+    });
+  });
+
   it('gives a client the same answers whichever implementation is in place', async () => {
     const answers = [];
     for (const [, make] of implementations) {
@@ -223,3 +365,10 @@ describe('the gateway routes over either OrderService: HTTP (OrderClient) and in
     },
   );
 });
+
+/** The gateway's event streams, started as its supervisor would (2 per client, 10 in all). */
+function startedHub(): EventStreamHub {
+  const hub = new EventStreamHub({ maxStreams: 10, maxPerClient: 2 });
+  void hub.start({ signal: new AbortController().signal, logger: pino({ level: 'silent' }), fail: () => undefined });
+  return hub;
+}

@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import { RuntimeError } from '@tandem/runtime';
 
 /** What the gateway passes back from the order service: status, the relayed headers and the body, unchanged. */
@@ -5,6 +6,20 @@ export interface OrderServiceResponse {
   readonly status: number;
   readonly headers: Readonly<Record<string, string>>;
   readonly body: string;
+}
+
+/** An order event stream the order service opened (status 200, `text/event-stream`): bytes to relay as they come. */
+export interface OrderEventStreamResponse {
+  readonly status: 200;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly stream: Readable;
+  /** Ends the stream towards the order service (the client left, or the gateway is shutting down). */
+  cancel(): void;
+}
+
+/** True when `response` is an open event stream rather than a complete answer. */
+export function isEventStream(response: OrderServiceResponse | OrderEventStreamResponse): response is OrderEventStreamResponse {
+  return 'stream' in response;
 }
 
 /**
@@ -21,6 +36,11 @@ export interface OrderService {
   create(body: unknown, idempotencyKey: string | undefined, call?: OrderCall): Promise<OrderServiceResponse>;
   /** `GET /orders/:id`. */
   get(id: string, call?: OrderCall): Promise<OrderServiceResponse>;
+  /**
+   * `GET /orders/:id/events` with the client's `Last-Event-ID`: the open stream, or the order
+   * service's complete answer when it opened none (204, 404, 503…).
+   */
+  events(id: string, lastEventId: string | undefined, call?: OrderCall): Promise<OrderServiceResponse | OrderEventStreamResponse>;
   /** Releases connections or timers; the service is not used afterwards. */
   close(): Promise<void>;
 }
@@ -46,6 +66,22 @@ export function createHeaders(idempotencyKey: string | undefined, call: OrderCal
     ...(idempotencyKey === undefined ? {} : { 'idempotency-key': idempotencyKey }),
     ...callHeaders(call),
   };
+}
+
+/** The headers of a `GET /orders/:id/events` to the order service. */
+export function eventsHeaders(lastEventId: string | undefined, call: OrderCall | undefined): Record<string, string> {
+  return { accept: 'text/event-stream', ...(lastEventId === undefined ? {} : { 'last-event-id': lastEventId }), ...callHeaders(call) };
+}
+
+/** The path of an order's event stream at the order service. */
+export function eventsPath(id: string): string {
+  return `/orders/${encodeURIComponent(id)}/events`;
+}
+
+/** True for the answer of an order service that opened an event stream. */
+export function opensEventStream(status: number, headers: Readonly<Record<string, unknown>>): boolean {
+  const type = headers['content-type'];
+  return status === 200 && typeof type === 'string' && type.startsWith('text/event-stream');
 }
 
 /** Error code for an order service that cannot take the request (→ 503). */

@@ -1,5 +1,5 @@
-import { HttpServerComponent, Supervisor, type Component, type HealthSource, type ServiceHandle } from '@tandem/runtime';
-import { createLogger, createServiceMetrics, TelemetryComponent, type Telemetry } from '@tandem/telemetry';
+import { EventStreamHub, HttpServerComponent, Supervisor, type Component, type HealthSource, type ServiceHandle } from '@tandem/runtime';
+import { createLogger, createServiceMetrics, registerOpenStreamsGauge, TelemetryComponent, type Telemetry } from '@tandem/telemetry';
 import type { Logger } from 'pino';
 import { buildGatewayApp } from './app';
 import { OrderClient } from './order-client';
@@ -19,15 +19,27 @@ export interface GatewayParts {
   readonly orders?: OrderService;
 }
 
-/** The gateway's components: its HTTP server. It uses no NATS. */
+/**
+ * The gateway's components: its HTTP server and the event streams it relays (stopped first:
+ * clients told to reconnect). It uses no NATS.
+ */
 export function gatewayComponents(config: GatewayConfig, parts: GatewayParts): Component[] {
   const metrics = createServiceMetrics({ service: 'gateway', version: config.version });
-  const orders = parts.orders ?? new OrderClient({ baseUrl: config.orderUrl });
+  const prefix = parts.namePrefix ?? '';
+  const orders = parts.orders ?? new OrderClient({ baseUrl: config.orderUrl, maxStreams: config.events.maxStreams });
+  const streams = new EventStreamHub({
+    name: `${prefix}event-streams`,
+    dependsOn: [`${prefix}http`],
+    maxStreams: config.events.maxStreams,
+    maxPerClient: config.events.maxPerClient,
+  });
+  registerOpenStreamsGauge(metrics, () => streams.size);
   const app = buildGatewayApp({
     logger: parts.logger,
     health: parts.health,
     metrics,
     orders,
+    streams,
     version: config.version,
     requestTimeoutMs: config.requestTimeoutMs,
     rateLimitMax: config.rateLimitMax,
@@ -35,7 +47,7 @@ export function gatewayComponents(config: GatewayConfig, parts: GatewayParts): C
     trustProxy: config.trustProxy,
   });
   app.addHook('onClose', () => orders.close());
-  return [new HttpServerComponent(app, { name: `${parts.namePrefix ?? ''}http`, port: config.port, host: config.host })];
+  return [new HttpServerComponent(app, { name: `${prefix}http`, port: config.port, host: config.host }), streams];
 }
 
 /** The gateway as its own process (the default topology). */

@@ -23,6 +23,7 @@ describe('gateway process (dist/apps/gateway/main.js)', () => {
         components: [
           { name: 'telemetry', ready: true },
           { name: 'http', ready: true },
+          { name: 'event-streams', ready: true, detail: '0 open stream(s)' },
         ],
       });
       expect((await app.get('/nowhere')).status).toBe(404);

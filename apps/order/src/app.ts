@@ -8,6 +8,7 @@ import {
   type HealthSource,
 } from '@tandem/runtime';
 import type { OrderIdSource, OrderLog } from '@tandem/orders';
+import type { OrderEventsRoutesOptions } from './routes/order-events.routes';
 import { metricsPlugin, type ServiceMetrics } from '@tandem/telemetry';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { ordersRoutes } from './routes/orders.routes';
@@ -21,6 +22,8 @@ export interface OrderDeps {
   readonly log: OrderLog;
   readonly orderIds: OrderIdSource;
   readonly version: string;
+  /** The order event streams' watcher and open streams; without them `GET /orders/:id/events` is not served. */
+  readonly events?: Omit<OrderEventsRoutesOptions, 'log'>;
 }
 
 /** Error codes of the catalogue and how the order API answers them. */
@@ -29,6 +32,8 @@ export const ORDER_PROBLEMS = {
   TANDEM_ERR_NATS_UNAVAILABLE: { status: 503, title: 'Service Unavailable', retryAfterSeconds: 2 },
   TANDEM_ERR_IDEMPOTENCY_CONFLICT: { status: 409, title: 'Conflict' },
   TANDEM_ERR_ORDER_UNREADABLE: { status: 500, title: 'Internal Server Error' },
+  TANDEM_ERR_STREAM_LIMIT: { status: 503, title: 'Service Unavailable', retryAfterSeconds: 5 },
+  TANDEM_ERR_STREAMS_CLOSED: { status: 503, title: 'Service Unavailable', retryAfterSeconds: 1 },
 } as const;
 
 /** Builds the order service's HTTP app; never listens (tests drive it with `inject()`). */
@@ -47,6 +52,11 @@ export function buildOrderApp(deps: OrderDeps): FastifyInstance {
   app.register(problemPlugin, { mappings: ORDER_PROBLEMS });
   app.register(healthPlugin, { health: deps.health });
   app.register(metricsPlugin, { metrics: deps.metrics });
-  app.register(ordersRoutes, { log: deps.log, orderIds: deps.orderIds, version: deps.version });
+  app.register(ordersRoutes, {
+    log: deps.log,
+    orderIds: deps.orderIds,
+    version: deps.version,
+    ...(deps.events ? { events: deps.events } : {}),
+  });
   return app;
 }

@@ -9,6 +9,10 @@ const OrderEnv = Type.Object({
   ...serviceEnvProperties(3001),
   ...natsEnvProperties(),
   ORDER_ID_SECRET: Env.optionalString(SECRET_FORM, { secret: true }),
+  EVENTS_MAX_STREAMS: Env.integer(2_000, 1, 100_000),
+  // Under the gateway's 60 s wait for upstream bytes (apps/gateway/src/order-client.ts).
+  EVENTS_HEARTBEAT_MS: Env.integer(15_000, 100, 30_000),
+  EVENTS_IDLE_TIMEOUT_MS: Env.integer(300_000, 1_000, 3_600_000),
   NODE_ENV: Type.Optional(Type.String()),
 });
 
@@ -24,6 +28,8 @@ export interface OrderConfig extends ServiceConfig {
   readonly orderIdSecret: string;
   /** False when the public development secret is in use (warned about at start). */
   readonly orderIdSecretConfigured: boolean;
+  /** `GET /orders/:id/events`: open streams per instance, heartbeat period, idle bound (EVENTS_*). */
+  readonly events: { readonly maxStreams: number; readonly heartbeatMs: number; readonly idleTimeoutMs: number };
 }
 
 /**
@@ -46,5 +52,10 @@ export function loadOrderConfig(env: Readonly<Record<string, string | undefined>
     nats: toNatsSettings(parsed),
     orderIdSecret: secret ?? DEVELOPMENT_ORDER_ID_SECRET,
     orderIdSecretConfigured: secret !== undefined,
+    events: Object.freeze({
+      maxStreams: parsed.EVENTS_MAX_STREAMS,
+      heartbeatMs: parsed.EVENTS_HEARTBEAT_MS,
+      idleTimeoutMs: parsed.EVENTS_IDLE_TIMEOUT_MS,
+    }),
   });
 }

@@ -1,13 +1,14 @@
 import { Topology } from '@tandem/contracts';
 import { messagingMetrics, NatsConnectionComponent, Publisher, TopologyComponent } from '@tandem/messaging';
 import { orderIdFor } from '@tandem/orders';
-import { HttpServerComponent, Supervisor, type Component, type HealthSource, type ServiceHandle } from '@tandem/runtime';
-import { createLogger, createServiceMetrics, TelemetryComponent, type Telemetry } from '@tandem/telemetry';
+import { EventStreamHub, HttpServerComponent, Supervisor, type Component, type HealthSource, type ServiceHandle } from '@tandem/runtime';
+import { createLogger, createServiceMetrics, registerOpenStreamsGauge, TelemetryComponent, type Telemetry } from '@tandem/telemetry';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { JetStreamOrderLog } from './adapters/jetstream-order-log';
 import { buildOrderApp } from './app';
 import type { OrderConfig } from './config';
+import { OrderChangeFeed } from './status/order-change-feed';
 
 /** What the order service's components share with the process they run in. */
 export interface OrderParts {
@@ -29,8 +30,11 @@ export interface OrderComposition {
 }
 
 /**
- * The order service's components: its topology (the streams it owns) and its HTTP API.
- * Orders are their events in the stream (docs/decisions/0012): no consumer, no other store.
+ * The order service's components: its topology (the streams it owns), the feed of order
+ * changes (subscriptions while clients wait), its HTTP API and the open event streams.
+ * Orders are their events in the stream (docs/decisions/0012); waiting clients are served
+ * from the same process (docs/decisions/0014). Stop order: event streams (clients told to
+ * reconnect), HTTP, the feed, then the connection.
  */
 export function orderComponents(config: OrderConfig, parts: OrderParts): Component[] {
   return composeOrder(config, parts).components;
@@ -43,6 +47,15 @@ export function composeOrder(config: OrderConfig, parts: OrderParts): OrderCompo
   const messaging = messagingMetrics(metrics.registry);
   const { nats } = parts;
   const log = new JetStreamOrderLog(new Publisher(nats, { metrics: messaging, ackTimeoutMs: 2_000 }), nats);
+  const changes = new OrderChangeFeed(nats, { name: `${prefix}order-changes` });
+  const streams = new EventStreamHub({
+    name: `${prefix}event-streams`,
+    dependsOn: [`${prefix}http`],
+    maxStreams: config.events.maxStreams,
+    heartbeatMs: config.events.heartbeatMs,
+    idleTimeoutMs: config.events.idleTimeoutMs,
+  });
+  registerOpenStreamsGauge(metrics, () => streams.size);
   const app = buildOrderApp({
     logger: parts.logger,
     health: parts.health,
@@ -51,6 +64,7 @@ export function composeOrder(config: OrderConfig, parts: OrderParts): OrderCompo
     orderIds: (key) => orderIdFor(key, config.orderIdSecret),
     version: config.version,
     requestTimeoutMs: config.requestTimeoutMs,
+    events: { changes, streams },
   });
   if (!config.orderIdSecretConfigured)
     parts.logger.warn('ORDER_ID_SECRET is not set: order ids are derived with the public development secret (set it outside development)');
@@ -60,8 +74,13 @@ export function composeOrder(config: OrderConfig, parts: OrderParts): OrderCompo
     config.nats.replicas,
     `${prefix}topology`,
   );
-  const http = new HttpServerComponent(app, { name: `${prefix}http`, port: config.port, host: config.host, dependsOn: [nats.name] });
-  return { components: [topology, http], app, accepting: () => http.health().ready };
+  const http = new HttpServerComponent(app, {
+    name: `${prefix}http`,
+    port: config.port,
+    host: config.host,
+    dependsOn: [nats.name, changes.name],
+  });
+  return { components: [topology, changes, http, streams], app, accepting: () => http.health().ready };
 }
 
 /** The order service as its own process (the default topology). */

@@ -105,10 +105,11 @@ describe('NATS accounts: one user per service, least-privilege subjects (deploy/
       const consumer = permissionsBlock(permissions, 'CONSUMER_PERMISSIONS');
       const allInOne = permissionsBlock(local, 'ALL_IN_ONE_PERMISSIONS');
       expect(allInOne.publish).toEqual([...new Set([...order.publish, ...consumer.publish])].sort());
+      // Order listens to one order's orders.fulfilled.<id> while a client waits (docs/decisions/0014).
       expect([order.subscribe, consumer.subscribe, allInOne.subscribe]).toEqual([
-        ['_INBOX.order.>'],
+        ['_INBOX.order.>', 'orders.fulfilled.*'],
         ['_INBOX.consumer.>'],
-        ['_INBOX.all-in-one.>'],
+        ['_INBOX.all-in-one.>', 'orders.fulfilled.*'],
       ]);
       // Nothing broad: no user may publish to a whole API, delete, purge or use another inbox.
       for (const subject of [...order.publish, ...consumer.publish]) {
@@ -271,6 +272,18 @@ describe('NATS accounts: one user per service, least-privilege subjects (deploy/
       await expect(attempt).rejects.toThrow(
         'event on orders.fulfilled.0b6f2d0e-4c1a-4c2b-9d7e-2f0f5a1b3c4d was not stored: the NATS user may not publish to "orders.fulfilled.0b6f2d0e-4c1a-4c2b-9d7e-2f0f5a1b3c4d"',
       );
+    });
+
+    it('order may listen to one order’s orders.fulfilled, and to nothing else of the stream', async () => {
+      const nc = await connectAs('order');
+      const allowed = nc.subscribe('orders.fulfilled.0b6f2d0e-4c1a-4c2b-9d7e-2f0f5a1b3c4d');
+      for (const subject of ['orders.created.*', 'orders.>', 'dlq.orders.>', '_INBOX.consumer.>']) {
+        const closed = await nc.subscribe(subject).closed;
+        expect(closed).toBeInstanceOf(PermissionViolationError);
+        expect((closed as PermissionViolationError).subject).toBe(subject);
+      }
+      await nc.flush();
+      expect(allowed.isClosed()).toBe(false);
     });
 
     it('order may not pull the fulfilment consumer: ConsumerRunner reports the refused subject and handles nothing', async () => {

@@ -1,4 +1,15 @@
 export { deadLetterSubject, orderSubject, Subjects, Topology } from './subjects';
 export type { EventSubject } from './subjects';
 export { eventMessageId, OrderCreatedV1, OrderEvents, OrderFulfilledV1 } from './orders.events';
-export { CreateOrderRequest, CustomerId, OrderId, OrderResponse, OrderStatusSchema, Problem, Quantity, Sku } from './orders.schemas';
+export {
+  CreateOrderRequest,
+  CustomerId,
+  OrderEventsHeaders,
+  OrderEventStreamResponse,
+  OrderId,
+  OrderResponse,
+  OrderStatusSchema,
+  Problem,
+  Quantity,
+  Sku,
+} from './orders.schemas';

@@ -51,3 +51,27 @@ export const Problem = Type.Object(
   { $id: 'Problem' },
 );
 export type Problem = Static<typeof Problem>;
+
+/**
+ * Headers of `GET /orders/:id/events`: a reconnecting `EventSource` sends the id of the last
+ * event it received, which is the status that event announced.
+ */
+export const OrderEventsHeaders = Type.Object({
+  'last-event-id': Type.Optional(
+    Type.Unsafe<'accepted' | 'fulfilled'>({
+      type: 'string',
+      enum: ['accepted', 'fulfilled'],
+      description: 'The id of the last event received (a status): only later changes are sent',
+    }),
+  ),
+});
+
+/** How `GET /orders/:id/events` appears in the OpenAPI document (the body is a stream, not JSON). */
+export const OrderEventStreamResponse = {
+  description:
+    'text/event-stream. The first event is the order as it is now, then one event per status change; ' +
+    'each event is named after the status (`event: accepted` / `event: fulfilled`), its `id` is that status and its ' +
+    'data the order (JSON). The stream ends after `fulfilled`; `retry:` then close asks the client to reconnect ' +
+    '(shutdown, idle bound), and `Last-Event-ID` resumes without repeats. Comment lines are heartbeats.',
+  content: { 'text/event-stream': { schema: { type: 'string' } } },
+} as const;

@@ -22,6 +22,9 @@ class MemoryLog implements OrderLog {
   async get(id: string) {
     return this.stored.get(id)?.order;
   }
+  latest(id: string) {
+    return this.get(id);
+  }
 }
 
 const SECRET = 'test-secret-test-secret-test-secret!';

@@ -25,4 +25,9 @@ export interface OrderLog {
   create(order: Order, fingerprint: string): Promise<CreateResult>;
   /** The order as its events tell it now, or undefined when there is none (read-your-writes on any instance). */
   get(id: string): Promise<Order | undefined>;
+  /**
+   * The order as the stream's leader holds it now: never behind a change already stored, at
+   * the cost of always asking the leader (for clients waiting on the order's changes).
+   */
+  latest(id: string): Promise<Order | undefined>;
 }

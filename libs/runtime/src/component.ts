@@ -53,6 +53,12 @@ export interface Component {
   /** Restart attempts after a failure before giving up; default unlimited, 0 for fatal components. */
   readonly maxRestarts?: number;
   start(context: StartContext): Promise<void>;
+  /**
+   * Called once when readiness turns off, at the start of the shutdown delay, before any
+   * `quiesce`: a component serving long-lived responses (event streams) stops taking new ones
+   * and moves its clients elsewhere within `delayMs`, while the listener still answers.
+   */
+  beginShutdown?(delayMs: number): void;
   quiesce?(): void;
   stop(deadline: Deadline): Promise<void>;
   health(): ComponentHealth;

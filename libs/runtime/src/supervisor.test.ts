@@ -111,6 +111,27 @@ describe('Supervisor', () => {
     ]);
   });
 
+  it('tells components that shutdown began, with the delay they have, before the delay and before any quiesce', async () => {
+    const { supervisor, journal } = setup({ shutdownDelayMs: 200 });
+    const streams = new TestComponent('streams', journal);
+    const told: number[] = [];
+    Object.assign(streams, {
+      beginShutdown: (delayMs: number) => {
+        journal.push('begin-shutdown:streams');
+        told.push(delayMs);
+      },
+    });
+    supervisor.add(new TestComponent('http', journal)).add(streams);
+    await supervisor.start();
+    journal.length = 0;
+    const done = supervisor.shutdown('test');
+    // Told at once (the delay has not begun to run out), while nothing is quiesced or stopped.
+    expect(journal).toEqual(['begin-shutdown:streams']);
+    await done;
+    expect(journal.indexOf('quiesce:http')).toBeGreaterThan(0);
+    expect(told).toEqual([200]);
+  });
+
   it('is ready only when every component is running and healthy, and not ready from the moment shutdown starts', async () => {
     const { supervisor, journal } = setup({ shutdownDelayMs: 300 });
     const nats = new TestComponent('nats', journal);

@@ -76,7 +76,7 @@ interface Entry {
 /**
  * Runs a process's components: starts them in dependency order, aggregates their health,
  * restarts failed ones with backoff, and shuts them down in the order of SPEC §5:
- * readiness off → `shutdownDelayMs` → stop intake (`quiesce`) → stop each component in
+ * readiness off (`beginShutdown`) → `shutdownDelayMs` → stop intake (`quiesce`) → stop each component in
  * reverse start order (HTTP, consumers, connections, telemetry), all within `shutdownTimeoutMs`.
  * It never exits the process; {@link runMain} does.
  */
@@ -183,8 +183,17 @@ export class Supervisor implements HealthSource {
     for (const entry of this.entries.values()) {
       if (entry.restartTimer) clearTimeout(entry.restartTimer);
     }
+    const delayMs = Math.min(this.options.shutdownDelayMs, deadline.remaining());
+    for (const entry of this.order) {
+      if (entry.state !== 'running' && entry.state !== 'starting') continue;
+      try {
+        entry.component.beginShutdown?.(delayMs);
+      } catch (error) {
+        this.logger.warn({ err: error, component: entry.component.name }, 'beginShutdown failed');
+      }
+    }
     step('delay', { ms: this.options.shutdownDelayMs });
-    await delay(Math.min(this.options.shutdownDelayMs, deadline.remaining()), deadline.signal).catch(() => undefined);
+    await delay(delayMs, deadline.signal).catch(() => undefined);
 
     step('stop-intake');
     const reversed = [...this.order].reverse();

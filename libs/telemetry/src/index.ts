@@ -1,6 +1,6 @@
 export { createLogger, REDACTED_PATHS } from './logger';
 export type { LoggerOptions } from './logger';
-export { createServiceMetrics } from './metrics';
+export { createServiceMetrics, registerOpenStreamsGauge } from './metrics';
 export type { ServiceMetrics, ServiceMetricsOptions } from './metrics';
 export { metricsPlugin } from './metrics.plugin';
 export type { MetricsPluginOptions } from './metrics.plugin';

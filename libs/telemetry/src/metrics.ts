@@ -43,3 +43,15 @@ export function createServiceMetrics(options: ServiceMetricsOptions): ServiceMet
   });
   return { registry, httpRequests, httpDuration };
 }
+
+/** `http_server_event_streams_open`: the event streams (server-sent events) a service holds open now, read at scrape time. */
+export function registerOpenStreamsGauge(metrics: ServiceMetrics, open: () => number): void {
+  new Gauge({
+    name: 'http_server_event_streams_open',
+    help: 'Event streams (text/event-stream responses) open now.',
+    registers: [metrics.registry],
+    collect() {
+      this.set(open());
+    },
+  });
+}

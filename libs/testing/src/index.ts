@@ -1,6 +1,7 @@
 export { AppProcess, TEST_ORDER_ID_SECRET, workspaceRoot } from './app-process';
 export type { AppName, StartAppOptions } from './app-process';
 export { isProcessAlive, ManagedProcess } from './child-process';
+export { EventStreamClient } from './event-stream-client';
 export { freePort } from './free-port';
 export { NatsCluster } from './nats-cluster';
 export { natsServerBinary, NatsServer, waitForPortClosed } from './nats-server';

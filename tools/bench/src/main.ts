@@ -12,6 +12,7 @@ import { APPS, appScript, BENCH_BUNDLES, benchScript, type BenchContext } from '
 import { BenchProcess, configureMemoryLimits, startedProcesses, stopAll } from './bench-process';
 import { runConsumerThroughput } from './consumer-throughput';
 import { httpScenarios, runHttpScenario } from './http-scenarios';
+import { runIdleStreams } from './idle-streams';
 import { machineInfo } from './machine';
 import { deployMemoryLimitMiB, LIMIT_OF } from './memory-limits';
 import { procAvailable } from './proc-stats';
@@ -147,14 +148,16 @@ async function main(argv: readonly string[]): Promise<void> {
   }
 
   progress(`${args.quick ? 'quick' : 'full'} run; service logs in ${logDir}`);
-  const scenarios = await measure(async () => {
+  const measured = await measure(async () => {
     const done: ScenarioResult[] = [];
     const { first, last } = httpScenarios();
     for (const scenario of first) done.push(await runHttpScenario(scenario, context, sinkStats));
     done.push(...(await runConsumerThroughput(context)));
+    const idle = await runIdleStreams(context);
     if (plan.repeatCeiling) for (const scenario of last) done.push(await runHttpScenario(scenario, context, sinkStats));
-    return done;
+    return { done, idle };
   });
+  const { done: scenarios, idle: idleStreams } = measured;
 
   const ceiling = ceilingOf(scenarios);
   const samples = new Map<string, number[]>();
@@ -178,6 +181,7 @@ async function main(argv: readonly string[]): Promise<void> {
     startup,
     memory,
     targets: evaluateTargets({ scenarios, ceiling, startup, memory }),
+    idleStreams,
     processes: startedProcesses,
     wallClockSec: (performance.now() - began) / 1000,
   };
@@ -200,6 +204,9 @@ async function main(argv: readonly string[]): Promise<void> {
         : `${s.title}: ${s.messagesPerSec.toFixed(0)} msg/s`;
     process.stdout.write(`${line}\n`);
   }
+  process.stdout.write(
+    `${idleStreams.opened} idle event streams: ${idleStreams.processes.map((p) => `${p.name} ${p.kibPerStream.toFixed(1)} KiB/stream`).join(', ')}\n`,
+  );
   for (const t of results.targets) process.stdout.write(`${t.met ? 'met   ' : 'MISSED'} ${t.name}: ${t.measured} (wanted ${t.target})\n`);
   process.stdout.write(`report: ${relative(process.cwd(), readmePath) || readmePath}\n`);
 }

@@ -85,6 +85,26 @@ function memoryNote(results: BenchResults): string {
   return `each process ran in its own memory cgroup under the memory limit deploy/k8s/base gives its service (${limits}; a yardstick gets the limit of the service it is compared with, all-in-one none), so Node sized its heap as in the container; peak is the cgroup's (RSS and page cache, as a container is charged)`;
 }
 
+/** Idle order event streams: what holding them open costs each process. */
+function idleStreamsSection(results: BenchResults): string {
+  const idle = results.idleStreams;
+  if (!idle) return '';
+  const rows = idle.processes.map(
+    (p) =>
+      `| ${p.name} | ${p.rssBeforeMiB.toFixed(1)} | ${p.rssAfterMiB.toFixed(1)} | ${p.kibPerStream.toFixed(1)} | ${p.cpuMsPerSec.toFixed(1)} | ${p.peakMiB === undefined ? '–' : `${int(p.peakMiB)}${p.memoryLimitMiB === undefined ? '' : ` / ${int(p.memoryLimitMiB)}`}`} |`,
+  );
+  return `
+Waiting clients (issue 22): ${int(idle.opened)} of ${int(idle.streams)} order event streams (\`GET /orders/:id/events\`, one per
+order, through the gateway to the order service) opened in ${idle.openSec.toFixed(1)} s, then held open ${idle.idleSec} s with nothing
+happening (no consumer runs; the order service sends its heartbeat every 15 s). RSS before opening and at the end of the idle
+window; per stream is the difference over the streams (noisy at this size: RSS moves with the garbage collector).
+
+| Process | RSS before MiB | RSS after MiB | KiB per stream | CPU ms/s idle | peak MiB${results.memory?.cgroups ? ' / limit' : ''} |
+|---|---:|---:|---:|---:|---:|
+${rows.join('\n')}
+`;
+}
+
 /** The Markdown report: tables, chart, targets, findings (kept), and how it was measured. */
 export function renderReport(results: BenchResults, findings: string): string {
   const m = results.machine;
@@ -125,7 +145,7 @@ peak memory over every run of the process (${memoryNote(results)}):
 | Process | start-up median ms | start-up max ms | starts | RSS MiB | peak MiB${results.memory?.cgroups ? ' / limit' : ''} | OOM kills |
 |---|---:|---:|---:|---:|---:|---:|
 ${processRows(results).join('\n')}
-
+${idleStreamsSection(results)}
 ![Requests per second and messages per second by scenario](chart.svg)
 
 ## Targets

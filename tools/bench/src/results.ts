@@ -71,6 +71,28 @@ export interface ConsumerScenarioResult {
 
 export type ScenarioResult = HttpScenarioResult | ConsumerScenarioResult;
 
+/** Order event streams held open while nothing happens (issue 22): what they cost each process. */
+export interface IdleStreamsResult {
+  readonly streams: number;
+  /** Streams whose first event arrived (all of them, or the run failed). */
+  readonly opened: number;
+  /** Time to open them all, 50 at a time. */
+  readonly openSec: number;
+  readonly idleSec: number;
+  readonly processes: ReadonlyArray<{
+    readonly name: string;
+    readonly rssBeforeMiB: number;
+    readonly rssAfterMiB: number;
+    /** (RSS after − RSS before) / streams. */
+    readonly kibPerStream: number;
+    /** CPU per second of the idle window (heartbeats, timers). */
+    readonly cpuMsPerSec: number;
+    readonly peakMiB?: number;
+    readonly memoryLimitMiB?: number;
+    readonly oomKills?: number;
+  }>;
+}
+
 export interface TargetResult {
   readonly name: string;
   readonly target: string;
@@ -106,6 +128,8 @@ export interface BenchResults {
     readonly maxMs: number;
   }>;
   readonly targets: readonly TargetResult[];
+  /** Idle order event streams; absent in reports made before issue 22. */
+  readonly idleStreams?: IdleStreamsResult;
   /** Whether processes ran in memory cgroups under their deploy/ limits, the limits, and why not. */
   readonly memory?: { readonly cgroups: boolean; readonly reason?: string; readonly limitsMiB: Readonly<Record<string, number>> };
   /** Every process the bench started; none is left running when it exits. */
@@ -123,9 +147,19 @@ export interface BenchPlan {
   readonly repeatCeiling: boolean;
   /** Measured window of the memory soak (separate processes at sampling 1.0), when longer than `durationSec`. */
   readonly soakSec?: number;
+  /** Idle order event streams held open through the gateway, and for how long. */
+  readonly idleStreams: { readonly streams: number; readonly idleSec: number };
 }
 
 export const PLANS: Readonly<Record<'full' | 'quick', BenchPlan>> = {
-  full: { connections: 32, warmupSec: 3, durationSec: 10, backlog: 50_000, repeatCeiling: true, soakSec: 40 },
-  quick: { connections: 32, warmupSec: 1, durationSec: 2, backlog: 2_000, repeatCeiling: false },
+  full: {
+    connections: 32,
+    warmupSec: 3,
+    durationSec: 10,
+    backlog: 50_000,
+    repeatCeiling: true,
+    soakSec: 40,
+    idleStreams: { streams: 1_000, idleSec: 20 },
+  },
+  quick: { connections: 32, warmupSec: 1, durationSec: 2, backlog: 2_000, repeatCeiling: false, idleStreams: { streams: 100, idleSec: 1 } },
 };

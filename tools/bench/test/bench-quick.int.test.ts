@@ -25,6 +25,7 @@ interface Results {
   startup: Array<{ service: string; samplesMs: number[] }>;
   targets: Array<{ name: string; met: boolean }>;
   processes: Array<{ name: string; pid: number }>;
+  idleStreams?: { streams: number; opened: number; processes: Array<{ name: string; rssAfterMiB: number }> };
 }
 
 /** Still running, and still ours: pids can be reused, so the command line must match too. */
@@ -106,11 +107,16 @@ describe('npm run bench -- --quick (built bench, built apps)', () => {
       ].sort(),
     );
     expect(results.targets.length).toBeGreaterThan(0);
+    // Idle event streams: every one opened through the gateway, each process measured.
+    expect(results.idleStreams).toMatchObject({ streams: 100, opened: 100 });
+    expect(results.idleStreams?.processes.map((p) => p.name)).toEqual(['order', 'gateway', 'nats-server']);
+    expect(results.idleStreams?.processes.every((p) => p.rssAfterMiB > 0)).toBe(true);
 
     const readme = readFileSync(join(out, 'README.md'), 'utf8');
     expect(readme).toContain('quick mode');
     expect(readme).toContain('![Requests per second and messages per second by scenario](chart.svg)');
     expect(readme).toContain('## Targets');
+    expect(readme).toContain('100 of 100 order event streams');
     const svg = readFileSync(join(out, 'chart.svg'), 'utf8');
     expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
     expect(svg.match(/<rect x="\d+"/g)).toHaveLength(ids.length);

@@ -48,7 +48,42 @@ function shapeError(text: string): ManifestShapeError {
 const V1_WEIGHT = 'subset: v1\n          weight: 90';
 const V2_DESTINATION = 'subset: v2\n          weight: 10';
 
+/** FIXTURE with a second split route (the event streams') ahead of the weighted one. */
+const WITH_EVENTS = variant(
+  '    - name: weighted\n',
+  `    - name: events
+      match:
+        - uri: { regex: "^/orders/[^/]+/events$" }
+      route:
+        - destination: { host: order.tandem.svc.cluster.local, subset: v1 }
+          weight: 90
+        - destination: { host: order.tandem.svc.cluster.local, subset: v2 }
+          weight: 10
+      timeout: 0s
+    - name: weighted
+`,
+);
+
 describe('order VirtualService weighted route', () => {
+  it('moves every other route that splits between v1 and v2 with the weighted one', () => {
+    const edited = withWeights(readOrderRoute(WITH_EVENTS, 'vs.yaml'), { v1: 60, v2: 40 });
+    expect(edited.match(/weight: (\d+)/g)).toEqual(['weight: 100', 'weight: 60', 'weight: 40', 'weight: 60', 'weight: 40']);
+    expect(edited).toContain('weight: 60 # stable');
+    expect(readOrderRoute(edited, 'vs.yaml').weights).toEqual({ v1: 60, v2: 40 });
+  });
+
+  it('refuses a split route whose weights differ from the weighted route, naming it', () => {
+    const drifted = variant('subset: v1 }\n          weight: 90', 'subset: v1 }\n          weight: 80', WITH_EVENTS);
+    const ahead = variant(
+      'subset: v2 }\n          weight: 10\n      timeout: 0s',
+      'subset: v2 }\n          weight: 20\n      timeout: 0s',
+      drifted,
+    );
+    expect(() => readOrderRoute(ahead, 'vs.yaml')).toThrow(
+      'vs.yaml: spec.http[1].route: splits v1 80 / v2 20, but the "weighted" route v1 90 / v2 10: every route that splits between the subsets carries the canary weights (set them equal by hand)',
+    );
+  });
+
   it('reads the weights, host and field paths of the route named "weighted"', () => {
     const route = readOrderRoute(FIXTURE, 'vs.yaml');
     expect(route).toMatchObject({

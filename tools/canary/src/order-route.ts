@@ -1,4 +1,4 @@
-import { isMap, isScalar, isSeq } from 'yaml';
+import { isMap, isScalar, isSeq, type YAMLMap } from 'yaml';
 import { ManifestShapeError } from './canary-errors';
 import { SUBSETS, type Subset, type Weights } from './canary-weights';
 import { describe, parseManifest } from './manifest-document';
@@ -22,13 +22,16 @@ export interface OrderRoute {
   readonly subsetPaths: Readonly<Record<Subset, string>>;
   /** Where each weight scalar's source text starts and ends in {@link text}. */
   readonly weightSpans: Readonly<Record<Subset, readonly [number, number]>>;
+  /** The same for every other route that splits between v1 and v2 (kept equal to the weighted route). */
+  readonly followerSpans: ReadonlyArray<Readonly<Record<Subset, readonly [number, number]>>>;
 }
 
 /**
  * Reads and validates the weighted route of the order VirtualService: a route named
  * `weighted` with exactly two destinations, subsets v1 and v2 once each, one host, and
- * integer weights 0..100 that sum to 100. Throws a ManifestShapeError naming the file,
- * the field path and why for anything else; other routes are not looked at.
+ * integer weights 0..100 that sum to 100; every other route that splits between v1 and v2
+ * must carry the same weights (they move together). Throws a ManifestShapeError naming the
+ * file, the field path and why for anything else; routes to one destination are not looked at.
  */
 export function readOrderRoute(text: string, file: string): OrderRoute {
   const { root } = parseManifest(text, file, { group: 'networking.istio.io', kind: 'VirtualService' });
@@ -51,8 +54,46 @@ export function readOrderRoute(text: string, file: string): OrderRoute {
       'spec.http',
       `${weighted.length} routes are named "${WEIGHTED_ROUTE_NAME}" (${weighted.map((w) => w.at).join(', ')}); expected one`,
     );
-  const { item: route, at } = weighted[0];
+  const primary = readSplit(weighted[0].item, weighted[0].at, text, fail);
+  // Every other route that splits between the subsets (the event streams' route, say) moves with it.
+  const followers = http.items.flatMap((item, i) => {
+    const at = `spec.http[${i}]`;
+    if (!isMap(item) || item.get('name') === WEIGHTED_ROUTE_NAME) return [];
+    const destinations = item.get('route', true);
+    if (!isSeq(destinations) || destinations.items.length < 2) return [];
+    const split = readSplit(item, at, text, fail);
+    if (split.host !== primary.host)
+      fail(`${at}.route`, `routes to "${split.host}", but the "${WEIGHTED_ROUTE_NAME}" route to "${primary.host}"`);
+    if (SUBSETS.some((s) => split.weights[s] !== primary.weights[s])) {
+      fail(
+        `${at}.route`,
+        `splits v1 ${split.weights.v1} / v2 ${split.weights.v2}, but the "${WEIGHTED_ROUTE_NAME}" route v1 ${primary.weights.v1} / v2 ${primary.weights.v2}: ` +
+          'every route that splits between the subsets carries the canary weights (set them equal by hand)',
+      );
+    }
+    return [split];
+  });
+  return {
+    file,
+    text,
+    name: VIRTUAL_SERVICE_NAME,
+    host: primary.host,
+    weights: primary.weights,
+    subsetPaths: primary.subsetPaths,
+    weightSpans: primary.weightSpans,
+    followerSpans: followers.map((f) => f.weightSpans),
+  };
+}
 
+interface Split {
+  readonly host: string;
+  readonly weights: Weights;
+  readonly subsetPaths: Readonly<Record<Subset, string>>;
+  readonly weightSpans: Readonly<Record<Subset, readonly [number, number]>>;
+}
+
+/** A route with exactly two destinations, subsets v1 and v2 once each, one host, integer weights summing to 100. */
+function readSplit(route: YAMLMap, at: string, text: string, fail: (path: string, reason: string) => never): Split {
   const destinations = route.get('route', true);
   if (!isSeq(destinations)) return fail(`${at}.route`, `expected a list of destinations, got ${describe(destinations)}`);
   if (destinations.items.length !== 2) {
@@ -95,9 +136,6 @@ export function readOrderRoute(text: string, file: string): OrderRoute {
   if (v1.weight + v2.weight !== 100)
     fail(`${at}.route`, `weights add up to ${v1.weight + v2.weight} (v1 ${v1.weight} + v2 ${v2.weight}), expected 100`);
   return {
-    file,
-    text,
-    name: VIRTUAL_SERVICE_NAME,
     host: host.value,
     weights: { v1: v1.weight, v2: v2.weight },
     subsetPaths: { v1: v1.path, v2: v2.path },
@@ -110,13 +148,15 @@ function isSubset(value: unknown): value is Subset {
 }
 
 /**
- * The file's text with the two weight scalars replaced and every other byte (comments,
+ * The file's text with the weight scalars of every split route replaced and every other byte (comments,
  * layout, other routes) as it was. yaml's `doc.toString()` would re-render the whole
  * document, so the edit splices the scalars' source ranges instead.
  */
 export function withWeights(route: OrderRoute, weights: Weights): string {
   if (weights.v1 + weights.v2 !== 100) throw new RangeError(`weights must add up to 100, got v1 ${weights.v1} + v2 ${weights.v2}`);
-  const edits = SUBSETS.map((s) => ({ span: route.weightSpans[s], value: String(weights[s]) })).sort((a, b) => b.span[0] - a.span[0]);
+  const edits = [route.weightSpans, ...route.followerSpans]
+    .flatMap((spans) => SUBSETS.map((s) => ({ span: spans[s], value: String(weights[s]) })))
+    .sort((a, b) => b.span[0] - a.span[0]);
   let text = route.text;
   for (const { span, value } of edits) text = text.slice(0, span[0]) + value + text.slice(span[1]);
   return text;

@@ -1,5 +1,6 @@
 import type { Rule } from './rule';
 import { authzPrincipals } from './rules/authz-principals';
+import { eventStreamRoutes } from './rules/event-stream-routes';
 import { hostServices } from './rules/host-services';
 import { imagePinned } from './rules/image-pinned';
 import { mtlsStrict } from './rules/mtls-strict';
@@ -18,6 +19,7 @@ import { workloadSecurity } from './rules/workload-security';
 export const RULES: readonly Rule[] = [
   routeWeights,
   routeSubsets,
+  eventStreamRoutes,
   subsetPods,
   hostServices,
   servicePorts,

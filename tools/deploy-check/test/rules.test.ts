@@ -44,21 +44,45 @@ interface Case {
 const cases: Case[] = [
   {
     rule: 'route-weights',
-    edits: [{ file: 'deploy/istio/order-virtualservice.yaml', from: 'weight: 10\n', to: 'weight: 20\n' }],
+    edits: [
+      { file: 'deploy/istio/order-virtualservice.yaml', from: 'weight: 10\n      timeout: 12s', to: 'weight: 20\n      timeout: 12s' },
+    ],
     file: 'deploy/istio/order-virtualservice.yaml',
     object: 'VirtualService tandem/order',
-    field: 'spec.http[1].route',
+    field: 'spec.http[3].route',
     lineShows: 'route:',
     message: /add up to 110, not 100 \(90 \+ 20\)/,
   },
   {
     rule: 'route-subsets',
-    edits: [{ file: 'deploy/istio/order-virtualservice.yaml', from: 'subset: v2\n      timeout', to: 'subset: v3\n      timeout' }],
+    edits: [
+      { file: 'deploy/istio/order-virtualservice.yaml', from: 'subset: v2\n      timeout: 12s', to: 'subset: v3\n      timeout: 12s' },
+    ],
     file: 'deploy/istio/order-virtualservice.yaml',
     object: 'VirtualService tandem/order',
-    field: 'spec.http[0].route[0].destination.subset',
+    field: 'spec.http[2].route[0].destination.subset',
     lineShows: 'subset: v3',
     message: /subset "v3" is not defined by DestinationRule tandem\/order \(it defines v1, v2\)/,
+  },
+  {
+    rule: 'event-stream-routes',
+    edits: [{ file: 'deploy/istio/ingress.yaml', from: 'number: 3000\n      timeout: 0s', to: 'number: 3000\n      timeout: 15s' }],
+    file: 'deploy/istio/ingress.yaml',
+    object: 'VirtualService tandem/gateway',
+    field: 'spec.http[0].timeout',
+    lineShows: 'timeout: 15s',
+    message: /route "order-events" takes GET \/orders\/[0-9a-f-]+\/events \(an event stream, open for minutes\) but cuts it after 15s/,
+  },
+  {
+    rule: 'event-stream-routes',
+    edits: [
+      { file: 'deploy/istio/order-virtualservice.yaml', from: 'weight: 10\n      timeout: 0s', to: 'weight: 10\n      timeout: 30s' },
+    ],
+    file: 'deploy/istio/order-virtualservice.yaml',
+    object: 'VirtualService tandem/order',
+    field: 'spec.http[1].timeout',
+    lineShows: 'timeout: 30s',
+    message: /route "events" takes GET \/orders\/[0-9a-f-]+\/events .* but cuts it after 30s/,
   },
   {
     rule: 'subset-pods',

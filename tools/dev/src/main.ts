@@ -189,6 +189,7 @@ async function main(): Promise<void> {
       'Try:',
       `  curl -s -i -X POST http://127.0.0.1:${gateway}/orders -H 'content-type: application/json' -H 'idempotency-key: demo-1' -d '{"sku":"ABC-1","qty":2}'`,
       `  curl -s http://127.0.0.1:${gateway}/orders/<id from the Location header>`,
+      `  curl -N http://127.0.0.1:${gateway}/orders/<id>/events       # waits for the order: server-sent events`,
       `  curl -s http://127.0.0.1:${gateway}/openapi.json`,
       `  curl -s http://127.0.0.1:${order}/metrics | grep messaging_`,
       '',

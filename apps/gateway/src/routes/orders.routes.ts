@@ -1,10 +1,13 @@
-import { CreateOrderRequest, OrderId, OrderResponse, Problem } from '@tandem/contracts';
+import { CreateOrderRequest, OrderEventsHeaders, OrderEventStreamResponse, OrderId, OrderResponse, Problem } from '@tandem/contracts';
+import type { EventStreamHub } from '@tandem/runtime';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import Type from 'typebox';
-import { orderUnavailable, type OrderService, type OrderServiceResponse } from '../order-service';
+import { isEventStream, orderUnavailable, type OrderService, type OrderServiceResponse } from '../order-service';
 
 export interface GatewayOrdersRoutesOptions {
   readonly orders: OrderService;
+  /** The gateway's open event streams (bounded in total and per client). */
+  readonly streams: Pick<EventStreamHub, 'admit' | 'open'>;
 }
 
 const IdempotencyHeaders = Type.Object({ 'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 255 })) });
@@ -55,10 +58,46 @@ export async function ordersRoutes(app: FastifyInstance, options: GatewayOrdersR
     async (request, reply) => relay(reply, await options.orders.get((request.params as { id: string }).id, { requestId: request.id })),
   );
 
+  app.get(
+    '/orders/:id/events',
+    {
+      schema: {
+        summary: 'Follow an order',
+        description:
+          'Server-sent events: the order now, then each status change; ends after fulfilled. Reconnect with Last-Event-ID to resume.',
+        params: Type.Object({ id: OrderId }),
+        headers: OrderEventsHeaders,
+        response: {
+          200: OrderEventStreamResponse,
+          204: { description: 'Nothing after the final status (an EventSource stops reconnecting)' },
+          404: Problem,
+          429: Problem,
+          503: Problem,
+        },
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params as { id: string };
+      const lastEventId = (request.headers as { 'last-event-id'?: string })['last-event-id'];
+      options.streams.admit(request.ip);
+      const response = await options.orders.events(id, lastEventId, { requestId: request.id });
+      if (!isEventStream(response)) return relay(reply, response);
+      try {
+        reply.headers(response.headers);
+        options.streams.open(request, reply, { client: request.ip }).relay(response.stream, () => response.cancel());
+      } catch (error) {
+        response.cancel();
+        throw error;
+      }
+      return reply;
+    },
+  );
+
   // Known paths with other methods are 405 with Allow, not 404.
   for (const [url, allow] of [
     ['/orders', 'POST'],
     ['/orders/:id', 'GET'],
+    ['/orders/:id/events', 'GET'],
   ] as const) {
     app.route({
       method: ['PUT', 'PATCH', 'DELETE', ...(allow === 'POST' ? (['GET'] as const) : (['POST'] as const))],

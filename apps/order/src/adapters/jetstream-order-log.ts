@@ -23,6 +23,7 @@ const fulfilled = new EventCodec(OrderEvents.fulfilled);
  *   as absent, so a GET right after a 201 finds the order on any instance even when the
  *   replica that answered lags. The fulfilment is read by direct get only: a lagging replica
  *   may answer `accepted` for a moment after another answered `fulfilled`.
+ * - latest: both subjects from the stream leader (for clients waiting on changes).
  * A call that cannot reach JetStream fails with `TANDEM_ERR_NATS_UNAVAILABLE` (→ 503).
  */
 export class JetStreamOrderLog implements OrderLog {
@@ -63,6 +64,16 @@ export class JetStreamOrderLog implements OrderLog {
         decode(created, await jsm.streams.getMessage(this.stream, { last_by_subj: orderSubject('created', id) }));
       if (!createdBody) return undefined;
       return orderFromEvents(createdBody, decode(fulfilled, fulfilledMsg));
+    });
+  }
+
+  async latest(id: string): Promise<Order | undefined> {
+    return unavailableAs503('an order read', async () => {
+      const jsm = await this.manager();
+      const leader = (kind: 'created' | 'fulfilled') => jsm.streams.getMessage(this.stream, { last_by_subj: orderSubject(kind, id) });
+      const [createdMsg, fulfilledMsg] = await Promise.all([leader('created'), leader('fulfilled')]);
+      const createdBody = decode(created, createdMsg);
+      return createdBody ? orderFromEvents(createdBody, decode(fulfilled, fulfilledMsg)) : undefined;
     });
   }
 

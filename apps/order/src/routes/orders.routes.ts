@@ -2,6 +2,7 @@ import { CreateOrderRequest, OrderId, OrderResponse, Problem } from '@tandem/con
 import { createOrder, type OrderIdSource, type OrderLog } from '@tandem/orders';
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
+import { orderEventsRoutes, type OrderEventsRoutesOptions } from './order-events.routes';
 
 export interface OrdersRoutesOptions {
   /** Where orders live: their events in JetStream. */
@@ -10,6 +11,8 @@ export interface OrdersRoutesOptions {
   readonly orderIds: OrderIdSource;
   /** SERVICE_VERSION: stamped on new orders and on every response (`x-order-version`). */
   readonly version: string;
+  /** What `GET /orders/:id/events` needs; without it the route is not served. */
+  readonly events?: Omit<OrderEventsRoutesOptions, 'log'>;
 }
 
 const IdempotencyHeaders = Type.Object({ 'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 255 })) });
@@ -20,6 +23,7 @@ export async function ordersRoutes(app: FastifyInstance, options: OrdersRoutesOp
     reply.header('x-order-version', options.version);
     done(null, payload);
   });
+  if (options.events) await app.register(orderEventsRoutes, { log: options.log, ...options.events });
 
   app.post(
     '/orders',

@@ -1,0 +1,118 @@
+import { OrderEventsHeaders, OrderEventStreamResponse, OrderId, Problem } from '@tandem/contracts';
+import { isFinalStatus, statusRank, type Order, type OrderLog, type OrderStatus } from '@tandem/orders';
+import type { EventStream, EventStreamHub } from '@tandem/runtime';
+import type { FastifyInstance } from 'fastify';
+import Type from 'typebox';
+import type { ChangeHint, OrderChangeFeed } from '../status/order-change-feed';
+
+export interface OrderEventsRoutesOptions {
+  readonly log: Pick<OrderLog, 'latest'>;
+  readonly changes: Pick<OrderChangeFeed, 'watch'>;
+  readonly streams: Pick<EventStreamHub, 'admit' | 'open'>;
+}
+
+/**
+ * After a message hint the order is read again; a message seen before JetStream stored it
+ * (or a store that failed and will be retried) is looked for again after these delays.
+ */
+const RECHECK_AFTER_MS = [50, 250, 1_000] as const;
+
+/**
+ * `GET /orders/:id/events` (SPEC §3): the order as it is now, then each status change, as
+ * server-sent events named and identified by the status; the stream ends after the final one.
+ * `Last-Event-ID` (a status) resumes: only later changes are sent; after the final one the
+ * answer is 204, which tells an `EventSource` to stop reconnecting.
+ *
+ * The order is watched before it is read, so a change stored in between is not missed, and
+ * every change is re-read from the stream's leader before it is announced (docs/decisions/0014).
+ */
+export async function orderEventsRoutes(app: FastifyInstance, options: OrderEventsRoutesOptions): Promise<void> {
+  app.get(
+    '/orders/:id/events',
+    {
+      schema: {
+        params: Type.Object({ id: OrderId }),
+        headers: OrderEventsHeaders,
+        response: { 200: OrderEventStreamResponse, 204: { description: 'Nothing after the final status' }, 404: Problem, 503: Problem },
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params as { id: string };
+      const lastSeen = (request.headers as { 'last-event-id'?: OrderStatus })['last-event-id'];
+      if (lastSeen !== undefined && isFinalStatus(lastSeen)) return reply.code(204).send();
+      options.streams.admit();
+
+      let sentRank = lastSeen === undefined ? -1 : statusRank(lastSeen);
+      let stream: EventStream | undefined;
+      let hinted = false;
+      let reading = false;
+      let again = false;
+      let recheck: NodeJS.Timeout | undefined;
+
+      const announce = (order: Order): void => {
+        if (!stream?.isOpen) return;
+        const rank = statusRank(order.status);
+        if (rank > sentRank) {
+          sentRank = rank;
+          stream.send({ id: order.status, event: order.status, data: JSON.stringify(order) });
+        }
+        if (isFinalStatus(order.status)) stream.end();
+      };
+      // One read at a time per stream; hints arriving meanwhile cause one more read after it.
+      const refresh = async (attempt: number): Promise<void> => {
+        if (reading) {
+          again = true;
+          return;
+        }
+        reading = true;
+        try {
+          const order = await options.log.latest(id);
+          if (order) announce(order);
+          if (order && !isFinalStatus(order.status) && stream?.isOpen && attempt < RECHECK_AFTER_MS.length) {
+            clearTimeout(recheck);
+            recheck = setTimeout(() => void refresh(attempt + 1), RECHECK_AFTER_MS[attempt]);
+          }
+        } catch (error) {
+          // NATS is away: the reconnect hints again.
+          request.log.debug({ err: error }, 'reading the order for its event stream failed');
+        } finally {
+          reading = false;
+          if (again && stream?.isOpen) {
+            again = false;
+            void refresh(0);
+          }
+        }
+      };
+      const onHint = (hint: ChangeHint): void => {
+        if (!stream) hinted = true;
+        else void refresh(hint === 'message' ? 0 : RECHECK_AFTER_MS.length - 1);
+      };
+
+      const release = await options.changes.watch(id, onHint);
+      let order: Order | undefined;
+      try {
+        order = await options.log.latest(id);
+        if (!order) {
+          release();
+          return reply
+            .code(404)
+            .type('application/problem+json')
+            .send({ type: 'about:blank', title: 'Not Found', status: 404, detail: `order ${id} does not exist` });
+        }
+        stream = options.streams.open(request, reply);
+      } catch (error) {
+        release();
+        throw error;
+      }
+      stream.onClose(() => {
+        release();
+        clearTimeout(recheck);
+      });
+      // Resuming with nothing new yet: a comment, so the client (and any proxy) sees the stream open.
+      if (statusRank(order.status) <= sentRank) stream.comment('resumed');
+      announce(order);
+      if (hinted) void refresh(0);
+      return reply;
+    },
+  );
+}
