@@ -25,7 +25,7 @@ export interface GatewayDeps {
   /** The order service: over HTTP, or in the same process (the one-process topology). */
   readonly orders: OrderService;
   /** Open event streams relayed from the order service (`GET /orders/:id/events`). */
-  readonly streams: Pick<EventStreamHub, 'admit' | 'open'>;
+  readonly streams: Pick<EventStreamHub, 'admit' | 'closing' | 'handOff'>;
   readonly version: string;
   /** Requests per client per window; off when `rateLimitWindowMs` is 0. */
   readonly rateLimitMax: number;

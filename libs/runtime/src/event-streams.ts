@@ -1,8 +1,9 @@
+import type { ServerResponse } from 'node:http';
 import { PassThrough, type Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { Component, ComponentHealth, Deadline, StartContext } from './component';
-import { whenAborted } from './deadline';
+import { delay, whenAborted } from './deadline';
 import { RuntimeError } from './errors';
 
 /** Error code: the stream limit (in total or for this client) is reached (→ 503 with Retry-After). */
@@ -35,6 +36,14 @@ export function formatServerSentEvent(event: ServerSentEvent): string {
   return `${out}\n`;
 }
 
+/** The place of one new stream, held from {@link EventStreamHub.admit} until it is opened or cancelled. */
+export interface StreamAdmission {
+  /** Opens the stream as the answer to `request` (status 200, `text/event-stream`, sent through Fastify so the app's headers and hooks apply). */
+  open(request: FastifyRequest, reply: FastifyReply): EventStream;
+  /** Gives the place back: no stream was opened (a 404, an error). */
+  cancel(): void;
+}
+
 export interface EventStreamHubOptions {
   /** Component name (default `event-streams`). */
   readonly name?: string;
@@ -57,17 +66,20 @@ export interface EventStreamHubOptions {
  * The open `text/event-stream` responses of one process, as a component (docs/decisions/0014).
  * It bounds how many there are (in total and per client), keeps idle ones alive with heartbeat
  * comments, ends those idle past a bound, and counts them as in-flight work: when shutdown
- * begins it takes no new streams and tells the open ones to reconnect elsewhere (`retry:`,
- * then close), spread over the shutdown delay so they do not all land on the other instances
- * at once, and its stop closes whatever is left. It starts after the HTTP server and stops
+ * begins it hands new streams off (200 with only `retry:`) and tells the open ones to
+ * reconnect elsewhere (`retry:`, then close), spread over the shutdown delay so they do not
+ * all land on the other instances at once, and its stop closes whatever is left. It starts after the HTTP server and stops
  * before it, so the server's close never waits on a stream.
  */
 export class EventStreamHub implements Component {
   readonly name: string;
   readonly dependsOn: readonly string[];
   private readonly streams = new Set<EventStream>();
+  /** Per client address: open streams and admitted ones not yet opened. */
   private readonly perClient = new Map<string, number>();
-  private accepting = false;
+  /** Open streams and admitted ones not yet opened. */
+  private places = 0;
+  private state: 'idle' | 'accepting' | 'closing' = 'idle';
   private sweep?: NodeJS.Timeout;
   private handOffTimers: NodeJS.Timeout[] = [];
   private logger?: Logger;
@@ -93,25 +105,84 @@ export class EventStreamHub implements Component {
 
   async start(context: StartContext): Promise<void> {
     this.logger = context.logger;
-    this.accepting = true;
+    this.state = 'accepting';
     const { heartbeatMs, idleTimeoutMs } = this.settings;
     const periods = [1_000, heartbeatMs / 2, idleTimeoutMs / 4].filter((ms) => ms > 0);
     this.sweep = setInterval(() => this.tick(), Math.max(20, Math.min(...periods)));
     this.sweep.unref();
   }
 
+  /** True once shutdown has begun: new streams are handed off ({@link handOff}), not opened. */
+  get closing(): boolean {
+    return this.state === 'closing';
+  }
+
   /**
-   * Opens an event stream as the answer to `request` (status 200, `text/event-stream`, sent
-   * through Fastify so the app's headers and hooks apply). Throws {@link STREAMS_CLOSED} while
-   * shutting down and {@link STREAM_LIMIT_REACHED} beyond a bound; nothing is sent then.
+   * Reserves the place of one new stream now, before the work a refusal would waste (a read, a
+   * subscription): throws {@link STREAM_LIMIT_REACHED} beyond a bound (in total, or for
+   * `client`) and {@link STREAMS_CLOSED} when not started or shutting down. The place is held
+   * until the admission opens the stream or is cancelled.
    */
-  open(request: FastifyRequest, reply: FastifyReply, options: { readonly client?: string } = {}): EventStream {
-    const client = options.client;
-    this.admit(client);
-    const stream = new EventStream(new PassThrough(), this.settings.maxBufferedBytes, request.log, () => this.forget(stream, client));
-    this.streams.add(stream);
+  admit(client?: string): StreamAdmission {
+    if (this.state !== 'accepting')
+      throw new RuntimeError(
+        STREAMS_CLOSED,
+        this.state === 'idle' ? 'not taking event streams yet: starting' : 'not taking new event streams: shutting down',
+      );
+    const { maxStreams, maxPerClient } = this.settings;
+    if (this.places >= maxStreams)
+      throw new RuntimeError(STREAM_LIMIT_REACHED, `${this.places} event streams are open, the most this instance keeps`);
+    if (client !== undefined && (this.perClient.get(client) ?? 0) >= maxPerClient)
+      throw new RuntimeError(STREAM_LIMIT_REACHED, `this client has ${maxPerClient} event streams open, the most allowed`);
+    this.places += 1;
     if (client !== undefined) this.perClient.set(client, (this.perClient.get(client) ?? 0) + 1);
-    reply.raw.once('close', () => stream.end());
+    let settled = false;
+    return {
+      open: (request, reply) => {
+        if (settled) throw new Error('this admission was already used');
+        settled = true;
+        try {
+          return this.openAdmitted(request, reply, client);
+        } catch (error) {
+          this.release(client);
+          throw error;
+        }
+      },
+      cancel: () => {
+        if (settled) return;
+        settled = true;
+        this.release(client);
+      },
+    };
+  }
+
+  /** {@link admit} and open at once. */
+  open(request: FastifyRequest, reply: FastifyReply, options: { readonly client?: string } = {}): EventStream {
+    return this.admit(options.client).open(request, reply);
+  }
+
+  /**
+   * The answer to a new stream while shutting down: status 200 with only `retry:`, then the end.
+   * An `EventSource` reconnects after that (to another instance), where a 503 would make it
+   * give up for good.
+   */
+  handOff(reply: FastifyReply): FastifyReply {
+    return reply
+      .code(200)
+      .header('content-type', 'text/event-stream; charset=utf-8')
+      .header('cache-control', 'no-cache, no-transform')
+      .send(`retry: ${this.settings.reconnectMs}\n\n`);
+  }
+
+  private openAdmitted(request: FastifyRequest, reply: FastifyReply, client: string | undefined): EventStream {
+    const stream = new EventStream(new PassThrough(), reply.raw, this.settings.maxBufferedBytes, request.log, () =>
+      this.forget(stream, client),
+    );
+    this.streams.add(stream);
+    reply.raw.once('close', () => {
+      stream.end();
+      stream.markClosed();
+    });
     reply
       .code(200)
       .header('content-type', 'text/event-stream; charset=utf-8')
@@ -122,31 +193,20 @@ export class EventStreamHub implements Component {
     return stream;
   }
 
-  /**
-   * Throws as {@link open} would for a new stream now: check before work a refusal would waste
-   * (a read, a subscription); `open` checks again.
-   */
-  admit(client?: string): void {
-    if (!this.accepting) throw new RuntimeError(STREAMS_CLOSED, 'not taking new event streams: shutting down');
-    const { maxStreams, maxPerClient } = this.settings;
-    if (this.streams.size >= maxStreams)
-      throw new RuntimeError(STREAM_LIMIT_REACHED, `${this.streams.size} event streams are open, the most this instance keeps`);
-    if (client !== undefined && (this.perClient.get(client) ?? 0) >= maxPerClient)
-      throw new RuntimeError(STREAM_LIMIT_REACHED, `this client has ${maxPerClient} event streams open, the most allowed`);
-  }
-
   beginShutdown(delayMs: number): void {
-    this.accepting = false;
+    this.state = 'closing';
     const open = [...this.streams];
     if (open.length === 0) return;
-    // Leave a fifth of the delay for the last ones to flush before the listener closes.
-    const windowMs = Math.floor(delayMs * 0.8);
+    // Not at once: for the first part of the delay the pod is still in endpoints and a reconnect
+    // could come straight back. Not at the very end: the last ones need time to flush.
+    const fromMs = Math.floor(delayMs * 0.25);
+    const toMs = Math.floor(delayMs * 0.8);
     this.logger?.info(
-      { openStreams: open.length, withinMs: windowMs },
-      `shutdown: telling ${open.length} open event stream(s) to reconnect elsewhere within ${windowMs} ms`,
+      { openStreams: open.length, fromMs, toMs },
+      `shutdown: telling ${open.length} open event stream(s) to reconnect elsewhere, from ${fromMs} to ${toMs} ms`,
     );
     open.forEach((stream, i) => {
-      const at = Math.floor((windowMs * i) / open.length);
+      const at = fromMs + Math.floor(((toMs - fromMs) * i) / open.length);
       if (at === 0) stream.end({ retryMs: this.settings.reconnectMs });
       else {
         const timer = setTimeout(() => stream.end({ retryMs: this.settings.reconnectMs }), at);
@@ -157,19 +217,23 @@ export class EventStreamHub implements Component {
   }
 
   async stop(deadline: Deadline): Promise<void> {
-    this.accepting = false;
+    this.state = 'closing';
     clearInterval(this.sweep);
     for (const timer of this.handOffTimers) clearTimeout(timer);
     this.handOffTimers = [];
     const open = [...this.streams];
     if (open.length > 0) this.logger?.info({ openStreams: open.length }, `closing ${open.length} open event stream(s); clients reconnect`);
     for (const stream of open) stream.end({ retryMs: this.settings.reconnectMs });
-    await Promise.race([Promise.all(open.map((s) => s.closed)), whenAborted(deadline.signal)]);
+    // A client that does not read keeps its response from finishing: a second, then cut it off.
+    const flushed = Promise.all(open.map((s) => s.closed));
+    await Promise.race([flushed, delay(Math.min(1_000, deadline.remaining()), deadline.signal).catch(() => undefined)]);
+    for (const stream of open) stream.abort();
+    await Promise.race([flushed, whenAborted(deadline.signal)]);
   }
 
   health(): ComponentHealth {
     const open = `${this.streams.size} open stream(s)`;
-    return this.accepting ? { ready: true, detail: open } : { ready: false, detail: `not taking new streams; ${open}` };
+    return this.state === 'accepting' ? { ready: true, detail: open } : { ready: false, detail: `not taking new streams; ${open}` };
   }
 
   holding(): string | undefined {
@@ -177,7 +241,12 @@ export class EventStreamHub implements Component {
   }
 
   private forget(stream: EventStream, client: string | undefined): void {
-    if (!this.streams.delete(stream) || client === undefined) return;
+    if (this.streams.delete(stream)) this.release(client);
+  }
+
+  private release(client: string | undefined): void {
+    this.places -= 1;
+    if (client === undefined) return;
     const left = (this.perClient.get(client) ?? 1) - 1;
     if (left > 0) this.perClient.set(client, left);
     else this.perClient.delete(client);
@@ -197,7 +266,7 @@ export class EventStreamHub implements Component {
 export class EventStream {
   lastEventAt = Date.now();
   lastWriteAt = Date.now();
-  /** Resolves once the stream is over (ended by us, or the client went away). */
+  /** Resolves once the response is over (its connection closed or it was fully sent). */
   readonly closed: Promise<void>;
   private open = true;
   private tail = '\n\n';
@@ -208,12 +277,16 @@ export class EventStream {
   constructor(
     /** The response body Fastify sends. */
     readonly body: PassThrough,
+    private readonly response: ServerResponse,
     private readonly maxBufferedBytes: number,
     private readonly log: FastifyRequest['log'],
     private readonly onGone: () => void,
   ) {
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
-    body.once('close', () => this.end());
+    body.once('close', () => {
+      this.end();
+      this.markClosed();
+    });
   }
 
   /** False once the stream has ended; writes are then ignored. */
@@ -277,6 +350,17 @@ export class EventStream {
         this.log.warn({ err: error }, 'releasing an event stream failed');
       }
     }
+  }
+
+  /** Ends the stream and drops its connection now, sent or not (a client that stopped reading). */
+  abort(): void {
+    this.end();
+    if (!this.response.destroyed) this.response.destroy();
+    this.markClosed();
+  }
+
+  /** The response is over. */
+  markClosed(): void {
     this.resolveClosed();
   }
 
@@ -284,8 +368,7 @@ export class EventStream {
     if (!this.open) return;
     if (this.body.writableLength > this.maxBufferedBytes) {
       this.log.warn({ bufferedBytes: this.body.writableLength }, 'event stream client is not reading; dropping it');
-      this.body.destroy();
-      this.end();
+      this.abort();
       return;
     }
     this.lastWriteAt = Date.now();

@@ -8,7 +8,7 @@ export type { ConfigIssue } from './errors';
 export { Env, parseEnv } from './env-config';
 export type { EnvFieldOptions } from './env-config';
 export { EventStream, EventStreamHub, formatServerSentEvent, STREAM_LIMIT_REACHED, STREAMS_CLOSED } from './event-streams';
-export type { EventStreamHubOptions, ServerSentEvent } from './event-streams';
+export type { EventStreamHubOptions, ServerSentEvent, StreamAdmission } from './event-streams';
 export { healthPlugin } from './health.plugin';
 export type { HealthPluginOptions } from './health.plugin';
 export { HttpServerComponent } from './http-server.component';

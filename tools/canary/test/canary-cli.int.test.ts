@@ -66,13 +66,15 @@ describe('npm run canary', () => {
     expect(await readFile(vsPath, 'utf8')).toBe(original);
   });
 
-  it('set 30 changes only the two weight lines, keeping every comment and the header-override route', async () => {
+  it('set 30 changes only the weight lines of the split routes (weighted, and events), keeping every comment and the header routes', async () => {
     expect(await canary(['set', '30'])).toEqual({
       code: 0,
       stdout: `order: canary weight v1 90% → 70%, v2 10% → 30%  (${VS})\n`,
       stderr: '',
     });
     expect(changedLines(original, await readFile(vsPath, 'utf8'))).toEqual([
+      ['          weight: 90', '          weight: 70'],
+      ['          weight: 10', '          weight: 30'],
       ['          weight: 90', '          weight: 70'],
       ['          weight: 10', '          weight: 30'],
     ]);
@@ -84,9 +86,13 @@ describe('npm run canary', () => {
     expect(changedLines(original, await readFile(vsPath, 'utf8'))).toEqual([
       ['          weight: 90', '          weight: 0'],
       ['          weight: 10', '          weight: 100'],
+      ['          weight: 90', '          weight: 0'],
+      ['          weight: 10', '          weight: 100'],
     ]);
     expect((await canary(['abort'])).stdout).toBe(`order: canary weight v1 0% → 100%, v2 100% → 0%  (${VS})\n`);
     expect(changedLines(original, await readFile(vsPath, 'utf8'))).toEqual([
+      ['          weight: 90', '          weight: 100'],
+      ['          weight: 10', '          weight: 0'],
       ['          weight: 90', '          weight: 100'],
       ['          weight: 10', '          weight: 0'],
     ]);
@@ -212,7 +218,7 @@ describe('npm run canary', () => {
       expect(await canary(['set', '30'])).toEqual({
         code: 1,
         stdout: '',
-        stderr: `canary: ${VS}: spec.http[1].route[1].destination.subset: subset "v2" is not defined in ${DR} (its spec.subsets has "v1")\n`,
+        stderr: `canary: ${VS}: spec.http[3].route[1].destination.subset: subset "v2" is not defined in ${DR} (its spec.subsets has "v1")\n`,
       });
       expect(await readFile(vsPath, 'utf8')).toBe(original);
     });
@@ -222,7 +228,7 @@ describe('npm run canary', () => {
       const { code, stderr } = await canary(['promote', '--destination-rule', 'other-dr.yaml']);
       expect(code).toBe(1);
       expect(stderr).toBe(
-        `canary: ${VS}: spec.http[1].route[0].destination.subset: subset "v1" is not defined in other-dr.yaml (its spec.subsets has "v2")\n`,
+        `canary: ${VS}: spec.http[3].route[0].destination.subset: subset "v1" is not defined in other-dr.yaml (its spec.subsets has "v2")\n`,
       );
       expect(await readFile(vsPath, 'utf8')).toBe(original);
     });
@@ -240,7 +246,7 @@ describe('npm run canary', () => {
   it('edits without a DestinationRule beside the VirtualService when not applying', async () => {
     await unlink(drPath);
     expect((await canary(['set', '20'])).code).toBe(0);
-    expect(changedLines(original, await readFile(vsPath, 'utf8'))).toHaveLength(2);
+    expect(changedLines(original, await readFile(vsPath, 'utf8'))).toHaveLength(4);
   });
 
   describe('--apply', () => {
@@ -281,7 +287,7 @@ describe('npm run canary', () => {
         stderr: '',
       });
       expect(await calls()).toEqual(['config current-context', 'version --request-timeout=5s', `apply -f ${drPath}`, `apply -f ${vsPath}`]);
-      expect(changedLines(original, await readFile(vsPath, 'utf8'))).toHaveLength(2);
+      expect(changedLines(original, await readFile(vsPath, 'utf8'))).toHaveLength(4);
     });
 
     it('refuses with exit code 3 and writes nothing when there is no kubectl on PATH', async () => {

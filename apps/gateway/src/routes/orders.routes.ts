@@ -7,7 +7,7 @@ import { isEventStream, orderUnavailable, type OrderService, type OrderServiceRe
 export interface GatewayOrdersRoutesOptions {
   readonly orders: OrderService;
   /** The gateway's open event streams (bounded in total and per client). */
-  readonly streams: Pick<EventStreamHub, 'admit' | 'open'>;
+  readonly streams: Pick<EventStreamHub, 'admit' | 'closing' | 'handOff'>;
 }
 
 const IdempotencyHeaders = Type.Object({ 'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 255 })) });
@@ -79,12 +79,23 @@ export async function ordersRoutes(app: FastifyInstance, options: GatewayOrdersR
     async (request, reply) => {
       const { id } = request.params as { id: string };
       const lastEventId = (request.headers as { 'last-event-id'?: string })['last-event-id'];
-      options.streams.admit(request.ip);
-      const response = await options.orders.events(id, lastEventId, { requestId: request.id });
-      if (!isEventStream(response)) return relay(reply, response);
+      if (options.streams.closing) return options.streams.handOff(reply);
+      // The place is held while order is asked, so a burst from one client cannot exceed its bound.
+      const admission = options.streams.admit(request.ip);
+      let response: Awaited<ReturnType<OrderService['events']>>;
+      try {
+        response = await options.orders.events(id, lastEventId, { requestId: request.id });
+      } catch (error) {
+        admission.cancel();
+        throw error;
+      }
+      if (!isEventStream(response)) {
+        admission.cancel();
+        return relay(reply, response);
+      }
       try {
         reply.headers(response.headers);
-        options.streams.open(request, reply, { client: request.ip }).relay(response.stream, () => response.cancel());
+        admission.open(request, reply).relay(response.stream, () => response.cancel());
       } catch (error) {
         response.cancel();
         throw error;

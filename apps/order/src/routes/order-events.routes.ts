@@ -8,14 +8,16 @@ import type { ChangeHint, OrderChangeFeed } from '../status/order-change-feed';
 export interface OrderEventsRoutesOptions {
   readonly log: Pick<OrderLog, 'latest'>;
   readonly changes: Pick<OrderChangeFeed, 'watch'>;
-  readonly streams: Pick<EventStreamHub, 'admit' | 'open'>;
+  readonly streams: Pick<EventStreamHub, 'admit' | 'closing' | 'handOff'>;
 }
 
 /**
  * After a message hint the order is read again; a message seen before JetStream stored it
- * (or a store that failed and will be retried) is looked for again after these delays.
+ * (or a store that failed and will be retried) is looked for again after these delays. A new
+ * stream's first read is followed by the last two.
  */
-const RECHECK_AFTER_MS = [50, 250, 1_000] as const;
+const RECHECK_AFTER_MS: readonly number[] = [50, 250, 1_000];
+const FIRST_RECHECK_MS = 250;
 
 /**
  * `GET /orders/:id/events` (SPEC §3): the order as it is now, then each status change, as
@@ -24,7 +26,9 @@ const RECHECK_AFTER_MS = [50, 250, 1_000] as const;
  * answer is 204, which tells an `EventSource` to stop reconnecting.
  *
  * The order is watched before it is read, so a change stored in between is not missed, and
- * every change is re-read from the stream's leader before it is announced (docs/decisions/0014).
+ * every change is re-read from the stream's leader before it is announced; a read that fails
+ * is retried with backoff while the client waits (docs/decisions/0014). A new stream while
+ * shutting down is handed off (200 with only `retry:`).
  */
 export async function orderEventsRoutes(app: FastifyInstance, options: OrderEventsRoutesOptions): Promise<void> {
   app.get(
@@ -40,13 +44,15 @@ export async function orderEventsRoutes(app: FastifyInstance, options: OrderEven
       const { id } = request.params as { id: string };
       const lastSeen = (request.headers as { 'last-event-id'?: OrderStatus })['last-event-id'];
       if (lastSeen !== undefined && isFinalStatus(lastSeen)) return reply.code(204).send();
-      options.streams.admit();
+      if (options.streams.closing) return options.streams.handOff(reply);
+      const admission = options.streams.admit();
 
       let sentRank = lastSeen === undefined ? -1 : statusRank(lastSeen);
       let stream: EventStream | undefined;
       let hinted = false;
       let reading = false;
       let again = false;
+      let failures = 0;
       let recheck: NodeJS.Timeout | undefined;
 
       const announce = (order: Order): void => {
@@ -58,6 +64,10 @@ export async function orderEventsRoutes(app: FastifyInstance, options: OrderEven
         }
         if (isFinalStatus(order.status)) stream.end();
       };
+      const schedule = (ms: number, attempt: number): void => {
+        clearTimeout(recheck);
+        recheck = setTimeout(() => void refresh(attempt), ms);
+      };
       // One read at a time per stream; hints arriving meanwhile cause one more read after it.
       const refresh = async (attempt: number): Promise<void> => {
         if (reading) {
@@ -67,14 +77,16 @@ export async function orderEventsRoutes(app: FastifyInstance, options: OrderEven
         reading = true;
         try {
           const order = await options.log.latest(id);
+          failures = 0;
           if (order) announce(order);
-          if (order && !isFinalStatus(order.status) && stream?.isOpen && attempt < RECHECK_AFTER_MS.length) {
-            clearTimeout(recheck);
-            recheck = setTimeout(() => void refresh(attempt + 1), RECHECK_AFTER_MS[attempt]);
-          }
+          const delayMs = RECHECK_AFTER_MS[attempt];
+          if (order && !isFinalStatus(order.status) && stream?.isOpen && delayMs !== undefined) schedule(delayMs, attempt + 1);
         } catch (error) {
-          // NATS is away: the reconnect hints again.
-          request.log.debug({ err: error }, 'reading the order for its event stream failed');
+          // JetStream did not answer (NATS away, a leader election): a hint may be used up, so
+          // look again, backing off, for as long as the client waits.
+          failures += 1;
+          request.log.debug({ err: error, failures }, 'reading the order for its event stream failed; retrying');
+          if (stream?.isOpen) schedule(Math.min(15_000, 250 * 2 ** failures), attempt);
         } finally {
           reading = false;
           if (again && stream?.isOpen) {
@@ -88,30 +100,37 @@ export async function orderEventsRoutes(app: FastifyInstance, options: OrderEven
         else void refresh(hint === 'message' ? 0 : RECHECK_AFTER_MS.length - 1);
       };
 
-      const release = await options.changes.watch(id, onHint);
+      let release: (() => void) | undefined;
       let order: Order | undefined;
       try {
+        release = await options.changes.watch(id, onHint);
         order = await options.log.latest(id);
         if (!order) {
           release();
+          admission.cancel();
           return reply
             .code(404)
             .type('application/problem+json')
             .send({ type: 'about:blank', title: 'Not Found', status: 404, detail: `order ${id} does not exist` });
         }
-        stream = options.streams.open(request, reply);
+        stream = admission.open(request, reply);
       } catch (error) {
-        release();
+        release?.();
+        admission.cancel();
         throw error;
       }
+      const releaseWatch = release;
       stream.onClose(() => {
-        release();
+        releaseWatch();
         clearTimeout(recheck);
       });
       // Resuming with nothing new yet: a comment, so the client (and any proxy) sees the stream open.
       if (statusRank(order.status) <= sentRank) stream.comment('resumed');
       announce(order);
+      // A change stored while the read ran, or published on another server of a cluster before
+      // this watch's interest reached it, is found by the rechecks (as after a hint).
       if (hinted) void refresh(0);
+      else if (!isFinalStatus(order.status)) schedule(FIRST_RECHECK_MS, 2);
       return reply;
     },
   );

@@ -80,8 +80,9 @@ export class OrderChangeFeed implements Component {
         cause: error,
       });
     }
-    // The server refuses a subscription (permissions) before it answers the flush.
-    if (entry.subscription.isClosed()) {
+    // The server refuses a subscription (permissions) before it answers the flush. (A new
+    // connection bound meanwhile has replaced the entry's subscription: look it up again.)
+    if (this.watched.get(id)?.subscription.isClosed() ?? true) {
       release();
       throw new RuntimeError(NATS_UNAVAILABLE, `NATS refused the subscription to ${orderSubject('fulfilled', id)}`);
     }
