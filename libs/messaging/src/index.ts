@@ -15,7 +15,7 @@ export { EventCodec } from './event-codec';
 export type { EventType } from './event-codec';
 export { natsEnvProperties, NatsEnvSchema, toNatsSettings } from './nats-config';
 export type { NatsSettings } from './nats-config';
-export { NatsConnectionComponent, parseServers, redactServerUrl } from './nats-connection.component';
+export { DEAD_CONNECTION, NatsConnectionComponent, parseServers, redactServerUrl } from './nats-connection.component';
 export type { NatsConnectionOptions, PermissionViolationNotice } from './nats-connection.component';
 export { natsRequestPatch } from './nats-request-patch';
 export { Publisher } from './publisher';

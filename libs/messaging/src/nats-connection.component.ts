@@ -39,8 +39,24 @@ export interface NatsConnectionOptions {
   readonly backoff?: BackoffPolicy;
   /** Handshake timeout per attempt. Default 5 s. */
   readonly connectTimeoutMs?: number;
+  /**
+   * A connection that answers none of this many pings in a row, sent every
+   * {@link NatsConnectionOptions.pingIntervalMs}, is dead: dropped and redialled. Defaults
+   * {@link DEAD_CONNECTION}: noticed within 9 s (SPEC §4: 10 s).
+   */
+  readonly pingIntervalMs?: number;
+  readonly maxPingsOut?: number;
   readonly name?: string;
 }
+
+/**
+ * How a dead connection is noticed (SPEC §4: within 10 s): a ping every 3 s, and the
+ * connection is dropped when 2 are unanswered at the next one, at most 3 × 3 s = 9 s after
+ * the path went silent. nats.js's own default (2 minutes × 2) would leave a black-holed
+ * connection looking healthy for up to 6 minutes, with `/readyz` 200 and every publish
+ * waiting out its timeout. A ping is a few bytes every 3 s per connection.
+ */
+export const DEAD_CONNECTION = { pingIntervalMs: 3_000, maxPingsOut: 2 } as const;
 
 /** A publish or subscription the server refused to this connection's user. */
 export interface PermissionViolationNotice {
@@ -76,7 +92,8 @@ export function parseServers(natsUrl: string): string[] {
  *   to 30 s, jittered); once connected, nats.js reconnects for ever
  *   (`maxReconnectAttempts: -1`) with the same schedule through `reconnectDelayHandler`.
  * - While disconnected the component stays up and reports not ready; the connection
- *   resumes by itself. A connection closed for good (e.g. auth revoked) is reported as a
+ *   resumes by itself. A connection that stops answering pings (a black-holed path: no
+ *   FIN, no RST) counts as disconnected within 9 s ({@link DEAD_CONNECTION}). A connection closed for good (e.g. auth revoked) is reported as a
  *   failure, so the supervisor restarts the component.
  * - Refused credentials (`Authorization Violation`) are retried like any failed connect,
  *   but logged at error level on every attempt and named in the detail (which user, or
@@ -198,6 +215,8 @@ export class NatsConnectionComponent implements Component {
           // 'reconnecting' status it emits once per dial.
           reconnectDelayHandler: () => backoffDelay(this.reconnectAttempt, policy),
           timeout: this.options.connectTimeoutMs ?? 5_000,
+          pingInterval: this.options.pingIntervalMs ?? DEAD_CONNECTION.pingIntervalMs,
+          maxPingOut: this.options.maxPingsOut ?? DEAD_CONNECTION.maxPingsOut,
           // By default every request/reply builds two errors with stack traces up front, in
           // case it fails: ~15 % of a busy service's CPU (docs/benchmarks). The errors and
           // their causes are the same without; only the extra async stack is not captured.
@@ -249,9 +268,15 @@ export class NatsConnectionComponent implements Component {
 
   private onStatus(status: Status, nc: NatsConnection, logger: StartContext['logger']): void {
     switch (status.type) {
+      case 'staleConnection':
+        // The path went silent (no FIN, no RST): nats.js drops the connection and redials.
+        this.connected = false;
+        this.detail = 'unanswered pings: connection dead; reconnecting';
+        logger.warn({ server: nc.getServer(), ...DEAD_CONNECTION }, 'NATS connection stopped answering pings; dropping it');
+        break;
       case 'disconnect':
         this.connected = false;
-        this.detail = 'disconnected; reconnecting';
+        if (!this.detail.startsWith('unanswered pings')) this.detail = 'disconnected; reconnecting';
         logger.warn({ server: status.server }, 'disconnected from NATS');
         break;
       case 'reconnecting':

@@ -3,6 +3,7 @@ export type { AppName, StartAppOptions } from './app-process';
 export { isProcessAlive, ManagedProcess } from './child-process';
 export { EventStreamClient } from './event-stream-client';
 export { freePort } from './free-port';
+export { TcpProxy } from './tcp-proxy';
 export { NatsCluster } from './nats-cluster';
 export { natsServerBinary, NatsServer, waitForPortClosed } from './nats-server';
 export type { NatsServerOptions } from './nats-server';
