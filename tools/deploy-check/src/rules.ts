@@ -3,6 +3,7 @@ import { authzPrincipals } from './rules/authz-principals';
 import { eventStreamRoutes } from './rules/event-stream-routes';
 import { hostServices } from './rules/host-services';
 import { imagePinned } from './rules/image-pinned';
+import { jetstreamReplicas } from './rules/jetstream-replicas';
 import { mtlsStrict } from './rules/mtls-strict';
 import { routeSubsets } from './rules/route-subsets';
 import { routeWeights } from './rules/route-weights';
@@ -31,5 +32,6 @@ export const RULES: readonly Rule[] = [
   authzPrincipals,
   terminationGrace,
   imagePinned,
+  jetstreamReplicas,
   sidecarLifecycle,
 ];

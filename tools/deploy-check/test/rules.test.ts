@@ -85,6 +85,32 @@ const cases: Case[] = [
     message: /route "events" takes GET \/orders\/[0-9a-f-]+\/events .* but cuts it after 30s/,
   },
   {
+    rule: 'jetstream-replicas',
+    edits: [
+      {
+        file: 'deploy/k8s/base/consumer.yaml',
+        from: "JETSTREAM_REPLICAS\n              value: '3'",
+        to: "JETSTREAM_REPLICAS\n              value: '1'",
+      },
+    ],
+    file: 'deploy/k8s/base/consumer.yaml',
+    object: 'Deployment tandem/consumer',
+    field: 'spec.template.spec.containers[0].env[9].value',
+    lineShows: "value: '1'",
+    message: /consumer declares its streams and consumers with JETSTREAM_REPLICAS="1": set "3"/,
+  },
+  {
+    rule: 'jetstream-replicas',
+    edits: [
+      { file: 'deploy/k8s/base/nats.yaml', from: '  replicas: 3\n  podManagementPolicy', to: '  replicas: 1\n  podManagementPolicy' },
+    ],
+    file: 'deploy/k8s/base/nats.yaml',
+    object: 'StatefulSet tandem/nats',
+    field: 'spec.replicas',
+    lineShows: 'replicas: 1',
+    message: /NATS runs 1 server\(s\): a stream with 3 replicas needs at least 3/,
+  },
+  {
     rule: 'subset-pods',
     edits: [{ file: 'deploy/istio/order-destinationrule.yaml', from: 'version: v2', to: 'version: v9' }],
     file: 'deploy/istio/order-destinationrule.yaml',
