@@ -25,7 +25,11 @@ describe('order service process (dist/apps/order/main.js)', () => {
         max_bytes: 256 * 1024 * 1024,
         discard: 'new',
       });
-      expect((await jsm.streams.info('ORDERS_DLQ')).config.subjects).toEqual(['dlq.orders.>']);
+      expect((await jsm.streams.info('ORDERS_DLQ')).config).toMatchObject({
+        subjects: ['dlq.orders.>'],
+        max_bytes: 64 * 1024 * 1024,
+        discard: 'new',
+      });
       // orders are their events: the order service keeps no bucket and consumes nothing
       const names = [];
       for await (const info of jsm.streams.list()) names.push(info.config.name);

@@ -42,7 +42,19 @@ export const Topology = Object.freeze({
     maxBytes: 256 * 1024 * 1024,
     discard: 'new',
   },
-  deadLetterStream: { name: 'ORDERS_DLQ', subjects: ['dlq.orders.>'], duplicateWindowMs: 120_000 },
+  /**
+   * Dead letters, bounded like the orders (64 MiB, `discard: new`) so a flood of poison cannot
+   * take the store from them; when it is full a dead letter cannot be written and the message
+   * stays in ORDERS for another delivery, except on its last one (docs/operations.md: watch the
+   * stream's bytes).
+   */
+  deadLetterStream: {
+    name: 'ORDERS_DLQ',
+    subjects: ['dlq.orders.>'],
+    duplicateWindowMs: 120_000,
+    maxBytes: 64 * 1024 * 1024,
+    discard: 'new',
+  },
   fulfilmentConsumer: {
     stream: 'ORDERS',
     durable: 'fulfilment',

@@ -9,6 +9,7 @@ import { routeSubsets } from './rules/route-subsets';
 import { routeWeights } from './rules/route-weights';
 import { servicePorts } from './rules/service-ports';
 import { sidecarLifecycle } from './rules/sidecar-lifecycle';
+import { storeFitsVolume } from './rules/store-fits-volume';
 import { subsetPods } from './rules/subset-pods';
 import { terminationGrace } from './rules/termination-grace';
 import { workloadLabels } from './rules/workload-labels';
@@ -33,5 +34,6 @@ export const RULES: readonly Rule[] = [
   terminationGrace,
   imagePinned,
   jetstreamReplicas,
+  storeFitsVolume,
   sidecarLifecycle,
 ];
