@@ -58,4 +58,40 @@ describe('reliability: nats-server killed and restarted under load', () => {
     expect(audit.accepted).toBe(600);
     expect(audit.fulfilled).toBe(600);
   }, 120_000);
+
+  it('a 15 s outage burns no deliveries: handlers caught by it run again when NATS is back, nothing is dead-lettered, every 201 is fulfilled', async () => {
+    // 250 ms per fulfilment: handlers are mid-work when the broker dies.
+    const s = (system = await ReliabilitySystem.start({ consumerEnv: { FULFILMENT_DELAY_MS: '250' } }));
+    const nats = s.nats as NatsServer;
+    const load = s.load({ orders: 400, keyPrefix: 'nats-outage' });
+    await load.whenCompleted(100);
+
+    const mark = load.mark('SIGKILL nats-server for 15 s');
+    await nats.kill();
+    await waitForPortClosed(nats.port);
+    await s.consumer.waitForStatus('/readyz', 503, 10_000);
+    // The fault is the outage's length (not a wait for a condition): 15 s, as the issue asks.
+    await new Promise((resolve) => setTimeout(resolve, 15_000));
+    await nats.restart();
+    await s.order.waitForStatus('/readyz', 200, 30_000);
+    await s.consumer.waitForStatus('/readyz', 200, 30_000);
+    await load.finished;
+    await load.retryUnaccepted();
+    const consumerLines = (msg: string) => s.consumer.logs().filter((l) => l['msg'] === msg).length;
+    const waited = consumerLines('handler failed: NATS unavailable; running it again when NATS is back');
+    const nakked = consumerLines('handler failed; message will be redelivered');
+    const { audit } = await s.audit('nats-server down 15 s mid-load', load.attempts, {
+      'in-flight at kill': describeMark(load, mark),
+      'handlers that waited for NATS': waited,
+      'handlers that failed a delivery': nakked,
+    });
+    await load.close();
+
+    expect(waited).toBeGreaterThan(0); // the outage caught handlers at work
+    expect(nakked).toBe(0); // and none of them spent a delivery on it
+    expect(audit.problems).toEqual([]);
+    expect(audit.deadLettered).toBe(0);
+    expect(audit.accepted).toBe(400);
+    expect(audit.fulfilled).toBe(400);
+  }, 150_000);
 });

@@ -20,6 +20,7 @@ import { idempotency, type ProcessedStore } from './middleware/idempotency';
 import { metrics as metricsMiddleware, type MessagingMetrics } from './middleware/metrics';
 import { chain, type Delivery, type Middleware, type Outcome, type Processor } from './middleware/middleware';
 import { retry } from './middleware/retry';
+import { waitForBroker } from './middleware/wait-for-broker';
 import { tracing } from './middleware/tracing';
 import type { NatsConnectionComponent } from './nats-connection.component';
 import { CONSUMER_DEFAULTS, ensureTopology, type ConsumerSpec } from './topology';
@@ -156,6 +157,7 @@ export class ConsumerRunner<S extends TSchema> implements Component {
         ...(options.metrics ? [metricsMiddleware(options.metrics)] : []),
         deadLetter(this.maxDeliver),
         retry(options.retryBackoff ?? DEFAULT_BACKOFF),
+        waitForBroker({ connected: () => options.connection.connection() !== undefined }, options.retryBackoff ?? DEFAULT_BACKOFF),
         ...(options.processed ? [idempotency(options.processed)] : []),
         ...(options.middleware ?? []),
       ],

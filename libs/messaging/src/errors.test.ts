@@ -1,6 +1,13 @@
 import { JetStreamApiError } from '@nats-io/jetstream';
 import { ClosedConnectionError, NoRespondersError, PermissionViolationError, RequestError, TimeoutError } from '@nats-io/transport-node';
-import { isNatsUnavailable, wrongLastSequenceOf } from './errors';
+import {
+  EventNotStoredError,
+  isBrokerUnavailable,
+  isNatsUnavailable,
+  NotConnectedError,
+  SubjectSequenceMismatchError,
+  wrongLastSequenceOf,
+} from './errors';
 
 describe('isNatsUnavailable', () => {
   it('counts a dropped or silent broker and a 503 from the JetStream API as unavailable, and nothing else', () => {
@@ -15,6 +22,24 @@ describe('isNatsUnavailable', () => {
     const denied = new PermissionViolationError('Permissions Violation for Publish to "$JS.API.x"', 'publish', '$JS.API.x');
     expect(isNatsUnavailable(new RequestError('denied', { cause: denied }))).toBe(false);
     expect(isNatsUnavailable(new SyntaxError('Unexpected token'))).toBe(false);
+  });
+});
+
+describe('isBrokerUnavailable', () => {
+  it('sees an outage through the errors that wrap it (a publish not stored because NATS was away), and no refusal', () => {
+    expect(
+      isBrokerUnavailable(new EventNotStoredError('done.1', 'not connected to NATS (after 3 attempts)', new NotConnectedError())),
+    ).toBe(true);
+    expect(isBrokerUnavailable(new Error('handler', { cause: new EventNotStoredError('done.1', 'timeout', new TimeoutError()) }))).toBe(
+      true,
+    );
+
+    const denied = new PermissionViolationError('Permissions Violation for Publish to "done.1"', 'publish', 'done.1');
+    expect(isBrokerUnavailable(new EventNotStoredError('done.1', 'denied', denied))).toBe(false);
+    expect(isBrokerUnavailable(new SubjectSequenceMismatchError('done.1', 0, 7, new TimeoutError()))).toBe(false);
+    const full = new JetStreamApiError({ code: 400, err_code: 10077, description: 'maximum bytes exceeded' });
+    expect(isBrokerUnavailable(new EventNotStoredError('done.1', 'maximum bytes exceeded', full))).toBe(false);
+    expect(isBrokerUnavailable(new Error('handler bug'))).toBe(false);
   });
 });
 

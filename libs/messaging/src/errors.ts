@@ -119,6 +119,27 @@ export function permissionViolationOf(error: unknown): PermissionViolationError 
  * election) — as opposed to an answer that something is wrong. A refused permission is not
  * unavailability: retrying will not help.
  */
+/** The publish found no connection to send on. */
+export class NotConnectedError extends RuntimeError {
+  constructor() {
+    super('TANDEM_ERR_NATS_NOT_CONNECTED', 'not connected to NATS');
+  }
+}
+
+/**
+ * True when `error`, or an error it was caused by, says NATS could not be reached or did not
+ * answer ({@link isNatsUnavailable}, {@link NotConnectedError}), as when a handler's publish
+ * fails during an outage; false for refusals (permissions, a wrong expected sequence, a full
+ * stream) and everything else.
+ */
+export function isBrokerUnavailable(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    if (e instanceof NotConnectedError || isNatsUnavailable(e)) return true;
+    if (permissionViolationOf(e) || e instanceof SubjectSequenceMismatchError) return false;
+  }
+  return false;
+}
+
 export function isNatsUnavailable(error: unknown): boolean {
   if (permissionViolationOf(error)) return false;
   if (error instanceof RequestError) return true;

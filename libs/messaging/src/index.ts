@@ -30,5 +30,7 @@ export type { MessagingMetrics } from './middleware/metrics';
 export { chain } from './middleware/middleware';
 export type { Delivery, Middleware, Outcome, Processor } from './middleware/middleware';
 export { retry } from './middleware/retry';
+export { waitForBroker } from './middleware/wait-for-broker';
+export type { BrokerState } from './middleware/wait-for-broker';
 export { extractContext, natsHeaderGetter, natsHeaderSetter, tracing } from './middleware/tracing';
 export { TopologyComponent } from './topology.component';

@@ -6,6 +6,7 @@ import type { Static, TSchema } from 'typebox';
 import {
   describePermissionViolation,
   EventNotStoredError,
+  NotConnectedError,
   EventValidationError,
   permissionViolationOf,
   SubjectSequenceMismatchError,
@@ -113,7 +114,7 @@ export class Publisher {
       if (attempt > 0) await delay(backoffDelay(attempt - 1, this.options.backoff ?? RETRY_BACKOFF));
       const nc = this.connection.connection();
       if (!nc) {
-        lastError = new Error('not connected to NATS');
+        lastError = new NotConnectedError();
         continue;
       }
       const h = natsHeaders();
