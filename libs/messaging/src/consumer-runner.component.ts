@@ -139,6 +139,8 @@ export class ConsumerRunner<S extends TSchema> implements Component {
   private openFetch?: { stop(): void };
   private loop?: Promise<void>;
   private stopping = false;
+  /** Aborted when intake stops: handlers waiting for NATS give up their wait (the message is handed back). */
+  private stopped = new AbortController();
   private consuming = false;
   private detail = 'not started';
 
@@ -157,7 +159,10 @@ export class ConsumerRunner<S extends TSchema> implements Component {
         ...(options.metrics ? [metricsMiddleware(options.metrics)] : []),
         deadLetter(this.maxDeliver),
         retry(options.retryBackoff ?? DEFAULT_BACKOFF),
-        waitForBroker({ connected: () => options.connection.connection() !== undefined }, options.retryBackoff ?? DEFAULT_BACKOFF),
+        waitForBroker(
+          { connected: () => options.connection.connection() !== undefined, stopping: () => this.stopped.signal },
+          options.retryBackoff ?? DEFAULT_BACKOFF,
+        ),
         ...(options.processed ? [idempotency(options.processed)] : []),
         ...(options.middleware ?? []),
       ],
@@ -167,11 +172,13 @@ export class ConsumerRunner<S extends TSchema> implements Component {
 
   async start(context: StartContext): Promise<void> {
     this.stopping = false;
+    this.stopped = new AbortController();
     this.loop = this.run(context);
   }
 
   quiesce(): void {
     this.stopping = true;
+    this.stopped.abort(new Error('consumer stopping'));
     this.consuming = false;
     this.detail = 'stopped pulling';
   }
@@ -333,18 +340,29 @@ export class ConsumerRunner<S extends TSchema> implements Component {
     const decoded = this.codec.decode(delivery.data);
     if (decoded.problems.length > 0) throw new SchemaViolationError(decoded.problems);
     const { signal } = delivery;
-    await Promise.race([
-      this.options.handler(decoded.value as Static<S>, {
-        subject: delivery.subject,
-        streamSequence: delivery.streamSequence,
-        deliveryCount: delivery.deliveryCount,
-        ...(delivery.msgId === undefined ? {} : { msgId: delivery.msgId }),
-        ...(delivery.headers === undefined ? {} : { headers: delivery.headers }),
-        signal,
-        logger: delivery.logger,
-      }),
-      new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true })),
-    ]);
+    let onAbort: (() => void) | undefined;
+    const aborted = new Promise<never>((_, reject) => {
+      onAbort = () => reject(signal.reason);
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+    try {
+      await Promise.race([
+        this.options.handler(decoded.value as Static<S>, {
+          subject: delivery.subject,
+          streamSequence: delivery.streamSequence,
+          deliveryCount: delivery.deliveryCount,
+          ...(delivery.msgId === undefined ? {} : { msgId: delivery.msgId }),
+          ...(delivery.headers === undefined ? {} : { headers: delivery.headers }),
+          signal,
+          logger: delivery.logger,
+        }),
+        aborted,
+      ]);
+    } finally {
+      // A handler run again in the same delivery (waitForBroker) must not pile up listeners.
+      if (onAbort) signal.removeEventListener('abort', onAbort);
+      aborted.catch(() => undefined);
+    }
     return { action: 'ack' };
   }
 
@@ -353,7 +371,9 @@ export class ConsumerRunner<S extends TSchema> implements Component {
     // The template, not the subject: one order is one subject (its id is in the handler's own lines).
     const logger = baseLogger.child({ subject: this.options.event.subject, seq: msg.seq, deliveryCount: msg.info.deliveryCount });
     const ackWaitMs = this.options.consumer.ackWaitMs ?? CONSUMER_DEFAULTS.ackWaitMs;
-    const keepAlive = setInterval(() => msg.working(), Math.max(100, ackWaitMs / 2));
+    // Every quarter of ack_wait: when NATS goes away the message still has at least three
+    // quarters of it left, so an outage that short costs no redelivery (waitForBroker).
+    const keepAlive = setInterval(() => msg.working(), Math.max(100, ackWaitMs / 4));
     const timeoutMs = this.options.handlerTimeoutMs ?? 60_000;
     const timer = setTimeout(() => controller.abort(new Error(`handler exceeded ${timeoutMs} ms`)), timeoutMs);
     const msgId = msg.headers?.get('Nats-Msg-Id');

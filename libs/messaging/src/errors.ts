@@ -112,13 +112,20 @@ export function permissionViolationOf(error: unknown): PermissionViolationError 
   return undefined;
 }
 
-/**
- * True when `error` says JetStream could not be reached or did not answer in time — the
- * connection dropped or closed while a request was in flight, nobody answered, the request
- * timed out, or the JetStream API reported itself unavailable (503, e.g. during a leader
- * election) — as opposed to an answer that something is wrong. A refused permission is not
- * unavailability: retrying will not help.
- */
+/** A declared byte limit below what the stream holds: applying it would delete stored messages. */
+export class TopologyShrinkError extends RuntimeError {
+  constructor(
+    readonly stream: string,
+    readonly holdsBytes: number,
+    readonly declaredMaxBytes: number,
+  ) {
+    super(
+      'TANDEM_ERR_TOPOLOGY_SHRINK',
+      `stream ${stream} holds ${holdsBytes} bytes, more than the declared max_bytes ${declaredMaxBytes}: lowering the limit would delete its oldest messages; move or remove them first, or declare a larger limit`,
+    );
+  }
+}
+
 /** The publish found no connection to send on. */
 export class NotConnectedError extends RuntimeError {
   constructor() {
@@ -140,6 +147,13 @@ export function isBrokerUnavailable(error: unknown): boolean {
   return false;
 }
 
+/**
+ * True when `error` says JetStream could not be reached or did not answer in time — the
+ * connection dropped or closed while a request was in flight, nobody answered, the request
+ * timed out, or the JetStream API reported itself unavailable (503, e.g. during a leader
+ * election) — as opposed to an answer that something is wrong. A refused permission is not
+ * unavailability: retrying will not help.
+ */
 export function isNatsUnavailable(error: unknown): boolean {
   if (permissionViolationOf(error)) return false;
   if (error instanceof RequestError) return true;

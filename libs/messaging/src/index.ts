@@ -10,6 +10,7 @@ export {
   SchemaViolationError,
   SubjectSequenceMismatchError,
   TopologyConflictError,
+  TopologyShrinkError,
 } from './errors';
 export { EventCodec } from './event-codec';
 export type { EventType } from './event-codec';

@@ -15,7 +15,7 @@ import {
 } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import { nanos, type NatsConnection } from '@nats-io/transport-node';
-import { TopologyConflictError } from './errors';
+import { TopologyConflictError, TopologyShrinkError } from './errors';
 
 /** A JetStream stream as data. */
 export interface StreamSpec {
@@ -131,6 +131,12 @@ async function ensureStream(jsm: JetStreamManager, spec: StreamSpec, replicas: n
     Boolean(config.allow_direct) !== wanted.allow_direct ||
     config.num_replicas !== wanted.num_replicas;
   if (!changed) return existing;
+  // The server enforces a lowered byte limit at once by deleting the oldest messages, whatever
+  // the discard policy: never let a declaration do that to stored orders or dead letters.
+  const bytes = existing.state.bytes;
+  if (wanted.max_bytes !== undefined && wanted.max_bytes > 0 && bytes > wanted.max_bytes) {
+    throw new TopologyShrinkError(spec.name, bytes, wanted.max_bytes);
+  }
   return jsm.streams.update(spec.name, { ...config, ...wanted });
 }
 

@@ -1,4 +1,4 @@
-import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { deadlineIn, type StartContext } from '@tandem/runtime';
 import { freePort, NatsServer, waitFor } from '@tandem/testing';
 import pino from 'pino';
@@ -6,7 +6,7 @@ import Type from 'typebox';
 import { Registry } from 'prom-client';
 import { ConsumerRunner, DeadLetterHeaders, type MessageHandler } from '../src/consumer-runner.component';
 import { messagingMetrics, type MessagingMetrics } from '../src/middleware/metrics';
-import { EventNotStoredError, EventValidationError, PermanentError, TopologyConflictError } from '../src/errors';
+import { EventNotStoredError, EventValidationError, PermanentError, TopologyConflictError, TopologyShrinkError } from '../src/errors';
 import { NatsConnectionComponent } from '../src/nats-connection.component';
 import { Publisher } from '../src/publisher';
 import { ensureTopology, type ConsumerSpec } from '../src/topology';
@@ -107,6 +107,20 @@ describe('JetStream topology, publisher and consumer runner (real nats-server)',
       await expect(conflict).rejects.toThrow('stream TEST: field "storage" is "file" on the server but "memory" is declared');
       const filterConflict = ensureTopology(nc, { consumers: [{ ...spec, filterSubject: 'test.other' }] }, { replicas: 1 });
       await expect(filterConflict).rejects.toThrow(`consumer TEST/${spec.durable}: field "filter_subject"`);
+    });
+
+    it('never lowers a byte limit below what a stream holds (the server would delete its oldest messages), and raises it', async () => {
+      const nc = await nats.whenConnected();
+      const stream = { name: 'SHRINK', subjects: ['shrink.>'], maxBytes: 1024 * 1024, discard: 'new' as const };
+      await ensureTopology(nc, { streams: [stream] }, { replicas: 1 });
+      for (let i = 0; i < 20; i++) await jetstream(nc).publish(`shrink.${i}`, new Uint8Array(512));
+      const held = (await jsm.streams.info('SHRINK')).state;
+      const shrink = ensureTopology(nc, { streams: [{ ...stream, maxBytes: 4 * 1024 }] }, { replicas: 1 });
+      await expect(shrink).rejects.toBeInstanceOf(TopologyShrinkError);
+      await expect(shrink).rejects.toThrow(`stream SHRINK holds ${held.bytes} bytes, more than the declared max_bytes 4096`);
+      expect((await jsm.streams.info('SHRINK')).state).toMatchObject({ messages: 20, bytes: held.bytes });
+      await ensureTopology(nc, { streams: [{ ...stream, maxBytes: 2 * 1024 * 1024 }] }, { replicas: 1 });
+      expect((await jsm.streams.info('SHRINK')).config.max_bytes).toBe(2 * 1024 * 1024);
     });
   });
 

@@ -10,8 +10,9 @@ interface Link {
  * its broker. {@link blackHole} makes the path silent the way a dead network is: nothing is
  * forwarded either way and nothing is closed (no FIN, no RST), so only timers can tell; new
  * connections are accepted and then held, never answered. {@link heal} forwards again: the
- * connections held while black-holed are reset (their peer has long given up on them, as after
- * a real partition), new ones pass.
+ * connections held while black-holed are reset (RST: their peer has long given up on them, as
+ * after a real partition), new ones pass. Unlike a real black hole, a side that closes its
+ * socket meanwhile is seen closing by the other (the proxy passes the close on).
  */
 export class TcpProxy {
   private readonly links = new Set<Link>();
@@ -51,7 +52,7 @@ export class TcpProxy {
   /** Forwards again: connections held meanwhile are reset; new ones pass. */
   heal(): void {
     this.silent = false;
-    for (const link of [...this.links]) this.drop(link);
+    for (const link of [...this.links]) this.drop(link, true);
   }
 
   async stop(): Promise<void> {
@@ -86,9 +87,12 @@ export class TcpProxy {
     link.upstream?.on('data', () => undefined).resume();
   }
 
-  private drop(link: Link): void {
+  private drop(link: Link, reset = false): void {
     if (!this.links.delete(link)) return;
-    link.client.destroy();
-    link.upstream?.destroy();
+    for (const socket of [link.client, link.upstream]) {
+      if (!socket || socket.destroyed) continue;
+      if (reset) socket.resetAndDestroy();
+      else socket.destroy();
+    }
   }
 }

@@ -6,6 +6,8 @@ import type { Middleware } from './middleware';
 export interface BrokerState {
   /** True while the NATS connection is up. */
   connected(): boolean;
+  /** Aborted when the consumer stops taking messages: a wait then ends. */
+  stopping?(): AbortSignal;
 }
 
 const POLL_MS = 100;
@@ -15,8 +17,11 @@ const POLL_MS = 100;
  * because NATS is unavailable (not connected, no answer, no responders — not a refused or
  * invalid request), the same delivery is run again once the connection is back (at once
  * while it is down; with backoff while it is up and still failing, as during a leader
- * election). The runner keeps the message in progress meanwhile. Only when the delivery's
- * deadline or a stop ends the wait does the failure go on to `retry` (nak) like any other.
+ * election). Only when the delivery's deadline or a stop ends the wait does the failure go on
+ * to `retry` (nak) like any other. While NATS is away nothing reaches the server, so the
+ * message's ack_wait keeps running: an outage longer than what is left of it (at least three
+ * quarters of ack_wait, with the runner's keep-alives) lets the server redeliver, and this
+ * run becomes an idempotent duplicate of that one.
  */
 export function waitForBroker(broker: BrokerState, policy: BackoffPolicy): Middleware {
   return (next) => async (delivery) => {
@@ -24,12 +29,14 @@ export function waitForBroker(broker: BrokerState, policy: BackoffPolicy): Middl
       try {
         return await next(delivery);
       } catch (error) {
-        if (!isBrokerUnavailable(error) || delivery.signal.aborted) throw error;
+        const stopping = broker.stopping?.();
+        const signal = stopping ? AbortSignal.any([delivery.signal, stopping]) : delivery.signal;
+        if (!isBrokerUnavailable(error) || signal.aborted) throw error;
         const down = !broker.connected();
         if (attempt === 0) delivery.logger.warn({ err: error }, 'handler failed: NATS unavailable; running it again when NATS is back');
         try {
-          if (down) while (!broker.connected()) await delay(POLL_MS, delivery.signal);
-          else await delay(backoffDelay(attempt, policy), delivery.signal);
+          if (down) while (!broker.connected()) await delay(POLL_MS, signal);
+          else await delay(backoffDelay(attempt, policy), signal);
         } catch {
           throw error;
         }

@@ -10,6 +10,7 @@ describe('sizes as nats-server and Kubernetes read them', () => {
     expect(natsBytes('2 GB')).toBe(2 * 2 ** 30);
     expect(natsBytes('lots')).toBeUndefined();
     expect(natsBytes('2XB')).toBeUndefined();
+    expect(natsBytes('1PB')).toBe(2 ** 50);
   });
 
   it('Kubernetes: Gi binary, G decimal', () => {
@@ -17,6 +18,9 @@ describe('sizes as nats-server and Kubernetes read them', () => {
     expect(kubernetesBytes('500M')).toBe(5e8);
     expect(kubernetesBytes('1.5Gi')).toBe(1.5 * 2 ** 30);
     expect(kubernetesBytes('1024')).toBe(1024);
+    expect(kubernetesBytes('2000000k')).toBe(2e9);
+    expect(kubernetesBytes('2e9')).toBe(2e9);
+    expect(kubernetesBytes('2Ki')).toBe(2048);
     expect(kubernetesBytes('2GB')).toBeUndefined();
   });
 });

@@ -21,22 +21,33 @@ export const storeFitsVolume: Rule = {
     for (const statefulSet of set.ofKind('StatefulSet')) {
       const containers = asArray(getPath(statefulSet, ['spec', 'template', 'spec', 'containers']));
       if (!containers.some((c) => isRecord(c) && /(^|\/)nats(:|@|$)/.test(String(c['image'] ?? '')))) continue;
-      const claimIndex = asArray(getPath(statefulSet, ['spec', 'volumeClaimTemplates'])).findIndex(
-        (claim) => typeof getPath(claim, ['spec', 'resources', 'requests', 'storage']) === 'string',
-      );
-      const claimPath = ['spec', 'volumeClaimTemplates', claimIndex, 'spec', 'resources', 'requests', 'storage'];
-      const volume = claimIndex < 0 ? undefined : kubernetesBytes(String(getPath(statefulSet, claimPath)));
-      const config = natsConfigOf(set.ofKind('ConfigMap'));
+      const config = natsConfigOf(statefulSet, set.ofKind('ConfigMap'));
       if (!config) continue;
-      const match = /^\s*max_file_store:\s*(\S+)\s*$/m.exec(config.text);
-      const store = match ? natsBytes(match[1] ?? '') : undefined;
       const where = { object: config.object, path: ['data', config.key] };
+      const match = /^\s*max_file(?:_store)?\s*[:=]?\s*["']?([^\s"'#]+)["']?\s*(?:#.*)?$/m.exec(config.text);
+      const store = match ? natsBytes(match[1] ?? '') : undefined;
       if (store === undefined) {
         findings.push({
           ...where,
           message: 'the JetStream block sets no max_file_store (or one that cannot be read): the store may fill its disk',
         });
         continue;
+      }
+      // The claim mounted where the store lives (the first claim when that cannot be told).
+      const storeDir = /^\s*store_dir\s*[:=]?\s*["']?([^\s"'#]+)/m.exec(config.text)?.[1];
+      const claims = asArray(getPath(statefulSet, ['spec', 'volumeClaimTemplates']));
+      const mounts = containers.flatMap((c) => (isRecord(c) ? asArray(c['volumeMounts']) : []));
+      const mount = mounts.find((m) => isRecord(m) && typeof m['mountPath'] === 'string' && storeDir?.startsWith(m['mountPath']) === true);
+      const byName = claims.findIndex((c) => isRecord(mount) && getPath(c, ['metadata', 'name']) === mount['name']);
+      const claimIndex = byName >= 0 ? byName : 0;
+      const request = getPath(claims[claimIndex], ['spec', 'resources', 'requests', 'storage']);
+      const volume = request === undefined ? undefined : kubernetesBytes(String(request));
+      if (request !== undefined && volume === undefined) {
+        findings.push({
+          object: statefulSet,
+          path: ['spec', 'volumeClaimTemplates', claimIndex, 'spec', 'resources', 'requests', 'storage'],
+          message: `the volume request ${JSON.stringify(request)} cannot be read as a Kubernetes quantity`,
+        });
       }
       if (volume !== undefined && store > volume * STORE_SHARE_OF_VOLUME) {
         findings.push({
@@ -64,8 +75,15 @@ export const storeFitsVolume: Rule = {
   },
 };
 
-function natsConfigOf(configMaps: readonly KubeObject[]): { object: KubeObject; key: string; text: string } | undefined {
+/** The NATS config the StatefulSet mounts: a ConfigMap volume whose data has a `jetstream {` block. */
+function natsConfigOf(
+  statefulSet: KubeObject,
+  configMaps: readonly KubeObject[],
+): { object: KubeObject; key: string; text: string } | undefined {
+  const volumes = asArray(getPath(statefulSet, ['spec', 'template', 'spec', 'volumes']));
+  const names = new Set(volumes.map((v) => getPath(v, ['configMap', 'name'])).filter((n): n is string => typeof n === 'string'));
   for (const object of configMaps) {
+    if (!names.has(String(getPath(object, ['metadata', 'name'])))) continue;
     const data = getPath(object, ['data']);
     if (!isRecord(data)) continue;
     for (const [key, text] of Object.entries(data)) {
@@ -79,37 +97,24 @@ function natsConfigOf(configMaps: readonly KubeObject[]): { object: KubeObject; 
 export function natsBytes(value: string): number | undefined {
   const match = /^(\d+)\s*([a-zA-Z]*)$/.exec(value.trim());
   if (!match) return undefined;
-  const factor: Record<string, number> = {
-    '': 1,
-    k: 1e3,
-    kb: 2 ** 10,
-    ki: 2 ** 10,
-    kib: 2 ** 10,
-    m: 1e6,
-    mb: 2 ** 20,
-    mi: 2 ** 20,
-    mib: 2 ** 20,
-    g: 1e9,
-    gb: 2 ** 30,
-    gi: 2 ** 30,
-    gib: 2 ** 30,
-    t: 1e12,
-    tb: 2 ** 40,
-    ti: 2 ** 40,
-    tib: 2 ** 40,
-  };
+  const factor: Record<string, number> = { '': 1 };
+  ['k', 'm', 'g', 't', 'p', 'e'].forEach((unit, i) => {
+    factor[unit] = 1000 ** (i + 1);
+    for (const binary of [`${unit}b`, `${unit}i`, `${unit}ib`]) factor[binary] = 1024 ** (i + 1);
+  });
   const f = factor[(match[2] ?? '').toLowerCase()];
   return f === undefined ? undefined : Number(match[1]) * f;
 }
 
-/** A Kubernetes quantity (`2Gi`, `500M`, `1e9`), in bytes. */
+/** A Kubernetes quantity (`2Gi`, `500M`, `2000000k`, `2e9`, a plain number), in bytes. */
 export function kubernetesBytes(value: string): number | undefined {
-  const match = /^(\d+(?:\.\d+)?)([KMGTPE]i?)?$/.exec(value.trim());
+  const match = /^(\d+(?:\.\d+)?)(?:(k|[KMGTPE]i|[MGTPE])|[eE](\d+))?$/.exec(value.trim());
   if (!match) return undefined;
-  const suffix = match[2] ?? '';
-  const exponent = 'KMGTPE'.indexOf(suffix.charAt(0)) + 1;
-  const factor = suffix === '' ? 1 : suffix.endsWith('i') ? 1024 ** exponent : 1000 ** exponent;
-  return Number(match[1]) * factor;
+  const [, number, suffix, exponent] = match;
+  if (exponent !== undefined) return Number(number) * 10 ** Number(exponent);
+  if (suffix === undefined) return Number(number);
+  const power = 'KMGTPE'.indexOf(suffix.charAt(0).toUpperCase()) + 1;
+  return Number(number) * (suffix.endsWith('i') ? 1024 ** power : 1000 ** power);
 }
 
 function mib(bytes: number): string {
