@@ -178,6 +178,30 @@ describe('EventStreamHub', () => {
     await until(() => hub.size === 0, 'the slow client to be dropped');
   });
 
+  it('at stop, cuts off after a second a client that does not read, instead of holding the shutdown to its deadline', async () => {
+    await serve({ maxStreams: 3, maxBufferedBytes: 64 * 1024 });
+    const client = await openRaw(`${url}/events`);
+    await until(() => opened.length === 1, 'the stream');
+    client.pause();
+    const stream = opened[0] as EventStream;
+    // Fill the sockets until bytes queue in the stream itself (short of the 64 KiB drop).
+    for (let i = 0; i < 10_000 && stream.body.writableLength === 0; i++) {
+      stream.send({ data: 'z'.repeat(4 * 1024) });
+      await new Promise((r) => setImmediate(r));
+    }
+    expect(stream.body.writableLength).toBeGreaterThan(0);
+    expect(stream.isOpen).toBe(true);
+    const started = Date.now();
+    await hub.stop(deadlineIn(10_000));
+    // Waiting for the unread bytes would last until the deadline (10 s).
+    expect(Date.now() - started).toBeLessThan(5_000);
+    // The server dropped the connection: nothing of it is left to close.
+    await new Promise<void>((resolve, reject) =>
+      app.server.getConnections((error, count) => (error ? reject(error) : count === 0 ? resolve() : reject(new Error(`${count} open`)))),
+    );
+    client.destroy();
+  });
+
   it('relays bytes unchanged, and at shutdown adds retry: only between events, never inside one', async () => {
     await serve({ maxStreams: 3 });
     const between = await openRaw(`${url}/relay?first=${encodeURIComponent('id: a\ndata: 1\n\n')}`);
