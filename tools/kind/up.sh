@@ -14,7 +14,7 @@ cluster="${TANDEM_KIND_CLUSTER:-tandem}"
 context="kind-$cluster"
 rollout_timeout="${TANDEM_ROLLOUT_TIMEOUT:-300s}"
 sampling="${TANDEM_TRACE_SAMPLING:-}"
-apps=(gateway order consumer)
+apps=(gateway order consumer topology)
 namespaces=(tandem observability)
 ingress_url="http://127.0.0.1:8080"
 
@@ -23,7 +23,7 @@ usage() {
     "usage: npm run kind:up [-- --check | --help]" \
     "       bash tools/kind/up.sh [--check | --help]" \
     "" \
-    "Builds the images tandem/{gateway,order,consumer} (deploy/docker/Dockerfile), creates the kind" \
+    "Builds the images tandem/{gateway,order,consumer,topology} (deploy/docker/Dockerfile), creates the kind" \
     "cluster '$cluster' (deploy/kind/cluster.yaml) unless it exists, installs Istio" \
     "(deploy/istio/install/istio-operator.yaml), loads the images, applies deploy/k8s/overlays/kind" \
     "and waits for every Deployment and StatefulSet. Running it again updates what changed." \
@@ -147,12 +147,12 @@ if ! kind load docker-image --name "$cluster" "${images[@]}"; then
   kind load image-archive --name "$cluster" "$archive_dir/images.tar"
 fi
 
-# --- 4. NATS users: one Secret per service with a random password, created once (a re-run
+# --- 4. NATS users: one Secret per user with a random password, created once (a re-run
 # keeps them: NATS and the services read them at start). Before the manifests, whose NATS,
-# order and consumer pods refer to them.
-step "Secrets: tandem/nats-user-order, tandem/nats-user-consumer and tandem/order-id-secret (random, created once)"
+# topology Job, order and consumer pods refer to them.
+step "Secrets: tandem/nats-user-{admin,order,consumer} and tandem/order-id-secret (random, created once)"
 kc apply -f deploy/k8s/base/namespace.yaml
-for user in order consumer; do
+for user in admin order consumer; do
   if ! kc -n tandem get secret "nats-user-$user" >/dev/null 2>&1; then
     # 'p' + 48 hex digits: nats-server parses $NAME values, and digits alone would not stay a
     # string. Through stdin, so the password never shows in a process list.
@@ -171,8 +171,14 @@ fi
 # the tag stays the same, so the apply alone would not replace their pods.
 restart=()
 for app in "${changed[@]+"${changed[@]}"}"; do
+  # The topology image runs as a Job, run again at every kind:up (below), not a Deployment.
+  if [ "$app" = topology ]; then continue; fi
   if [ -n "$(kc -n tandem get deployment -l "app=$app" -o name 2>/dev/null || true)" ]; then restart+=("$app"); fi
 done
+
+# A Job's spec cannot change once created, and the topology is declared again at every
+# kind:up (idempotent: only what differs changes): the old Job goes first.
+kc -n tandem delete job nats-topology --ignore-not-found
 
 step "applying deploy/k8s/overlays/kind"
 applied=false
@@ -204,6 +210,38 @@ for app in "${restart[@]+"${restart[@]}"}"; do
 done
 
 # --- 6. wait ------------------------------------------------------------------------
+# First the topology: order and consumer become ready only once it is declared, and the
+# Job (which itself waits for NATS) says plainly when it cannot be.
+# `kubectl wait --for=condition=complete` would sit out its whole timeout on a Job that
+# failed: look at both conditions. The program itself waits up to 300 s for NATS, so the
+# wait here allows for that and for its pod to start.
+case "$rollout_timeout" in
+  *h) rollout_seconds=$((${rollout_timeout%h} * 3600)) ;;
+  *m) rollout_seconds=$((${rollout_timeout%m} * 60)) ;;
+  *) rollout_seconds=${rollout_timeout%s} ;;
+esac
+topology_timeout=$((rollout_seconds + 120))
+step "waiting for tandem/nats-topology to declare the JetStream topology (up to ${topology_timeout}s)"
+topology_state=""
+for ((waited = 0; waited <= topology_timeout; waited += 5)); do
+  topology_state="$(kc -n tandem get job nats-topology -o jsonpath='{range .status.conditions[*]}{.type}={.status} {end}' 2>/dev/null || true)"
+  case " $topology_state " in
+    *" Complete=True "* | *" SuccessCriteriaMet=True "*) break ;;
+    *" Failed=True "*) break ;;
+  esac
+  sleep 5
+done
+case " $topology_state " in
+  *" Complete=True "* | *" SuccessCriteriaMet=True "*) ;;
+  *)
+    if [[ " $topology_state " == *" Failed=True "* ]]; then outcome="failed"; else outcome="did not complete within ${topology_timeout}s"; fi
+    printf '%s\n' \
+      "kind:up: the Job tandem/nats-topology $outcome. Look at:" \
+      "  kubectl --context $context -n tandem logs job/nats-topology --all-containers" \
+      "  kubectl --context $context -n tandem describe job/nats-topology" >&2
+    exit 1
+    ;;
+esac
 for namespace in "${namespaces[@]}"; do
   workloads=()
   while IFS= read -r workload; do

@@ -11,6 +11,6 @@ bash tools/scripts/ensure-deps.sh
 NATS_SERVER_BIN="$(bash tools/scripts/ensure-nats.sh)"
 export NATS_SERVER_BIN
 echo "tandem: building the services" >&2
-node_modules/.bin/nx run-many -t build --projects=gateway,order,consumer,all-in-one,dev --outputStyle=static >/dev/null ||
+node_modules/.bin/nx run-many -t build --projects=gateway,order,consumer,all-in-one,dev,topology --outputStyle=static >/dev/null ||
   { echo "tandem: build failed; run 'npm run build' to see why" >&2; exit 1; }
 exec node dist/tools/dev/main.js "$@"

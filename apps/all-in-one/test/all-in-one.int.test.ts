@@ -62,6 +62,7 @@ describe('all-in-one process: three services, one supervisor, one NATS connectio
         expect(ready.status).toBe(200);
         const body = (await ready.json()) as { components: Array<{ name: string }> };
         expect(body.components.map((c) => c.name).sort()).toEqual([
+          'consumer.consumer:dead-letters',
           'consumer.consumer:fulfilment',
           'consumer.http',
           'consumer.topology',
@@ -94,6 +95,7 @@ describe('all-in-one process: three services, one supervisor, one NATS connectio
         'stop:gateway.event-streams',
         'stop:gateway.http',
         'stop:consumer.http',
+        'stop:consumer.consumer:dead-letters',
         'stop:consumer.consumer:fulfilment',
         'stop:consumer.topology',
         'stop:order.event-streams',

@@ -1,5 +1,13 @@
-import { OrderEvents, Topology } from '@tandem/contracts';
-import { ConsumerRunner, messagingMetrics, NatsConnectionComponent, Publisher, TopologyComponent } from '@tandem/messaging';
+import { OrderEvents, TandemTopology, Topology } from '@tandem/contracts';
+import {
+  ConsumerRunner,
+  deadLetterFromAdvisory,
+  maxDeliveriesEvent,
+  messagingMetrics,
+  NatsConnectionComponent,
+  Publisher,
+  TopologyComponent,
+} from '@tandem/messaging';
 import { HttpServerComponent, Supervisor, type Component, type HealthSource, type ServiceHandle } from '@tandem/runtime';
 import { createLogger, createServiceMetrics, TelemetryComponent, type Telemetry } from '@tandem/telemetry';
 import type { Logger } from 'pino';
@@ -16,19 +24,15 @@ export interface ConsumerParts {
   readonly namePrefix?: string;
 }
 
-/** The fulfilment worker's components: its topology, the `fulfilment` consumer, and its probe/metrics HTTP server. */
+/**
+ * The fulfilment worker's components: its topology check, the `fulfilment` consumer, the
+ * `dead-letters` consumer (messages that reached max_deliver unsettled, from the server's
+ * advisories: docs/decisions/0015), and its probe/metrics HTTP server.
+ */
 export function consumerComponents(config: ConsumerConfig, parts: ConsumerParts): Component[] {
   const metrics = createServiceMetrics({ service: 'consumer', version: config.version });
   const app = buildConsumerApp({ logger: parts.logger, health: parts.health, metrics, requestTimeoutMs: config.requestTimeoutMs });
-  const topology = new TopologyComponent(
-    parts.nats,
-    {
-      streams: [Topology.ordersStream, Topology.deadLetterStream],
-      consumers: [Topology.fulfilmentConsumer],
-    },
-    config.nats.replicas,
-    `${parts.namePrefix ?? ''}topology`,
-  );
+  const topology = new TopologyComponent(parts.nats, TandemTopology, config.nats.replicas, `${parts.namePrefix ?? ''}topology`);
   const messaging = messagingMetrics(metrics.registry);
   const fulfilment = new ConsumerRunner({
     name: `${parts.namePrefix ?? ''}consumer:fulfilment`,
@@ -41,9 +45,21 @@ export function consumerComponents(config: ConsumerConfig, parts: ConsumerParts)
     replicas: config.nats.replicas,
     requires: topology,
   });
+  const deadLetters = new ConsumerRunner({
+    name: `${parts.namePrefix ?? ''}consumer:dead-letters`,
+    connection: parts.nats,
+    consumer: Topology.deadLettersConsumer,
+    event: maxDeliveriesEvent,
+    handler: deadLetterFromAdvisory(parts.nats, { deadLetterStream: Topology.deadLetterStream.name }),
+    concurrency: 4,
+    metrics: messaging,
+    replicas: config.nats.replicas,
+    requires: topology,
+  });
   return [
     topology,
     fulfilment,
+    deadLetters,
     new HttpServerComponent(app, {
       name: `${parts.namePrefix ?? ''}http`,
       port: config.port,

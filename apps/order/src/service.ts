@@ -68,12 +68,7 @@ export function composeOrder(config: OrderConfig, parts: OrderParts): OrderCompo
   });
   if (!config.orderIdSecretConfigured)
     parts.logger.warn('ORDER_ID_SECRET is not set: order ids are derived with the public development secret (set it outside development)');
-  const topology = new TopologyComponent(
-    nats,
-    { streams: [Topology.ordersStream, Topology.deadLetterStream] },
-    config.nats.replicas,
-    `${prefix}topology`,
-  );
+  const topology = new TopologyComponent(nats, { streams: [Topology.ordersStream] }, config.nats.replicas, `${prefix}topology`);
   const http = new HttpServerComponent(app, {
     name: `${prefix}http`,
     port: config.port,

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { jetstream } from '@nats-io/jetstream';
-import { ReliabilitySystem } from './reliability-system';
+import { connectAs, ReliabilitySystem } from './reliability-system';
 
 /**
  * SPEC §4/§7: poison messages land in the DLQ and never block the stream. While valid
@@ -17,8 +17,10 @@ describe('reliability: poison messages on orders.created under load', () => {
 
   it('are dead-lettered with their reasons while every valid order is still fulfilled exactly once', async () => {
     const s = (system = await ReliabilitySystem.start({ consumerEnv: { FULFILMENT_DELAY_MS: '5' } }));
-    const js = jetstream(s.nc);
-    const maxPayload = s.nc.info?.max_payload ?? 1024 * 1024;
+    // Published as the order service's user would: the only one allowed to write orders.created.
+    const producer = await connectAs(s, 'order');
+    const js = jetstream(producer);
+    const maxPayload = producer.info?.max_payload ?? 1024 * 1024;
     const load = s.load({ orders: 400, keyPrefix: 'poison' });
     await load.whenCompleted(100);
 
@@ -40,6 +42,7 @@ describe('reliability: poison messages on orders.created under load', () => {
     const seqs = new Map<number, string>();
     const subjectOf = (name: string) => `orders.created.poison-${name.replace(/\s+/g, '-')}`;
     for (const [name, data] of Object.entries(poison)) seqs.set((await js.publish(subjectOf(name), data)).seq, name);
+    await producer.close();
     await load.finished;
     const retries = await load.retryUnaccepted();
 

@@ -41,6 +41,8 @@ export class ReliabilitySystem {
     readonly nats: NatsServer | undefined,
     readonly cluster: NatsCluster | undefined,
     private readonly serviceEnv: Record<string, string>,
+    /** Each service's own NATS identity (empty on the cluster, which runs without users). */
+    private readonly identities: { readonly order: Record<string, string>; readonly consumer: Record<string, string> },
     private readonly options: SystemOptions,
     public order: AppProcess,
     public consumer: AppProcess,
@@ -55,24 +57,36 @@ export class ReliabilitySystem {
     let cluster: NatsCluster | undefined;
     const apps: AppProcess[] = [];
     try {
+      // One server runs as in production: Tandem's users and permissions, the topology declared
+      // by the admin identity (npm run nats:topology's program). The 3-node cluster has no users
+      // (NatsCluster writes its own configs): there the services declare the topology themselves.
       if (options.cluster) cluster = await NatsCluster.start(3);
-      else nats = await NatsServer.start();
+      else nats = await NatsServer.start({ accounts: true });
       const natsUrl = (cluster?.url ?? nats?.url) as string;
+      const identities = {
+        order: nats ? nats.clientEnv('order') : {},
+        consumer: nats ? nats.clientEnv('consumer') : {},
+      };
       const serviceEnv: Record<string, string> = {
         NATS_URL: natsUrl,
         JETSTREAM_REPLICAS: options.cluster ? '3' : '1',
         LOG_LEVEL: 'info',
       };
       const readyTimeoutMs = options.cluster ? 60_000 : 30_000;
-      const order = await AppProcess.start('order', { env: { ...serviceEnv, ...options.orderEnv }, readyTimeoutMs });
+      const order = await AppProcess.start('order', { env: { ...serviceEnv, ...identities.order, ...options.orderEnv }, readyTimeoutMs });
       apps.push(order);
-      const consumer = await AppProcess.start('consumer', { env: { ...serviceEnv, ...options.consumerEnv }, readyTimeoutMs });
+      const consumer = await AppProcess.start('consumer', {
+        env: { ...serviceEnv, ...identities.consumer, ...options.consumerEnv },
+        readyTimeoutMs,
+      });
       apps.push(consumer);
       // The gateway logs every request at info: warn keeps its CPU for the load.
       const gateway = await AppProcess.start('gateway', { env: { ORDER_URL: order.url, LOG_LEVEL: 'warn' } });
       apps.push(gateway);
-      const nc = await connect({ servers: natsUrl.split(','), maxReconnectAttempts: -1, reconnectTimeWait: 250 });
-      return new ReliabilitySystem(natsUrl, nats, cluster, serviceEnv, options, order, consumer, gateway, nc);
+      // The test's own connection (audit, stream info) is the admin's: it reads everything and
+      // publishes no message.
+      const nc = await connect({ servers: natsUrl.split(','), maxReconnectAttempts: -1, reconnectTimeWait: 250, ...adminOf(nats) });
+      return new ReliabilitySystem(natsUrl, nats, cluster, serviceEnv, identities, options, order, consumer, gateway, nc);
     } catch (error) {
       await Promise.all(apps.map((a) => a.stop('SIGKILL')));
       await nats?.cleanup();
@@ -85,7 +99,7 @@ export class ReliabilitySystem {
   async restartOrder(): Promise<AppProcess> {
     if (this.order.process.running) throw new Error('order is still running');
     this.order = await AppProcess.start('order', {
-      env: { ...this.serviceEnv, ...this.options.orderEnv, PORT: String(this.order.port) },
+      env: { ...this.serviceEnv, ...this.identities.order, ...this.options.orderEnv, PORT: String(this.order.port) },
       readyTimeoutMs: 30_000,
     });
     this.history.push(this.order);
@@ -96,7 +110,7 @@ export class ReliabilitySystem {
   async restartConsumer(): Promise<AppProcess> {
     if (this.consumer.process.running) throw new Error('consumer is still running');
     this.consumer = await AppProcess.start('consumer', {
-      env: { ...this.serviceEnv, ...this.options.consumerEnv },
+      env: { ...this.serviceEnv, ...this.identities.consumer, ...this.options.consumerEnv },
       readyTimeoutMs: 30_000,
     });
     this.history.push(this.consumer);
@@ -174,4 +188,19 @@ export function startedBetween(attempts: readonly OrderAttempt[], from: number, 
 /** Longest duration among attempts, in ms (0 for none). */
 export function longest(attempts: readonly OrderAttempt[]): number {
   return attempts.reduce((max, a) => Math.max(max, a.endedAt - a.startedAt), 0);
+}
+
+/** Connect options for the admin user of a server with users (none for the open cluster). */
+function adminOf(nats: NatsServer | undefined): { user?: string; pass?: string; inboxPrefix?: string } {
+  if (!nats) return {};
+  const { user, pass, inboxPrefix } = nats.user('admin');
+  return { user, pass, inboxPrefix };
+}
+
+/** A connection as one of the services' users, for a test that must publish as that service would (poison on orders.created). */
+export async function connectAs(system: ReliabilitySystem, name: 'order' | 'consumer'): Promise<NatsConnection> {
+  const servers = system.natsUrl.split(',');
+  if (!system.nats) return connect({ servers });
+  const { user, pass, inboxPrefix } = system.nats.user(name);
+  return connect({ servers, user, pass, inboxPrefix });
 }

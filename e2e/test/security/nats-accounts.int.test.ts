@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { AckPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { AuthorizationError, connect, PermissionViolationError, type NatsConnection } from '@nats-io/transport-node';
 import { OrderEvents, Topology } from '@tandem/contracts';
 import { ConsumerRunner, EventNotStoredError, NatsConnectionComponent, Publisher } from '@tandem/messaging';
@@ -40,6 +40,21 @@ function permissionsBlock(conf: string, name: string): { publish: string[]; subs
   return { publish: list('publish'), subscribe: list('subscribe') };
 }
 
+/** Creates an order through the gateway, waits until it is fulfilled, and returns its id. */
+async function orderFulfilled(api: AppProcess, key: string, description: string): Promise<string> {
+  const created = await fetch(`${api.url}/orders`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'idempotency-key': key },
+    body: JSON.stringify({ sku: 'SEC-1', qty: 2 }),
+  });
+  expect(created.status).toBe(201);
+  const { id } = (await created.json()) as { id: string };
+  await waitFor(async () => ((await (await fetch(`${api.url}/orders/${id}`)).json()) as { status: string }).status === 'fulfilled', {
+    description,
+  });
+  return id;
+}
+
 describe('NATS accounts: one user per service, least-privilege subjects (deploy/nats)', () => {
   describe('configuration', () => {
     const permissions = read('deploy/nats/permissions.conf');
@@ -47,12 +62,13 @@ describe('NATS accounts: one user per service, least-privilege subjects (deploy/
     const manifest = parseAllDocuments(read('deploy/k8s/base/nats.yaml')).map((d) => d.toJS());
     const configMap = manifest.find((o) => o?.kind === 'ConfigMap') as { data: Record<string, string> };
 
-    it('the cluster uses deploy/nats/permissions.conf unchanged, only users order and consumer, passwords only from env, and nats-server accepts it', () => {
+    it('the cluster uses deploy/nats/permissions.conf unchanged, only users admin, order and consumer, passwords only from env, and nats-server accepts it', () => {
       expect(configMap.data['permissions.conf']).toBe(permissions);
       const clusterConf = configMap.data['nats.conf'] ?? '';
       expect(clusterConf).toContain('include ./permissions.conf');
       const users = [...clusterConf.matchAll(/\{ user: (\S+), password: (\S+), permissions: (\S+) \}/g)].map((m) => m.slice(1));
       expect(users).toEqual([
+        ['admin', '$NATS_ADMIN_PASS', '$ADMIN_PERMISSIONS'],
         ['order', '$NATS_ORDER_PASS', '$ORDER_PERMISSIONS'],
         ['consumer', '$NATS_CONSUMER_PASS', '$CONSUMER_PERMISSIONS'],
       ]);
@@ -60,7 +76,7 @@ describe('NATS accounts: one user per service, least-privilege subjects (deploy/
       const dir = mkdtempSync(join(tmpdir(), 'tandem-natsconf-'));
       try {
         for (const [file, text] of Object.entries(configMap.data)) writeFileSync(join(dir, file), text);
-        const env = { ...process.env, POD_NAME: 'nats-0', NATS_ORDER_PASS: 'pa1', NATS_CONSUMER_PASS: 'pb2' };
+        const env = { ...process.env, POD_NAME: 'nats-0', NATS_ADMIN_PASS: 'pc3', NATS_ORDER_PASS: 'pa1', NATS_CONSUMER_PASS: 'pb2' };
         const check = (variables: NodeJS.ProcessEnv) => {
           const r = spawnSync(natsServerBinary(), ['-c', join(dir, 'nats.conf'), '-t'], { env: variables, encoding: 'utf8' });
           return { status: r.status, output: `${r.stdout}${r.stderr}` };
@@ -96,6 +112,7 @@ describe('NATS accounts: one user per service, least-privilege subjects (deploy/
       const server = envOf('deploy/k8s/base/nats.yaml', 'StatefulSet', 'nats');
       expect(server['NATS_ORDER_PASS']).toEqual(fromSecret('NATS_ORDER_PASS', 'nats-user-order'));
       expect(server['NATS_CONSUMER_PASS']).toEqual(fromSecret('NATS_CONSUMER_PASS', 'nats-user-consumer'));
+      expect(server['NATS_ADMIN_PASS']).toEqual(fromSecret('NATS_ADMIN_PASS', 'nats-user-admin'));
       // No Secret object with a password is committed: the user creates them (docs/security.md).
       expect(manifest.filter((o) => o?.kind === 'Secret')).toEqual([]);
     });
@@ -111,10 +128,12 @@ describe('NATS accounts: one user per service, least-privilege subjects (deploy/
         ['_INBOX.consumer.>'],
         ['_INBOX.all-in-one.>', 'orders.fulfilled.*'],
       ]);
-      // Nothing broad: no user may publish to a whole API, delete, purge or use another inbox.
+      // Nothing broad: no service may publish to a whole API, declare, change, delete or purge,
+      // or use another inbox. Only the administrative identity declares (SPEC §4).
       for (const subject of [...order.publish, ...consumer.publish]) {
-        expect(subject).not.toMatch(/^\$JS\.API\.>|^>|DELETE|PURGE|^_INBOX|STREAM\.LIST|STREAM\.NAMES/);
+        expect(subject).not.toMatch(/^\$JS\.API\.>|^>|CREATE|UPDATE|DELETE|PURGE|^_INBOX|STREAM\.LIST|STREAM\.NAMES/);
       }
+      expect(permissionsBlock(permissions, 'ADMIN_PERMISSIONS')).toEqual({ publish: ['$JS.API.>'], subscribe: ['_INBOX.admin.>'] });
     });
   });
 
@@ -164,7 +183,8 @@ describe('NATS accounts: one user per service, least-privilege subjects (deploy/
       line.includes(`/user:${user}" - ${kind} Violation - Subject "${subject}"`);
 
     beforeAll(async () => {
-      nats = await NatsServer.start({ accounts: true });
+      // No topology yet: the first test shows the services waiting for the declaration.
+      nats = await NatsServer.start({ accounts: true, topology: false });
     });
     afterAll(async () => {
       controller.abort();
@@ -176,36 +196,46 @@ describe('NATS accounts: one user per service, least-privilege subjects (deploy/
       await nats?.cleanup();
     });
 
-    it('order and consumer run as their own users (consumer waits for order to create the streams), an order is created and fulfilled, and poison messages reach the DLQ — with no permission refused', async () => {
-      // consumer first: it may not create ORDERS, so it waits, saying why.
+    it('order and consumer run as their own users, wait for the topology the admin identity declares, and an order is created and fulfilled and poison reaches the DLQ — with no permission refused', async () => {
+      // Neither service may declare anything: each waits, not ready, naming what is missing.
       const fulfilment = await AppProcess.start('consumer', {
         env: { ...nats.clientEnv('consumer'), LOG_LEVEL: 'trace' },
         waitForReady: false,
       });
       consumer = fulfilment;
-      const waiting = await fulfilment.waitForStatus('/readyz', 503);
-      await waitFor(async () => /may not publish to \\"\$JS\.API\.STREAM\.CREATE\.ORDERS\\"/.test((await fulfilment.get('/readyz')).text), {
-        description: 'consumer readiness naming the stream it may not create',
-        timeoutMs: 10_000,
-      });
-      expect(waiting.status).toBe(503);
-      const orders = await AppProcess.start('order', { env: { ...nats.clientEnv('order'), LOG_LEVEL: 'trace' } });
+      const orders = await AppProcess.start('order', { env: { ...nats.clientEnv('order'), LOG_LEVEL: 'trace' }, waitForReady: false });
       order = orders;
+      for (const [app, missing] of [
+        [fulfilment, 'stream ORDERS does not exist; stream ORDERS_DLQ does not exist; stream ORDERS_MAX_DELIVERIES does not exist'],
+        [orders, 'stream ORDERS does not exist'],
+      ] as const) {
+        await waitFor(
+          async () => {
+            const readyz = await app.get('/readyz');
+            const detail = (readyz.body as { components: Array<{ name: string; detail?: string }> }).components.find(
+              (c) => c.name === 'topology',
+            )?.detail;
+            return (
+              readyz.status === 503 &&
+              detail === `${missing}: declare the topology with the administrative NATS identity (npm run nats:topology)`
+            );
+          },
+          { description: `${app.app} unready, naming the missing topology`, timeoutMs: 15_000 },
+        );
+      }
+      // `npm run nats:topology`'s program, as admin: what it declared, then nothing the second time.
+      const first = await nats.declareTopology();
+      expect(first).toContain('stream ORDERS: created\n');
+      expect(first).toContain('consumer ORDERS/fulfilment: created\n');
+      expect(first).toContain('consumer ORDERS_MAX_DELIVERIES/dead-letters: created\n');
+      expect((await nats.declareTopology()).match(/: unchanged$/gm)).toHaveLength(5);
+      await orders.waitForStatus('/readyz', 200, 30_000);
       await fulfilment.waitForStatus('/readyz', 200, 30_000);
       // The gateway has no NATS identity at all: it never connects to NATS.
       const api = await AppProcess.start('gateway', { env: { ORDER_URL: orders.url } });
       gateway = api;
 
-      const created = await fetch(`${api.url}/orders`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'idempotency-key': 'accounts-1' },
-        body: JSON.stringify({ sku: 'SEC-1', qty: 2 }),
-      });
-      expect(created.status).toBe(201);
-      const { id } = (await created.json()) as { id: string };
-      await waitFor(async () => ((await (await fetch(`${api.url}/orders/${id}`)).json()) as { status: string }).status === 'fulfilled', {
-        description: 'the order fulfilled through the services running as their users',
-      });
+      const id = await orderFulfilled(api, 'accounts-1', 'the order fulfilled through the services running as their users');
       // A retry with the same key is answered from the stored order (its orders.created read back under order's permissions).
       const replay = await fetch(`${api.url}/orders`, {
         method: 'POST',
@@ -223,13 +253,11 @@ describe('NATS accounts: one user per service, least-privilege subjects (deploy/
       await waitFor(() => deadLettered(fulfilment, 'consumer:fulfilment'), {
         description: 'the consumer to dead-letter the poison message',
       });
-      const jsm = await jetstreamManager(await connectAs('order'));
+      const jsm = await jetstreamManager(await connectAs('admin'));
       expect((await jsm.streams.info('ORDERS_DLQ')).state.messages).toBe(1);
 
-      // Every subject the whole flow used is allowed: the only refusals are consumer's
-      // stream creates while it waited for order.
-      const unexpected = violations().filter((l) => !refusal('Publish', 'consumer', '$JS.API.STREAM.CREATE.ORDERS')(l));
-      expect(unexpected).toEqual([]);
+      // Every subject the whole flow used is allowed: not one refusal, waiting included.
+      expect(violations()).toEqual([]);
       for (const app of [orders, fulfilment]) {
         const connection = ((await app.get('/readyz')).body as { components: Array<{ name: string; detail?: string }> }).components.find(
           (c) => c.name === 'nats',
@@ -318,8 +346,8 @@ describe('NATS accounts: one user per service, least-privilege subjects (deploy/
       await denied(jsm.streams.delete('ORDERS'), '$JS.API.STREAM.DELETE.ORDERS');
       await denied(jsm.streams.purge('ORDERS'), '$JS.API.STREAM.PURGE.ORDERS');
       await denied(jsm.streams.update('ORDERS', { max_msgs: 1 }), '$JS.API.STREAM.UPDATE.ORDERS');
-      // reading orders is order's: neither message get nor direct get
-      await denied(jsm.streams.getMessage('ORDERS', { last_by_subj: 'orders.created.x' }), '$JS.API.STREAM.MSG.GET.ORDERS');
+      // Reading orders by subject is order's (direct get). consumer reads ORDERS by sequence
+      // from the leader only for a message that reached max_deliver (docs/security.md).
       await denied(jsm.direct.getMessage('ORDERS', { last_by_subj: 'orders.created.x' }), '$JS.API.DIRECT.GET.ORDERS.orders.created.x');
       for (const subject of ['orders.>', '_INBOX.order.>']) {
         const closed = await nc.subscribe(subject).closed;
@@ -331,6 +359,41 @@ describe('NATS accounts: one user per service, least-privilege subjects (deploy/
         jetstreamManager(await connectAs('order')).then((m) => m.streams.delete('ORDERS')),
         '$JS.API.STREAM.DELETE.ORDERS',
       );
+    });
+
+    it('no service may declare, change, purge or delete streams and consumers; the services still work afterwards', async () => {
+      const denied = async (operation: Promise<unknown>, subject: string) => {
+        const error = await operation.then(
+          () => undefined,
+          (e: unknown) => e as Error,
+        );
+        expect({ subject, refused: (error?.cause ?? error) instanceof PermissionViolationError }).toEqual({ subject, refused: true });
+        expect(((error?.cause ?? error) as PermissionViolationError).subject).toBe(subject);
+      };
+      for (const user of ['order', 'consumer'] as const) {
+        const jsm = await jetstreamManager(await connectAs(user));
+        await denied(jsm.streams.update('ORDERS', { max_msgs: 1 }), '$JS.API.STREAM.UPDATE.ORDERS');
+        await denied(jsm.streams.purge('ORDERS'), '$JS.API.STREAM.PURGE.ORDERS');
+        await denied(jsm.consumers.delete('ORDERS', 'fulfilment'), '$JS.API.CONSUMER.DELETE.ORDERS.fulfilment');
+        await denied(jsm.streams.add({ name: 'ORDERS_COPY', subjects: ['copy.>'] }), '$JS.API.STREAM.CREATE.ORDERS_COPY');
+        // A consumer update is a create of the same durable: re-pointing or loosening it is refused.
+        await denied(
+          jsm.consumers.add('ORDERS', {
+            durable_name: 'fulfilment',
+            filter_subject: 'orders.created.*',
+            ack_policy: AckPolicy.Explicit,
+            max_deliver: 1,
+          }),
+          '$JS.API.CONSUMER.CREATE.ORDERS.fulfilment.orders.created.*',
+        );
+        await denied(jsm.streams.delete('ORDERS_DLQ'), '$JS.API.STREAM.DELETE.ORDERS_DLQ');
+      }
+      // Nothing changed: the limits are still the declaration's, and an order still goes through.
+      const admin = await jetstreamManager(await connectAs('admin'));
+      const ordersConfig = (await admin.streams.info('ORDERS')).config;
+      expect([ordersConfig.max_msgs, ordersConfig.max_bytes]).toEqual([-1, Topology.ordersStream.maxBytes]);
+      expect((await admin.consumers.info('ORDERS', 'fulfilment')).config.max_deliver).toBe(Topology.fulfilmentConsumer.maxDeliver);
+      await orderFulfilled(gateway as AppProcess, 'accounts-after-refusals', 'an order fulfilled after the refused changes');
     });
 
     it('an unknown user, a wrong password and a client without credentials (the gateway) are refused at connect', async () => {
@@ -364,6 +427,9 @@ describe('NATS accounts: one user per service, least-privilege subjects (deploy/
         ['Publish', 'order', 'orders.fulfilled.0b6f2d0e-4c1a-4c2b-9d7e-2f0f5a1b3c4d'],
         ['Publish', 'order', '$JS.API.CONSUMER.INFO.ORDERS.fulfilment'],
         ['Publish', 'consumer', '$JS.API.STREAM.DELETE.ORDERS'],
+        ['Publish', 'order', '$JS.API.STREAM.UPDATE.ORDERS'],
+        ['Publish', 'order', '$JS.API.STREAM.PURGE.ORDERS'],
+        ['Publish', 'order', '$JS.API.CONSUMER.DELETE.ORDERS.fulfilment'],
         ['Subscription', 'consumer', '_INBOX.order.>'],
       ] as const) {
         expect({ kind, user, subject, logged: lines.some(refusal(kind, user, subject)) }).toMatchObject({ logged: true });

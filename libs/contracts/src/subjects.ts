@@ -22,7 +22,8 @@ const DAY_MS = 86_400_000;
 
 /**
  * JetStream streams and durable consumers (SPEC §4), as data in the shape the messaging
- * lib's `ensureTopology` takes. Services declare what they own from these.
+ * lib's `ensureTopology` takes. The administrative identity declares them (TandemTopology);
+ * each service names the parts it uses and waits until they exist.
  */
 export const Topology = Object.freeze({
   /**
@@ -45,8 +46,8 @@ export const Topology = Object.freeze({
   /**
    * Dead letters, bounded like the orders (64 MiB, `discard: new`) so a flood of poison cannot
    * take the store from them; when it is full a dead letter cannot be written and the message
-   * stays in ORDERS for another delivery, except on its last one (docs/operations.md: watch the
-   * stream's bytes).
+   * stays in ORDERS for another delivery, or past its last one waits in ORDERS_MAX_DELIVERIES
+   * (docs/operations.md: watch the stream's bytes).
    */
   deadLetterStream: {
     name: 'ORDERS_DLQ',
@@ -63,6 +64,39 @@ export const Topology = Object.freeze({
     maxDeliver: 5,
     maxAckPending: 1_000,
   },
+  /**
+   * The server's word that a message of ORDERS reached `max_deliver` unsettled on the
+   * `fulfilment` consumer (a nak or an expired ack_wait on its last delivery, a process killed
+   * while holding it). The server publishes these advisories once, to whoever listens then: the
+   * stream keeps each until the `dead-letters` consumer has written its message to ORDERS_DLQ
+   * (work-queue retention: acknowledged advisories go, so the room is for unhandled ones;
+   * docs/decisions/0015). 64 MiB holds about 200,000 of them.
+   */
+  maxDeliveriesStream: {
+    name: 'ORDERS_MAX_DELIVERIES',
+    subjects: ['$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.ORDERS.fulfilment'],
+    retention: 'workqueue',
+    maxBytes: 64 * 1024 * 1024,
+    discard: 'new',
+  },
+  /** Dead-letters what the advisories name; never gives up (max_deliver unlimited), backing off while the DLQ refuses. */
+  deadLettersConsumer: {
+    stream: 'ORDERS_MAX_DELIVERIES',
+    durable: 'dead-letters',
+    filterSubject: '$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.ORDERS.fulfilment',
+    ackWaitMs: 30_000,
+    maxDeliver: -1,
+    maxAckPending: 100,
+  },
+} as const);
+
+/**
+ * Everything Tandem needs on the server, as the administrative identity declares it
+ * (`npm run nats:topology`, the cluster's topology Job): the services may only use it.
+ */
+export const TandemTopology = Object.freeze({
+  streams: [Topology.ordersStream, Topology.deadLetterStream, Topology.maxDeliveriesStream],
+  consumers: [Topology.fulfilmentConsumer, Topology.deadLettersConsumer],
 } as const);
 
 /** The dead-letter subject for a message first published on `subject` (`orders.created.<id>` → `dlq.orders.created.<id>`). */

@@ -1,5 +1,5 @@
 import { JetStreamApiCodes, JetStreamApiError, jetstream, type Consumer, type JsMsg } from '@nats-io/jetstream';
-import { headers as natsHeaders, type MsgHdrs } from '@nats-io/transport-node';
+import { headers as natsHeaders, millis, type MsgHdrs, type NatsConnection } from '@nats-io/transport-node';
 import {
   backoffDelay,
   DEFAULT_BACKOFF,
@@ -15,7 +15,7 @@ import type { Logger } from 'pino';
 import type { Static, TSchema } from 'typebox';
 import { describePermissionViolation, permissionViolationOf, SchemaViolationError } from './errors';
 import { EventCodec, type EventType } from './event-codec';
-import { deadLetter } from './middleware/dead-letter';
+import { deadLetter, isLastDelivery } from './middleware/dead-letter';
 import { idempotency, type ProcessedStore } from './middleware/idempotency';
 import { metrics as metricsMiddleware, type MessagingMetrics } from './middleware/metrics';
 import { chain, type Delivery, type Middleware, type Outcome, type Processor } from './middleware/middleware';
@@ -43,7 +43,7 @@ export type MessageHandler<T> = (payload: T, context: MessageContext) => Promise
 
 export interface ConsumerRunnerOptions<S extends TSchema> {
   readonly connection: NatsConnectionComponent;
-  /** The durable consumer (created beforehand by ensureTopology); its maxDeliver and ackWaitMs are used here too. */
+  /** The durable consumer (declared beforehand); its max_deliver and ack_wait are read from the server when consuming starts. */
   readonly consumer: ConsumerSpec;
   readonly event: EventType<S>;
   readonly handler: MessageHandler<Static<S>>;
@@ -135,7 +135,9 @@ export class ConsumerRunner<S extends TSchema> implements Component {
   private readonly codec: EventCodec<S>;
   private readonly pipeline: Processor;
   private readonly inFlight = new Set<InFlight>();
-  private readonly maxDeliver: number;
+  /** The consumer's max_deliver and ack_wait: as declared, then as the server has them (read when consuming starts). */
+  private maxDeliver: number;
+  private ackWaitMs: number;
   private openFetch?: { stop(): void };
   private loop?: Promise<void>;
   private stopping = false;
@@ -153,11 +155,12 @@ export class ConsumerRunner<S extends TSchema> implements Component {
     this.dependsOn = [options.connection.name, ...(options.requires ? [options.requires.name] : [])];
     this.codec = new EventCodec(options.event);
     this.maxDeliver = options.consumer.maxDeliver ?? CONSUMER_DEFAULTS.maxDeliver;
+    this.ackWaitMs = options.consumer.ackWaitMs ?? CONSUMER_DEFAULTS.ackWaitMs;
     this.pipeline = chain(
       [
         tracing(),
         ...(options.metrics ? [metricsMiddleware(options.metrics)] : []),
-        deadLetter(this.maxDeliver),
+        deadLetter(() => this.maxDeliver),
         retry(options.retryBackoff ?? DEFAULT_BACKOFF),
         waitForBroker(
           { connected: () => options.connection.connection() !== undefined, stopping: () => this.stopped.signal },
@@ -225,6 +228,10 @@ export class ConsumerRunner<S extends TSchema> implements Component {
         }
         if (this.stopping) break;
         const pull = await jetstream(nc).consumers.get(consumer.stream, consumer.durable);
+        // The declaration (the administrative identity's) decides these, not this process's copy.
+        const { config } = await pull.info(true);
+        this.maxDeliver = config.max_deliver ?? -1;
+        if (config.ack_wait) this.ackWaitMs = millis(config.ack_wait);
         this.consuming = true;
         this.detail = `consuming ${consumer.stream}/${consumer.durable}`;
         attempt = 0;
@@ -245,7 +252,7 @@ export class ConsumerRunner<S extends TSchema> implements Component {
             // server would redeliver it at once into this same pending fetch, round after round,
             // until max_deliver — and then drop it without a dead letter. Past the fetch's expiry
             // nothing here can take it. A message on its last allowed delivery is handled instead.
-            if (this.stopping && msg.info.deliveryCount < this.maxDeliver) msg.nak(STOPPING_NAK_DELAY_MS);
+            if (this.stopping && !isLastDelivery(msg.info.deliveryCount, this.maxDeliver)) msg.nak(STOPPING_NAK_DELAY_MS);
             else this.dispatch(msg, context.logger);
           }
           this.openFetch = undefined;
@@ -254,13 +261,20 @@ export class ConsumerRunner<S extends TSchema> implements Component {
         if (this.stopping || context.signal.aborted) break;
         this.consuming = false;
         if (isConsumerNotFound(error)) {
-          // Deleted behind our back (or never created): declare it again and carry on.
-          context.logger.warn({ consumer: consumer.durable }, 'consumer not found; recreating it');
-          await ensureTopology(
-            await this.options.connection.whenConnected(context.signal),
-            { consumers: [consumer] },
-            { replicas: this.options.replicas ?? 1 },
-          ).catch((e: unknown) => context.logger.warn({ err: e }, 'recreating the consumer failed'));
+          const nc = await this.options.connection.whenConnected(context.signal);
+          if (nc.info?.auth_required) {
+            // Deleted behind our back: only the administrative identity may declare it again.
+            context.logger.error(
+              { consumer: consumer.durable },
+              `consumer ${consumer.stream}/${consumer.durable} does not exist: declare the topology (npm run nats:topology); retrying`,
+            );
+          } else {
+            // An open server (tests): declare it again and carry on.
+            context.logger.warn({ consumer: consumer.durable }, 'consumer not found; recreating it');
+            await ensureTopology(nc, { consumers: [consumer] }, { replicas: this.options.replicas ?? 1 }).catch((e: unknown) =>
+              context.logger.warn({ err: e }, 'recreating the consumer failed'),
+            );
+          }
         }
         if (!this.options.connection.connection()) {
           // The broker is gone: the connection reconnects with its own backoff. Resume as
@@ -370,7 +384,7 @@ export class ConsumerRunner<S extends TSchema> implements Component {
     const { msg, controller } = flight;
     // The template, not the subject: one order is one subject (its id is in the handler's own lines).
     const logger = baseLogger.child({ subject: this.options.event.subject, seq: msg.seq, deliveryCount: msg.info.deliveryCount });
-    const ackWaitMs = this.options.consumer.ackWaitMs ?? CONSUMER_DEFAULTS.ackWaitMs;
+    const ackWaitMs = this.ackWaitMs;
     // Every quarter of ack_wait: when NATS goes away the message still has at least three
     // quarters of it left, so an outage that short costs no redelivery (waitForBroker).
     const keepAlive = setInterval(() => msg.working(), Math.max(100, ackWaitMs / 4));
@@ -430,36 +444,71 @@ export class ConsumerRunner<S extends TSchema> implements Component {
   private async deadLetter(flight: InFlight, reason: string, logger: Logger): Promise<void> {
     const { msg } = flight;
     flight.settled = true;
-    const h = natsHeaders();
-    h.set(DeadLetterHeaders.originalSubject, msg.subject);
-    h.set(DeadLetterHeaders.originalStream, msg.info.stream);
-    h.set(DeadLetterHeaders.originalSequence, String(msg.seq));
-    h.set(DeadLetterHeaders.deliveryCount, String(msg.info.deliveryCount));
-    h.set(DeadLetterHeaders.consumer, msg.info.consumer);
-    h.set(DeadLetterHeaders.error, reason.replace(/[\r\n]+/g, ' ').slice(0, 1024));
-    const originalId = msg.headers?.get('Nats-Msg-Id');
-    if (originalId) h.set(DeadLetterHeaders.originalMsgId, originalId);
     const nc = this.options.connection.connection();
     try {
       if (!nc) throw new Error('not connected to NATS');
-      // A poison message near max_payload cannot be republished with headers: without this
-      // it would fail every attempt and be parked silently after max_deliver.
-      const { body, omitted } = deadLetterBody(msg.data, nc.info?.max_payload);
-      if (omitted) h.set(DeadLetterHeaders.bodyOmitted, String(msg.data.length));
-      await jetstream(nc).publish(`${this.options.deadLetterPrefix ?? 'dlq.'}${msg.subject}`, body, {
-        msgID: `dlq:${msg.info.stream}:${msg.seq}`,
-        headers: h,
-        timeout: 5_000,
-      });
+      await publishDeadLetter(
+        nc,
+        {
+          subject: msg.subject,
+          stream: msg.info.stream,
+          sequence: msg.seq,
+          deliveryCount: msg.info.deliveryCount,
+          consumer: msg.info.consumer,
+          data: msg.data,
+          ...(msg.headers?.get('Nats-Msg-Id') ? { msgId: msg.headers.get('Nats-Msg-Id') } : {}),
+          reason,
+        },
+        this.options.deadLetterPrefix,
+      );
       // No reason payload: nats-server 2.9 does not understand `+TERM <reason>` and ignores
       // it, leaving the message to be redelivered after ack_wait. The reason is in the DLQ.
       msg.term();
       logger.warn({ reason }, 'message dead-lettered');
     } catch (error) {
-      logger.error({ err: error, reason }, 'dead-lettering failed; message will be redelivered');
+      // On the last delivery this nak is final: the server then publishes its MAX_DELIVERIES
+      // advisory, which the dead-letters consumer turns into the dead letter (MaxDeliveries).
+      logger.error({ err: error, reason }, 'dead-lettering failed; message will be redelivered or dead-lettered from the advisory');
       msg.nak(backoffDelay(msg.info.deliveryCount - 1, this.options.retryBackoff ?? DEFAULT_BACKOFF));
     }
   }
+}
+
+/** A message on its way to the dead-letter stream, and why. */
+export interface DeadLetter {
+  readonly subject: string;
+  readonly stream: string;
+  readonly sequence: number;
+  readonly deliveryCount: number;
+  readonly consumer: string;
+  readonly data: Uint8Array;
+  readonly msgId?: string;
+  readonly reason: string;
+}
+
+/**
+ * Publishes `<prefix><subject>` with {@link DeadLetterHeaders}, de-duplicated by the server on
+ * `dlq:<stream>:<sequence>` (the runner and the advisory path may both try). Throws when the
+ * dead-letter stream does not store it.
+ */
+export async function publishDeadLetter(nc: NatsConnection, letter: DeadLetter, prefix = 'dlq.'): Promise<void> {
+  const h = natsHeaders();
+  h.set(DeadLetterHeaders.originalSubject, letter.subject);
+  h.set(DeadLetterHeaders.originalStream, letter.stream);
+  h.set(DeadLetterHeaders.originalSequence, String(letter.sequence));
+  h.set(DeadLetterHeaders.deliveryCount, String(letter.deliveryCount));
+  h.set(DeadLetterHeaders.consumer, letter.consumer);
+  h.set(DeadLetterHeaders.error, letter.reason.replace(/[\r\n]+/g, ' ').slice(0, 1024));
+  if (letter.msgId) h.set(DeadLetterHeaders.originalMsgId, letter.msgId);
+  // A poison message near max_payload cannot be republished with headers: without this
+  // it would fail every attempt and be parked silently after max_deliver.
+  const { body, omitted } = deadLetterBody(letter.data, nc.info?.max_payload);
+  if (omitted) h.set(DeadLetterHeaders.bodyOmitted, String(letter.data.length));
+  await jetstream(nc).publish(`${prefix}${letter.subject}`, body, {
+    msgID: `dlq:${letter.stream}:${letter.sequence}`,
+    headers: h,
+    timeout: 5_000,
+  });
 }
 
 function isConsumerNotFound(error: unknown): boolean {

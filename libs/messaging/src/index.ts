@@ -1,5 +1,6 @@
-export { ConsumerRunner, DeadLetterHeaders } from './consumer-runner.component';
-export type { ConsumerRunnerOptions, MessageContext, MessageHandler } from './consumer-runner.component';
+export { ConsumerRunner, DeadLetterHeaders, publishDeadLetter } from './consumer-runner.component';
+export type { ConsumerRunnerOptions, DeadLetter, MessageContext, MessageHandler } from './consumer-runner.component';
+export { deadLetterFromAdvisory, MaxDeliveriesAdvisory, maxDeliveriesEvent } from './max-deliveries';
 export {
   describePermissionViolation,
   EventNotStoredError,
@@ -21,8 +22,8 @@ export type { NatsConnectionOptions, PermissionViolationNotice } from './nats-co
 export { natsRequestPatch } from './nats-request-patch';
 export { Publisher } from './publisher';
 export type { PublisherOptions, PublishOptions } from './publisher';
-export { CONSUMER_DEFAULTS, ensureTopology } from './topology';
-export type { BucketSpec, ConsumerSpec, StreamSpec, TopologySpec } from './topology';
+export { checkTopology, CONSUMER_DEFAULTS, ensureTopology } from './topology';
+export type { BucketSpec, ConsumerSpec, StreamSpec, TopologyChange, TopologySpec } from './topology';
 export { deadLetter } from './middleware/dead-letter';
 export { idempotency, KvProcessedStore } from './middleware/idempotency';
 export type { ProcessedStore } from './middleware/idempotency';

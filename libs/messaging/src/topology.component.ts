@@ -1,15 +1,21 @@
-import { backoffDelay, DEFAULT_BACKOFF, delay, type Component, type ComponentHealth, type StartContext } from '@tandem/runtime';
+import { backoffDelay, delay, type BackoffPolicy, type Component, type ComponentHealth, type StartContext } from '@tandem/runtime';
 import { describePermissionViolation, permissionViolationOf, TopologyConflictError } from './errors';
 import type { NatsConnectionComponent } from './nats-connection.component';
-import { ensureTopology, type TopologySpec } from './topology';
+import { checkTopology, ensureTopology, type TopologySpec } from './topology';
+
+/** Looking again for a topology someone else declares: soon after the declaration has run, without hammering the server. */
+const RECHECK: BackoffPolicy = { initialMs: 1_000, secondMs: 2_000, factor: 1.5, maxMs: 5_000, jitter: 0.2 };
 
 /**
- * Makes sure the streams, consumers and buckets a service needs exist, once connected
- * (and again after each restart of the component). Ready when done. A declaration that
- * conflicts with what the server has is fatal: the process stops with a message naming
- * the resource and field rather than run against the wrong topology. Other errors
- * (JetStream not yet available, broker gone, a create the NATS user may not make) are
- * retried with backoff.
+ * Makes sure the streams, consumers and buckets a service uses are there before it works
+ * (SPEC §4), once connected and again after each restart of the component. Ready when they are.
+ *
+ * On a server with users (every deployment: `auth_required` in its INFO), the topology is
+ * declared by the administrative identity (`npm run nats:topology`, the cluster's Job) and the
+ * service's user may only look: the component checks that each part exists in the shape the
+ * code relies on, and until it does stays unready naming what is missing, looking again every
+ * few seconds. On an open server (a test's, no users) it declares what it needs itself; a
+ * declaration that conflicts with what the server has is then fatal, naming the resource and field.
  */
 export class TopologyComponent implements Component {
   readonly name: string;
@@ -34,14 +40,21 @@ export class TopologyComponent implements Component {
   }
 
   private async ensure(context: StartContext): Promise<void> {
+    let reported = '';
     for (let attempt = 0; !context.signal.aborted; attempt++) {
       try {
         const nc = await this.connection.whenConnected(context.signal);
-        await ensureTopology(nc, this.spec, { replicas: this.replicas });
-        this.done = true;
-        this.detail = `streams ${(this.spec.streams ?? []).map((s) => s.name).join(', ') || '-'}; consumers ${(this.spec.consumers ?? []).map((c) => c.durable).join(', ') || '-'}`;
-        context.logger.info({ replicas: this.replicas }, 'JetStream topology ensured');
-        return;
+        if (nc.info?.auth_required) {
+          const problems = await checkTopology(nc, this.spec);
+          if (problems.length === 0) return this.ready(context, 'JetStream topology found');
+          this.detail = `${problems.join('; ')}: declare the topology with the administrative NATS identity (npm run nats:topology)`;
+          // Once per distinct finding, not at every look.
+          if (this.detail !== reported) context.logger.warn({ problems }, `JetStream topology incomplete: ${this.detail}`);
+          reported = this.detail;
+        } else {
+          await ensureTopology(nc, this.spec, { replicas: this.replicas });
+          return this.ready(context, 'JetStream topology ensured (open server: declared by the service)');
+        }
       } catch (error) {
         if (context.signal.aborted) return;
         if (error instanceof TopologyConflictError) {
@@ -49,19 +62,22 @@ export class TopologyComponent implements Component {
           context.fail(error);
           return;
         }
-        const wait = backoffDelay(attempt, DEFAULT_BACKOFF);
-        // A refused create is retried too: a user that may only look at a stream (consumer)
-        // waits here until the stream's owner (order) has created it.
         const denied = permissionViolationOf(error);
-        this.detail = `cannot ensure topology: ${denied ? describePermissionViolation(denied) : (error as Error).message}; retry in ${wait} ms`;
-        context.logger.warn({ err: error, retryInMs: wait }, 'ensuring JetStream topology failed; retrying');
-        await delay(wait, context.signal).catch(() => undefined);
+        this.detail = `cannot check the topology: ${denied ? describePermissionViolation(denied) : (error as Error).message}`;
+        context.logger.warn({ err: error }, 'checking the JetStream topology failed; retrying');
       }
+      await delay(backoffDelay(attempt, RECHECK), context.signal).catch(() => undefined);
     }
   }
 
+  private ready(context: StartContext, message: string): void {
+    this.done = true;
+    this.detail = `streams ${(this.spec.streams ?? []).map((s) => s.name).join(', ') || '-'}; consumers ${(this.spec.consumers ?? []).map((c) => c.durable).join(', ') || '-'}`;
+    context.logger.info({ replicas: this.replicas }, message);
+  }
+
   async stop(): Promise<void> {
-    // nothing to release: ensuring runs once and stops with the start signal
+    // nothing to release: the check runs once and stops with the start signal
   }
 
   health(): ComponentHealth {

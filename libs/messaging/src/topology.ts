@@ -35,6 +35,8 @@ export interface StreamSpec {
   readonly discard?: 'old' | 'new';
   /** Direct get: any replica answers reads of a subject's last message (`allow_direct`). Default false. */
   readonly allowDirect?: boolean;
+  /** `limits` (default) keeps messages until a limit removes them; `workqueue` removes each once acknowledged. */
+  readonly retention?: 'limits' | 'workqueue';
 }
 
 /** A durable pull consumer as data. */
@@ -44,7 +46,7 @@ export interface ConsumerSpec {
   readonly filterSubject: string;
   /** Time the server waits for an ack before redelivering. Default 30 s. */
   readonly ackWaitMs?: number;
-  /** Deliveries before the server gives up on a message (the runner dead-letters at the last one). Default 5. */
+  /** Deliveries before the server gives up on a message (the runner dead-letters at the last one); -1 for no limit. Default 5. */
   readonly maxDeliver?: number;
   /** Unacknowledged messages the server lets the consumer hold. Default 1000. */
   readonly maxAckPending?: number;
@@ -68,20 +70,109 @@ export interface TopologySpec {
 
 export const CONSUMER_DEFAULTS = Object.freeze({ ackWaitMs: 30_000, maxDeliver: 5, maxAckPending: 1_000 });
 
+/** What {@link ensureTopology} did to one resource. */
+export interface TopologyChange {
+  readonly kind: 'stream' | 'consumer' | 'bucket';
+  /** `ORDERS`, `ORDERS/fulfilment`, a bucket's name. */
+  readonly name: string;
+  readonly action: 'created' | 'updated' | 'unchanged';
+}
+
 /**
  * Creates every declared stream and consumer, or updates it when it exists and differs in
  * a field that can change. A difference in a field that cannot change (storage,
  * retention, ack or deliver policy, filter subject) throws {@link TopologyConflictError}
- * naming the resource and field. Idempotent: running it twice changes nothing.
+ * naming the resource and field. Idempotent: running it twice changes nothing. Needs the
+ * rights to create and update (the administrative identity, or an open server).
  */
-export async function ensureTopology(nc: NatsConnection, spec: TopologySpec, options: { replicas: number }): Promise<void> {
+export async function ensureTopology(
+  nc: NatsConnection,
+  spec: TopologySpec,
+  options: {
+    replicas: number;
+    /** Change nothing: report what would be created or updated (and throw what would be refused). */
+    dryRun?: boolean;
+  },
+): Promise<TopologyChange[]> {
   const jsm = await jetstreamManager(nc);
-  for (const stream of spec.streams ?? []) await ensureStream(jsm, stream, options.replicas);
-  for (const consumer of spec.consumers ?? []) await ensureConsumer(jsm, consumer, options.replicas);
-  for (const bucket of spec.buckets ?? []) await ensureBucket(nc, jsm, bucket, options.replicas);
+  const apply = !options.dryRun;
+  const changes: TopologyChange[] = [];
+  for (const stream of spec.streams ?? [])
+    changes.push({ kind: 'stream', name: stream.name, action: await ensureStream(jsm, stream, options.replicas, apply) });
+  for (const consumer of spec.consumers ?? [])
+    changes.push({
+      kind: 'consumer',
+      name: `${consumer.stream}/${consumer.durable}`,
+      action: await ensureConsumer(jsm, consumer, options.replicas, apply),
+    });
+  for (const bucket of spec.buckets ?? [])
+    changes.push({ kind: 'bucket', name: bucket.name, action: await ensureBucket(nc, jsm, bucket, options.replicas, apply) });
+  return changes;
 }
 
-async function ensureBucket(nc: NatsConnection, jsm: JetStreamManager, spec: BucketSpec, replicas: number): Promise<void> {
+/**
+ * What a service that may not declare its topology checks before it works: that every
+ * stream, consumer and bucket exists, in the shape the service's code relies on (subjects,
+ * storage, retention, direct get; a consumer's filter subject and policies). Limits and
+ * timings (bytes, age, max_deliver, ack_wait, replicas) are the declaration's to choose and
+ * are not compared. Returns one line per problem; empty when all is there. Needs only the
+ * rights to look (stream and consumer info).
+ */
+export async function checkTopology(nc: NatsConnection, spec: TopologySpec): Promise<string[]> {
+  const jsm = await jetstreamManager(nc);
+  const problems: string[] = [];
+  for (const stream of spec.streams ?? []) {
+    const info = await infoOrUndefined(() => jsm.streams.info(stream.name), JetStreamApiCodes.StreamNotFound);
+    if (!info) {
+      problems.push(`stream ${stream.name} does not exist`);
+      continue;
+    }
+    const wanted = streamConfig(stream, info.config.num_replicas);
+    for (const field of ['storage', 'retention'] as const)
+      if (info.config[field] !== wanted[field])
+        problems.push(`stream ${stream.name}: ${field} is ${info.config[field]}, not ${wanted[field]}`);
+    const has = [...info.config.subjects].sort().join(', ');
+    const needs = [...stream.subjects].sort().join(', ');
+    if (has !== needs) problems.push(`stream ${stream.name}: subjects are [${has}], not [${needs}]`);
+    if (Boolean(info.config.allow_direct) !== wanted.allow_direct)
+      problems.push(`stream ${stream.name}: allow_direct is ${Boolean(info.config.allow_direct)}, not ${wanted.allow_direct}`);
+  }
+  for (const consumer of spec.consumers ?? []) {
+    const name = `${consumer.stream}/${consumer.durable}`;
+    const info = await infoOrUndefined(() => jsm.consumers.info(consumer.stream, consumer.durable), JetStreamApiCodes.ConsumerNotFound);
+    if (!info) {
+      // A consumer info on a missing stream answers "stream not found".
+      if (!problems.includes(`stream ${consumer.stream} does not exist`)) problems.push(`consumer ${name} does not exist`);
+      continue;
+    }
+    const wanted = consumerConfig(consumer, 1);
+    for (const field of ['ack_policy', 'deliver_policy', 'filter_subject'] as const)
+      if (info.config[field] !== wanted[field]) problems.push(`consumer ${name}: ${field} is ${info.config[field]}, not ${wanted[field]}`);
+  }
+  for (const bucket of spec.buckets ?? []) {
+    const info = await infoOrUndefined(() => jsm.streams.info(`KV_${bucket.name}`), JetStreamApiCodes.StreamNotFound);
+    if (!info) problems.push(`bucket ${bucket.name} does not exist`);
+  }
+  return problems;
+}
+
+async function infoOrUndefined<T>(read: () => Promise<T>, notFound: number): Promise<T | undefined> {
+  try {
+    return await read();
+  } catch (error) {
+    if (error instanceof JetStreamApiError && (error.code === notFound || error.code === JetStreamApiCodes.StreamNotFound))
+      return undefined;
+    throw error;
+  }
+}
+
+async function ensureBucket(
+  nc: NatsConnection,
+  jsm: JetStreamManager,
+  spec: BucketSpec,
+  replicas: number,
+  apply: boolean,
+): Promise<TopologyChange['action']> {
   const streamName = `KV_${spec.name}`;
   const existing = await jsm.streams.info(streamName).catch((error: unknown) => {
     if (error instanceof JetStreamApiError && error.code === JetStreamApiCodes.StreamNotFound) return undefined;
@@ -91,7 +182,9 @@ async function ensureBucket(nc: NatsConnection, jsm: JetStreamManager, spec: Buc
   if (existing && existing.config.max_msgs_per_subject !== history) {
     throw new TopologyConflictError('bucket', spec.name, 'history', existing.config.max_msgs_per_subject, history);
   }
-  if (!existing) await new Kvm(nc).create(spec.name, { history, ttl: spec.ttlMs ?? 0, replicas });
+  if (existing) return 'unchanged';
+  if (apply) await new Kvm(nc).create(spec.name, { history, ttl: spec.ttlMs ?? 0, replicas });
+  return 'created';
 }
 
 function streamConfig(spec: StreamSpec, replicas: number): Partial<StreamConfig> & { name: string } {
@@ -99,7 +192,7 @@ function streamConfig(spec: StreamSpec, replicas: number): Partial<StreamConfig>
     name: spec.name,
     subjects: [...spec.subjects],
     storage: spec.storage === 'memory' ? StorageType.Memory : StorageType.File,
-    retention: RetentionPolicy.Limits,
+    retention: spec.retention === 'workqueue' ? RetentionPolicy.Workqueue : RetentionPolicy.Limits,
     duplicate_window: nanos(spec.duplicateWindowMs ?? 120_000),
     max_age: nanos(spec.maxAgeMs ?? 0),
     max_bytes: spec.maxBytes ?? -1,
@@ -109,13 +202,16 @@ function streamConfig(spec: StreamSpec, replicas: number): Partial<StreamConfig>
   };
 }
 
-async function ensureStream(jsm: JetStreamManager, spec: StreamSpec, replicas: number): Promise<StreamInfo> {
+async function ensureStream(jsm: JetStreamManager, spec: StreamSpec, replicas: number, apply: boolean): Promise<TopologyChange['action']> {
   const wanted = streamConfig(spec, replicas);
   let existing: StreamInfo;
   try {
     existing = await jsm.streams.info(spec.name);
   } catch (error) {
-    if (error instanceof JetStreamApiError && error.code === JetStreamApiCodes.StreamNotFound) return jsm.streams.add(wanted);
+    if (error instanceof JetStreamApiError && error.code === JetStreamApiCodes.StreamNotFound) {
+      if (apply) await jsm.streams.add(wanted);
+      return 'created';
+    }
     throw error;
   }
   const config = existing.config;
@@ -130,14 +226,15 @@ async function ensureStream(jsm: JetStreamManager, spec: StreamSpec, replicas: n
     config.discard !== wanted.discard ||
     Boolean(config.allow_direct) !== wanted.allow_direct ||
     config.num_replicas !== wanted.num_replicas;
-  if (!changed) return existing;
+  if (!changed) return 'unchanged';
   // The server enforces a lowered byte limit at once by deleting the oldest messages, whatever
   // the discard policy: never let a declaration do that to stored orders or dead letters.
   const bytes = existing.state.bytes;
   if (wanted.max_bytes !== undefined && wanted.max_bytes > 0 && bytes > wanted.max_bytes) {
     throw new TopologyShrinkError(spec.name, bytes, wanted.max_bytes);
   }
-  return jsm.streams.update(spec.name, { ...config, ...wanted });
+  if (apply) await jsm.streams.update(spec.name, { ...config, ...wanted });
+  return 'updated';
 }
 
 function consumerConfig(spec: ConsumerSpec, replicas: number): Partial<ConsumerConfig> {
@@ -153,14 +250,25 @@ function consumerConfig(spec: ConsumerSpec, replicas: number): Partial<ConsumerC
   };
 }
 
-async function ensureConsumer(jsm: JetStreamManager, spec: ConsumerSpec, replicas: number): Promise<ConsumerInfo> {
+async function ensureConsumer(
+  jsm: JetStreamManager,
+  spec: ConsumerSpec,
+  replicas: number,
+  apply: boolean,
+): Promise<TopologyChange['action']> {
   const wanted = consumerConfig(spec, replicas);
   let existing: ConsumerInfo;
   try {
     existing = await jsm.consumers.info(spec.stream, spec.durable);
   } catch (error) {
-    if (error instanceof JetStreamApiError && error.code === JetStreamApiCodes.ConsumerNotFound)
-      return jsm.consumers.add(spec.stream, wanted);
+    // (a missing stream answers StreamNotFound: only in a dry run, where it was not created first)
+    if (
+      error instanceof JetStreamApiError &&
+      (error.code === JetStreamApiCodes.ConsumerNotFound || (!apply && error.code === JetStreamApiCodes.StreamNotFound))
+    ) {
+      if (apply) await jsm.consumers.add(spec.stream, wanted);
+      return 'created';
+    }
     throw error;
   }
   const config = existing.config;
@@ -170,10 +278,14 @@ async function ensureConsumer(jsm: JetStreamManager, spec: ConsumerSpec, replica
   }
   const mutable = ['ack_wait', 'max_deliver', 'max_ack_pending'] as const;
   const differs = mutable.filter((field) => config[field] !== wanted[field]);
-  if (differs.length === 0) return existing;
+  if (differs.length === 0) return 'unchanged';
+  if (!apply) return 'updated';
   try {
-    return await jsm.consumers.update(spec.stream, spec.durable, Object.fromEntries(differs.map((f) => [f, wanted[f]])));
+    await jsm.consumers.update(spec.stream, spec.durable, Object.fromEntries(differs.map((f) => [f, wanted[f]])));
+    return 'updated';
   } catch (error) {
+    // The server refused the change itself; a timeout or a missing leader is not a conflict.
+    if (!(error instanceof JetStreamApiError)) throw error;
     const field = differs[0] as (typeof mutable)[number];
     throw new TopologyConflictError('consumer', `${spec.stream}/${spec.durable}`, field, config[field], wanted[field], error);
   }

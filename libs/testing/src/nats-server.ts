@@ -1,9 +1,11 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { workspaceRoot } from './app-process';
 import { ManagedProcess } from './child-process';
 import { freePort } from './free-port';
@@ -38,13 +40,23 @@ export interface NatsServerOptions {
    * Run with Tandem's NATS users and subject permissions (deploy/nats/local.conf, the config
    * `npm start` uses), each user with a fresh random password: connect as one with
    * {@link NatsServer.user} or {@link NatsServer.clientEnv}. Without it, anyone may connect
-   * and do anything (the default, as before).
+   * and do anything (the default, as before). As in every deployment, the services' users
+   * cannot declare streams or consumers: once up, the server gets Tandem's topology from
+   * `npm run nats:topology`'s program (dist/tools/topology, built before the tests) run as
+   * the `admin` user, unless `topology` is false.
    */
   readonly accounts?: boolean;
+  /** With `accounts`: declare Tandem's topology once the server is up (default true). */
+  readonly topology?: boolean;
+  /**
+   * With `accounts`: a change to deploy/nats/permissions.conf for this server (e.g. take a
+   * subject away from a user); {@link NatsServer.setPermissions} changes it at run time.
+   */
+  readonly permissions?: (conf: string) => string;
 }
 
-/** Tandem's NATS users (deploy/nats/local.conf): one per service, and one for the one-process topology. */
-export type TandemNatsUser = 'order' | 'consumer' | 'all-in-one';
+/** Tandem's NATS users (deploy/nats/local.conf): one per service, one for the one-process topology, and the administrative identity. */
+export type TandemNatsUser = 'order' | 'consumer' | 'all-in-one' | 'admin';
 
 /** How a client connects as one of the users. */
 export interface NatsUserCredentials {
@@ -54,7 +66,7 @@ export interface NatsUserCredentials {
   readonly inboxPrefix: string;
 }
 
-const TANDEM_NATS_USERS: readonly TandemNatsUser[] = ['order', 'consumer', 'all-in-one'];
+const TANDEM_NATS_USERS: readonly TandemNatsUser[] = ['order', 'consumer', 'all-in-one', 'admin'];
 
 /** The variable deploy/nats/local.conf reads a user's password from (`order` → `NATS_ORDER_PASS`). */
 export function natsPasswordVariable(user: TandemNatsUser): string {
@@ -68,6 +80,8 @@ export function natsPasswordVariable(user: TandemNatsUser): string {
 export class NatsServer {
   private process?: ManagedProcess;
   private ownsStore = false;
+  /** With accounts: the copy of deploy/nats/ this server reads (its permissions may differ). */
+  private configDir?: string;
 
   private constructor(
     readonly port: number,
@@ -84,9 +98,15 @@ export class NatsServer {
     const env: Record<string, string> = { ...options.env };
     let users: Map<TandemNatsUser, NatsUserCredentials> | undefined;
     if (options.configFile !== undefined) args.push('-c', options.configFile);
+    let configDir: string | undefined;
     if (options.accounts) {
       if (options.configFile !== undefined) throw new Error('NatsServer.start: give either accounts or configFile, not both');
-      args.push('-c', join(workspaceRoot(), 'deploy', 'nats', 'local.conf'));
+      configDir = await mkdtemp(join(tmpdir(), 'tandem-nats-conf-'));
+      const source = join(workspaceRoot(), 'deploy', 'nats');
+      await copyFile(join(source, 'local.conf'), join(configDir, 'local.conf'));
+      const permissions = await readFile(join(source, 'permissions.conf'), 'utf8');
+      await writeFile(join(configDir, 'permissions.conf'), options.permissions ? options.permissions(permissions) : permissions);
+      args.push('-c', join(configDir, 'local.conf'));
       users = new Map();
       for (const user of TANDEM_NATS_USERS) {
         // A letter first: nats-server parses `$NAME` values, and digits alone would not stay a string.
@@ -97,8 +117,63 @@ export class NatsServer {
     }
     const server = new NatsServer(options.port ?? (await freePort()), storeDir, args, env, users);
     server.ownsStore = options.storeDir === undefined;
+    if (configDir !== undefined) server.configDir = configDir;
     await server.restart();
+    if (options.accounts && options.topology !== false) {
+      try {
+        await server.declareTopology();
+      } catch (error) {
+        await server.cleanup();
+        throw error;
+      }
+    }
     return server;
+  }
+
+  /**
+   * Runs `npm run nats:topology`'s program (dist/tools/topology/main.js) as the admin user
+   * against this server, with `args` (e.g. `--check`); resolves with its output, rejects with
+   * it when it exits non-zero.
+   */
+  async declareTopology(args: readonly string[] = []): Promise<string> {
+    const program = join(workspaceRoot(), 'dist', 'tools', 'topology', 'main.js');
+    if (!existsSync(program)) throw new Error(`${program} is missing: build it first (npx nx run topology:build; npm test does)`);
+    try {
+      const { stdout } = await promisify(execFile)(process.execPath, [program, '--wait', '20', ...args], {
+        // Only the admin's identity: a NATS_CREDS or NATS_USER of the shell running the tests must not mix in.
+        env: { PATH: process.env['PATH'] ?? '', ...this.clientEnv('admin'), JETSTREAM_REPLICAS: '1' },
+        timeout: 30_000,
+      });
+      return stdout;
+    } catch (error) {
+      const { stdout, stderr } = error as { stdout?: string; stderr?: string };
+      throw new Error(`nats:topology failed against ${this.url}:\n${stdout ?? ''}${stderr ?? ''}`, { cause: error });
+    }
+  }
+
+  /**
+   * Rewrites this server's permissions.conf from deploy/nats/'s (through `change`, or as it is)
+   * and makes the running server reload it (SIGHUP); resolves once it has. Connected clients
+   * stay connected, under the new permissions.
+   */
+  async setPermissions(change: (conf: string) => string = (conf) => conf): Promise<void> {
+    if (!this.configDir) throw new Error(`nats-server:${this.port} was not started with accounts: true`);
+    const permissions = await readFile(join(workspaceRoot(), 'deploy', 'nats', 'permissions.conf'), 'utf8');
+    await writeFile(join(this.configDir, 'permissions.conf'), change(permissions));
+    const before = this.output()
+      .split('\n')
+      .filter((l) => /Reloaded server configuration/.test(l)).length;
+    this.process?.signal('SIGHUP');
+    await waitFor(
+      () =>
+        this.output()
+          .split('\n')
+          .filter((l) => /Reloaded server configuration/.test(l)).length > before,
+      {
+        timeoutMs: 10_000,
+        description: `nats-server:${this.port} to reload its configuration\n${this.output()}`,
+      },
+    );
   }
 
   /** A user's credentials; the server must have been started with `accounts: true`. */
@@ -150,6 +225,7 @@ export class NatsServer {
   async cleanup(): Promise<void> {
     await this.stop();
     if (this.ownsStore) await rm(this.storeDir, { recursive: true, force: true });
+    if (this.configDir) await rm(this.configDir, { recursive: true, force: true });
   }
 
   output(): string {

@@ -39,8 +39,17 @@ export class RenderedSet {
 
   /** Deployments, StatefulSets and DaemonSets with their pod templates. */
   workloads(): Workload[] {
+    return this.podTemplates(WORKLOAD_KINDS);
+  }
+
+  /** Jobs with their pod templates (run to completion: no probes, no Service). */
+  jobs(): Workload[] {
+    return this.podTemplates(new Set(['Job']));
+  }
+
+  private podTemplates(kinds: ReadonlySet<string>): Workload[] {
     return this.objects
-      .filter((object) => WORKLOAD_KINDS.has(kindOf(object)))
+      .filter((object) => kinds.has(kindOf(object)))
       .map((object) => {
         const podSpecPath = ['spec', 'template', 'spec'];
         const podSpec = getPath(object, podSpecPath);
@@ -88,7 +97,7 @@ export function stringMap(value: unknown): Record<string, string> {
 /** Tandem's own images (`tandem/gateway`, `registry/…/tandem/order:…`), which serve /livez, /readyz and /metrics. */
 export function tandemApp(image: unknown): string | undefined {
   if (typeof image !== 'string') return undefined;
-  return /(?:^|\/)tandem\/(gateway|order|consumer)(?:[:@]|$)/.exec(image)?.[1];
+  return /(?:^|\/)tandem\/(gateway|order|consumer|topology)(?:[:@]|$)/.exec(image)?.[1];
 }
 
 /** The value of a literal `env` entry of a container. */

@@ -5,6 +5,7 @@ import { hostServices } from './rules/host-services';
 import { imagePinned } from './rules/image-pinned';
 import { jetstreamReplicas } from './rules/jetstream-replicas';
 import { mtlsStrict } from './rules/mtls-strict';
+import { natsLeastPrivilege } from './rules/nats-least-privilege';
 import { routeSubsets } from './rules/route-subsets';
 import { routeWeights } from './rules/route-weights';
 import { servicePorts } from './rules/service-ports';
@@ -34,6 +35,7 @@ export const RULES: readonly Rule[] = [
   terminationGrace,
   imagePinned,
   jetstreamReplicas,
+  natsLeastPrivilege,
   storeFitsVolume,
   sidecarLifecycle,
 ];

@@ -88,16 +88,16 @@ const cases: Case[] = [
     rule: 'jetstream-replicas',
     edits: [
       {
-        file: 'deploy/k8s/base/consumer.yaml',
+        file: 'deploy/k8s/base/topology.yaml',
         from: "JETSTREAM_REPLICAS\n              value: '3'",
         to: "JETSTREAM_REPLICAS\n              value: '1'",
       },
     ],
-    file: 'deploy/k8s/base/consumer.yaml',
-    object: 'Deployment tandem/consumer',
-    field: 'spec.template.spec.containers[0].env[9].value',
+    file: 'deploy/k8s/base/topology.yaml',
+    object: 'Job tandem/nats-topology',
+    field: 'spec.template.spec.containers[0].env[4].value',
     lineShows: "value: '1'",
-    message: /consumer declares its streams and consumers with JETSTREAM_REPLICAS="1": set "3"/,
+    message: /the topology is declared with JETSTREAM_REPLICAS="1": set "3"/,
   },
   {
     rule: 'jetstream-replicas',
@@ -109,6 +109,52 @@ const cases: Case[] = [
     field: 'spec.replicas',
     lineShows: 'replicas: 1',
     message: /NATS runs 1 server\(s\): a stream with 3 replicas needs at least 3/,
+  },
+  {
+    rule: 'nats-least-privilege',
+    edits: [
+      {
+        file: 'deploy/k8s/base/nats.yaml',
+        from: '"$JS.API.STREAM.INFO.ORDERS"\n          # reads:',
+        to: '"$JS.API.STREAM.INFO.ORDERS"\n          "$JS.API.STREAM.*.ORDERS"\n          # reads:',
+      },
+    ],
+    file: 'deploy/k8s/base/nats.yaml',
+    object: 'ConfigMap tandem/nats-config',
+    field: 'data.permissions.conf',
+    lineShows: 'permissions.conf: |',
+    message:
+      /NATS user order \(ORDER_PERMISSIONS\) may publish "\$JS\.API\.STREAM\.\*\.ORDERS": it could declare, change, delete or purge the topology/,
+  },
+  {
+    rule: 'nats-least-privilege',
+    edits: [
+      {
+        file: 'deploy/k8s/base/nats.yaml',
+        from: '{ user: consumer, password: $NATS_CONSUMER_PASS, permissions: $CONSUMER_PERMISSIONS }',
+        to: '{ user: consumer, password: $NATS_CONSUMER_PASS }',
+      },
+    ],
+    file: 'deploy/k8s/base/nats.yaml',
+    object: 'ConfigMap tandem/nats-config',
+    field: 'data.nats.conf',
+    lineShows: 'nats.conf: |',
+    message: /NATS user consumer has no permissions block this check can read .*: without one it may do anything/,
+  },
+  {
+    rule: 'nats-least-privilege',
+    edits: [
+      {
+        file: 'deploy/k8s/base/consumer.yaml',
+        from: 'NATS_USER\n              value: consumer',
+        to: 'NATS_USER\n              value: admin',
+      },
+    ],
+    file: 'deploy/k8s/base/consumer.yaml',
+    object: 'Deployment tandem/consumer',
+    field: 'spec.template.spec.containers[0].env[6].value',
+    lineShows: 'value: admin',
+    message: /consumer connects to NATS as admin, the administrative identity that declares the topology/,
   },
   {
     rule: 'store-fits-volume',
@@ -126,7 +172,8 @@ const cases: Case[] = [
     object: 'ConfigMap tandem/nats-config',
     field: 'data.nats.conf',
     lineShows: 'nats.conf: |',
-    message: /the streams the services declare may hold 320 MiB \(libs\/contracts Topology\), more than max_file_store 256MB \(256 MiB\)/,
+    message:
+      /the streams the topology declares may hold 384 MiB \(libs\/contracts TandemTopology\), more than max_file_store 256MB \(256 MiB\)/,
   },
   {
     rule: 'subset-pods',
@@ -273,6 +320,22 @@ const cases: Case[] = [
     message: /not pinned/,
     // The production overlay pins the tag through `images:`; only the kind render shows it.
     renderedBy: [KIND],
+  },
+  {
+    rule: 'image-pinned',
+    edits: [
+      {
+        file: 'deploy/k8s/overlays/production/kustomization.yaml',
+        from: '  - name: tandem/topology\n    newName: registry.example.com/tandem/topology\n    newTag: 0.1.0\n',
+        to: '',
+      },
+    ],
+    file: 'deploy/k8s/base/topology.yaml',
+    object: 'Job tandem/nats-topology',
+    field: 'spec.template.spec.containers[0].image',
+    lineShows: 'image: tandem/topology:0.1.0',
+    message: /image tandem\/topology:0\.1\.0 is not moved to the registry the other Tandem images come from/,
+    renderedBy: [PRODUCTION],
   },
   {
     rule: 'sidecar-lifecycle',

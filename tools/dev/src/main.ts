@@ -1,4 +1,5 @@
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { NODE_FLAGS, ProcessSupervisor, type ChildSpec } from '@tandem/runtime';
@@ -105,7 +106,12 @@ async function main(): Promise<void> {
         command: options.natsServer,
         args: ['-a', '127.0.0.1', '-p', String(options.natsPort), '-js', '-sd', dataDir, '-c', join(root, 'deploy', 'nats', 'local.conf')],
         env: { ...process.env, ...nats.serverEnv },
-        ready: (signal) => waitForTcp('127.0.0.1', options.natsPort, signal),
+        // Ready once the topology is declared by the administrative identity: the services'
+        // users may only use it (SPEC §4). The same program as `npm run nats:topology`.
+        ready: async (signal) => {
+          await waitForTcp('127.0.0.1', options.natsPort, signal);
+          await declareTopology(root, { ...inherited, NATS_URL: natsUrl, ...nats.users.admin, JETSTREAM_REPLICAS: '1' }, signal);
+        },
         stopTimeoutMs: 10_000,
         ...(options.verbose ? {} : { showLine: natsLineShown }),
       },
@@ -184,7 +190,8 @@ async function main(): Promise<void> {
       ...(options.jaeger
         ? [`  Jaeger    http://127.0.0.1:${JAEGER_PORTS.ui}  (every trace; OTLP on ${JAEGER_PORTS.otlpGrpc}/${JAEGER_PORTS.otlpHttp})`]
         : []),
-      `            as user${options.oneProcess ? ' all-in-one' : 's order and consumer'} (deploy/nats/local.conf); passwords, new at each start, in ${join(options.dataDir, 'users')}/`,
+      `            as user${options.oneProcess ? ' all-in-one' : 's order and consumer'} (deploy/nats/local.conf); topology declared as admin;`,
+      `            passwords, new at each start, in ${join(options.dataDir, 'users')}/`,
       '',
       'Try:',
       `  curl -s -i -X POST http://127.0.0.1:${gateway}/orders -H 'content-type: application/json' -H 'idempotency-key: demo-1' -d '{"sku":"ABC-1","qty":2}'`,
@@ -200,3 +207,13 @@ async function main(): Promise<void> {
 }
 
 void main();
+
+/** Runs dist/tools/topology (built by start.sh) as the admin user; throws with its output if it fails. */
+async function declareTopology(root: string, env: Record<string, string | undefined>, signal: AbortSignal): Promise<void> {
+  try {
+    await promisify(execFile)(process.execPath, [join(root, 'dist', 'tools', 'topology', 'main.js'), '--wait', '30'], { env, signal });
+  } catch (error) {
+    const { stdout, stderr } = error as { stdout?: string; stderr?: string };
+    throw new Error(`declaring the NATS topology failed:\n${stdout ?? ''}${stderr ?? ''}`, { cause: error });
+  }
+}

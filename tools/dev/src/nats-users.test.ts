@@ -7,10 +7,11 @@ describe('npm start NATS users', () => {
   it('gives every user of deploy/nats/local.conf its own fresh password, inbox and server variable', () => {
     const a = generateNatsUsers();
     const b = generateNatsUsers();
-    expect(Object.keys(a.serverEnv).sort()).toEqual(['NATS_ALL_IN_ONE_PASS', 'NATS_CONSUMER_PASS', 'NATS_ORDER_PASS']);
+    expect(Object.keys(a.serverEnv).sort()).toEqual(['NATS_ADMIN_PASS', 'NATS_ALL_IN_ONE_PASS', 'NATS_CONSUMER_PASS', 'NATS_ORDER_PASS']);
     expect(a.users.order).toEqual({ NATS_USER: 'order', NATS_PASS: a.serverEnv['NATS_ORDER_PASS'], NATS_INBOX_PREFIX: '_INBOX.order' });
     expect(a.users['all-in-one'].NATS_INBOX_PREFIX).toBe('_INBOX.all-in-one');
-    expect(new Set(Object.values(a.serverEnv)).size).toBe(3);
+    expect(a.users.admin).toEqual({ NATS_USER: 'admin', NATS_PASS: a.serverEnv['NATS_ADMIN_PASS'], NATS_INBOX_PREFIX: '_INBOX.admin' });
+    expect(new Set(Object.values(a.serverEnv)).size).toBe(4);
     expect(a.users.order.NATS_PASS).not.toBe(b.users.order.NATS_PASS);
     expect(passwordVariable('all-in-one')).toBe('NATS_ALL_IN_ONE_PASS');
   });

@@ -2,8 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-/** The users of deploy/nats/local.conf: one per service that talks to NATS, and one for the one-process topology. */
-export const NATS_USERS = ['order', 'consumer', 'all-in-one'] as const;
+/**
+ * The users of deploy/nats/local.conf: one per service that talks to NATS, one for the
+ * one-process topology, and the administrative identity that declares the topology.
+ */
+export const NATS_USERS = ['order', 'consumer', 'all-in-one', 'admin'] as const;
 export type NatsUserName = (typeof NATS_USERS)[number];
 
 /** What a service needs to connect as its user. */

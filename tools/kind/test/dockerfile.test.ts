@@ -57,7 +57,7 @@ describe('deploy/docker/Dockerfile', () => {
     const deps = stageNamed(dockerfile, 'deps');
     expect(of(deps.instructions, 'RUN').map((i) => i.args)).toContain('npm ci --ignore-scripts --no-audit --no-fund --loglevel=error');
     const build = of(stageNamed(dockerfile, 'build').instructions, 'RUN').map((i) => i.args);
-    expect(build).toContain(`npx nx run-many -t build --projects=${apps.join(',')} --outputStyle=static`);
+    expect(build).toContain(`npx nx run-many -t build --projects=${[...apps, 'topology'].join(',')} --outputStyle=static`);
   });
 
   it.each(apps)(

@@ -58,8 +58,10 @@ describe('the images runtime: each app from its production-only directory', () =
   let work: string;
   let nats: NatsServer;
   let capture: OtlpCapture;
-  const dirs = {} as Record<App, string>;
+  const dirs = {} as Record<App | 'topology', string>;
   const running = {} as Record<App, Running>;
+  /** What the topology image printed declaring the topology as the admin user. */
+  let declared = '';
 
   const start = async (app: App, env: Record<string, string>): Promise<Running> => {
     const port = await freePort();
@@ -106,7 +108,7 @@ describe('the images runtime: each app from its production-only directory', () =
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), 'tandem-image-runtime-'));
     const timings: string[] = [];
-    for (const app of apps) {
+    for (const app of [...apps, 'topology'] as const) {
       dirs[app] = join(work, app);
       const started = Date.now();
       await promisify(execFile)('bash', [join(root, 'tools/scripts/prune-deps.sh'), app, dirs[app]], {
@@ -119,10 +121,17 @@ describe('the images runtime: each app from its production-only directory', () =
       `production dependencies installed (prune-deps.sh): ${timings.join(', ')}; PID namespace: ${pidNamespace ? 'yes' : 'not available here'}`,
     );
 
-    nats = await NatsServer.start();
+    // As in the cluster: NATS users, and the topology declared by the topology image (the
+    // nats-topology Job) as the administrative user before the services can be ready.
+    nats = await NatsServer.start({ accounts: true, topology: false });
     capture = await OtlpCapture.start();
-    running.order = await start('order', { NATS_URL: nats.url });
-    running.consumer = await start('consumer', { NATS_URL: nats.url });
+    const job = await promisify(execFile)(process.execPath, [...entrypoint.slice(1), '--wait', '20'], {
+      cwd: dirs.topology,
+      env: { PATH: '/usr/bin:/bin', HOME: work, ...imageEnv, ...nats.clientEnv('admin'), JETSTREAM_REPLICAS: '1' },
+    });
+    declared = job.stdout;
+    running.order = await start('order', nats.clientEnv('order'));
+    running.consumer = await start('consumer', nats.clientEnv('consumer'));
     running.gateway = await start('gateway', { ORDER_URL: `http://127.0.0.1:${running.order.port}` });
   }, 300_000);
 
@@ -143,6 +152,19 @@ describe('the images runtime: each app from its production-only directory', () =
     }
     expect(existsSync(join(dirs.gateway, 'node_modules/@nats-io'))).toBe(false);
     expect(existsSync(join(dirs.order, 'node_modules/@nats-io/jetstream'))).toBe(true);
+    // The topology image: its bundle and the NATS client; no build tools, no workspace code. (It
+    // still carries fastify and prom-client: the runtime and messaging libs it imports pull them
+    // in until those libs are split by job, issue 19.)
+    expect(existsSync(join(dirs.topology, 'main.js'))).toBe(true);
+    expect(existsSync(join(dirs.topology, 'node_modules/@nats-io/jetstream'))).toBe(true);
+    for (const absent of ['typescript', 'nx', 'esbuild', 'jest', '@tandem'])
+      expect({ absent, present: existsSync(join(dirs.topology, 'node_modules', absent)) }).toEqual({ absent, present: false });
+  });
+
+  it('the topology image declares the topology as the admin user (what the nats-topology Job runs)', () => {
+    expect(declared).toContain('stream ORDERS: created\n');
+    expect(declared).toContain('consumer ORDERS_MAX_DELIVERIES/dead-letters: created\n');
+    expect(declared).toMatch(/topology on nats:\/\/127\.0\.0\.1:\d+ declared \(replicas 1\)/);
   });
 
   it.each(apps)('%s starts with NODE_ENV=production and answers /livez and /readyz with 200', async (app) => {

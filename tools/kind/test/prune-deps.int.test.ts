@@ -111,6 +111,8 @@ describe('prune-deps', () => {
   it('prune-deps.sh names the apps it can assemble when given another', () => {
     const result = spawnSync('bash', [join(root, 'tools/scripts/prune-deps.sh'), 'billing', join(work, 'billing')], { encoding: 'utf8' });
     expect(result.status).toBe(1);
-    expect(result.stderr).toContain('dist/apps/billing/main.js does not exist: APP must name a built app (gateway, order or consumer)');
+    expect(result.stderr).toContain(
+      'dist/apps/billing/main.js does not exist: APP must name a built app (gateway, order, consumer or topology)',
+    );
   });
 });

@@ -15,8 +15,19 @@ import { readObjects, workloads } from './manifests';
  */
 const root = workspaceRoot();
 const version = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
-const cluster = workloads(readObjects(root, ['deploy/k8s/base', 'deploy/observability']));
-const tandemImages = [...new Set(cluster.flatMap((w) => w.containers.map((c) => c.image)).filter((i) => i.startsWith('tandem/')))].sort();
+const objects = readObjects(root, ['deploy/k8s/base', 'deploy/observability']);
+const cluster = workloads(objects);
+/** Images of Deployments, StatefulSets and Jobs (the topology declaration). */
+const jobImages = objects
+  .filter((o) => o.kind === 'Job')
+  .flatMap((o) =>
+    ((o.spec?.['template'] as { spec?: { containers?: Array<{ image: string }> } } | undefined)?.spec?.containers ?? []).map(
+      (c) => c.image,
+    ),
+  );
+const tandemImages = [
+  ...new Set([...cluster.flatMap((w) => w.containers.map((c) => c.image)), ...jobImages].filter((i) => i.startsWith('tandem/'))),
+].sort();
 const workloadName = (w: { kind: string; name: string }) => `${w.kind === 'Deployment' ? 'deployment.apps' : 'statefulset.apps'}/${w.name}`;
 
 describe('kind:up and kind:down, with fakes for the tools that need a Docker engine', () => {
@@ -44,8 +55,13 @@ describe('kind:up and kind:down, with fakes for the tools that need a Docker eng
     return i;
   };
 
-  it('the manifests name the three images, tagged with the root package.json version', () => {
-    expect(tandemImages).toEqual([`tandem/consumer:${version}`, `tandem/gateway:${version}`, `tandem/order:${version}`]);
+  it('the manifests name the four images (three services and the topology Job), tagged with the root package.json version', () => {
+    expect(tandemImages).toEqual([
+      `tandem/consumer:${version}`,
+      `tandem/gateway:${version}`,
+      `tandem/order:${version}`,
+      `tandem/topology:${version}`,
+    ]);
   });
 
   it('a first run builds every tandem image, creates the cluster, installs Istio, loads the images, applies the kind overlay and waits for every workload', () => {
@@ -73,7 +89,14 @@ describe('kind:up and kind:down, with fakes for the tools that need a Docker eng
       );
     }
 
+    // The topology Job is run again at every kind:up (its spec cannot change in place), and
+    // waited for before the workloads, which are ready only once it has declared the topology.
+    const deleteJob = indexOf(calls, 'kubectl --context kind-tandem -n tandem delete job nats-topology --ignore-not-found');
+    const waitJob = indexOf(calls, 'kubectl --context kind-tandem -n tandem get job nats-topology -o jsonpath=');
+    expect(deleteJob).toBeLessThan(apply);
+    expect(waitJob).toBeGreaterThan(apply);
     const waits = calls.filter((c) => c.includes(' rollout status '));
+    expect(Math.min(...waits.map((w) => calls.indexOf(w)))).toBeGreaterThan(waitJob);
     expect(waits.sort()).toEqual(
       cluster.map((w) => `kubectl --context kind-tandem -n ${w.namespace} rollout status ${workloadName(w)} --timeout 300s`).sort(),
     );
@@ -85,12 +108,12 @@ describe('kind:up and kind:down, with fakes for the tools that need a Docker eng
     expect(calls.some((c) => c.includes(' patch ') || c.includes(' rollout restart '))).toBe(false);
   });
 
-  it('creates one NATS user Secret per service and the order-id Secret with random values before the manifests, once', () => {
+  it('creates one NATS user Secret per user (admin, order, consumer) and the order-id Secret with random values before the manifests, once', () => {
     const b = machine();
     const first = b.run('up.sh');
     expect(first.status).toBe(0);
     const namespace = indexOf(first.calls, 'kubectl --context kind-tandem apply -f deploy/k8s/base/namespace.yaml');
-    const creates = ['order', 'consumer'].map((user) =>
+    const creates = ['admin', 'order', 'consumer'].map((user) =>
       indexOf(
         first.calls,
         `kubectl --context kind-tandem -n tandem create secret generic nats-user-${user} --from-file=password=/dev/stdin`,
@@ -101,13 +124,14 @@ describe('kind:up and kind:down, with fakes for the tools that need a Docker eng
       expect(create).toBeGreaterThan(namespace);
       expect(create).toBeLessThan(apply);
     }
-    const passwords = ['order', 'consumer'].map((user) => readFileSync(join(b.state, `secret-nats-user-${user}`), 'utf8'));
+    const passwords = ['order', 'consumer', 'admin'].map((user) => readFileSync(join(b.state, `secret-nats-user-${user}`), 'utf8'));
     for (const password of passwords) expect(password).toMatch(/^p[0-9a-f]{48}$/);
-    expect(passwords[0]).not.toBe(passwords[1]);
+    expect(new Set(passwords).size).toBe(3);
     // The manifests read exactly these Secrets.
     const secretRefs = JSON.stringify(readObjects(root, ['deploy/k8s/base']));
     expect(secretRefs).toContain('"nats-user-order"');
     expect(secretRefs).toContain('"nats-user-consumer"');
+    expect(secretRefs).toContain('"nats-user-admin"');
     // and the key of order ids, created once the same way, 64 hex digits
     const orderIdSecret = indexOf(
       first.calls,
@@ -194,7 +218,7 @@ describe('kind:up and kind:down, with fakes for the tools that need a Docker eng
     const { status, calls } = b.run('up.sh');
     expect(status).toBe(0);
     expect(calls.filter((c) => c.includes(' build '))).toEqual(
-      ['gateway', 'order', 'consumer'].map(
+      ['gateway', 'order', 'consumer', 'topology'].map(
         (app) =>
           `docker build -f deploy/docker/Dockerfile --build-arg APP=${app} --build-arg VERSION=${version} -t tandem/${app}:${version} .`,
       ),
@@ -217,7 +241,7 @@ describe('kind:up and kind:down, with fakes for the tools that need a Docker eng
     const save = calls[indexOf(calls, 'docker image save -o ')] ?? '';
     const archive = /-o (\S+)/.exec(save)?.[1] ?? '';
     expect(save).toBe(
-      `docker image save -o ${archive} ${['gateway', 'order', 'consumer'].map((app) => `tandem/${app}:${version}`).join(' ')}`,
+      `docker image save -o ${archive} ${['gateway', 'order', 'consumer', 'topology'].map((app) => `tandem/${app}:${version}`).join(' ')}`,
     );
     expect(calls).toContain(`kind load image-archive --name tandem ${archive}`);
     expect(existsSync(archive)).toBe(false);
@@ -230,6 +254,19 @@ describe('kind:up and kind:down, with fakes for the tools that need a Docker eng
     expect(status).toBe(1);
     expect(stderr).toContain('kind:up: tandem/order-v2 did not become ready within 90s');
     expect(stderr).toContain('kubectl --context kind-tandem -n tandem describe deployment.apps/order-v2');
+  });
+
+  it('a topology Job that failed fails the run at once (not after the timeout) and says where its logs are', () => {
+    const b = machine();
+    b.setState('topology-job', 'Failed=True ');
+    const started = Date.now();
+    const { status, stderr, calls } = b.run('up.sh');
+    expect(status).toBe(1);
+    expect(stderr).toContain('kind:up: the Job tandem/nats-topology failed. Look at:');
+    expect(stderr).toContain('kubectl --context kind-tandem -n tandem logs job/nats-topology --all-containers');
+    expect(Date.now() - started).toBeLessThan(60_000);
+    // The services' rollouts are not waited for: nothing can become ready without the topology.
+    expect(calls.some((c) => c.includes(' rollout status '))).toBe(false);
   });
 
   it('kind:down deletes the cluster, and says so when there is none to delete', () => {

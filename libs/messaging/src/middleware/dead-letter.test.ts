@@ -13,6 +13,15 @@ describe('dead-letter middleware', () => {
     });
   });
 
+  it('never counts a delivery as the last when the consumer has no limit (-1), and reads the limit at each delivery', async () => {
+    await expect(deadLetter(-1)(nak)(delivery({ deliveryCount: 1_000 }))).resolves.toMatchObject({ action: 'nak' });
+    let limit = 10;
+    const live = deadLetter(() => limit)(nak);
+    await expect(live(delivery({ deliveryCount: 2 }))).resolves.toMatchObject({ action: 'nak' });
+    limit = 2;
+    await expect(live(delivery({ deliveryCount: 2 }))).resolves.toMatchObject({ action: 'dead-letter' });
+  });
+
   it('dead-letters permanent errors and schema violations at once, naming why', async () => {
     const permanent = deadLetter(5)(async () => {
       throw new PermanentError('unknown sku');

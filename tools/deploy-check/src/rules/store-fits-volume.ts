@@ -1,4 +1,4 @@
-import { Topology } from '@tandem/contracts';
+import { TandemTopology } from '@tandem/contracts';
 import { asArray, getPath, isRecord, type KubeObject } from '../model';
 import type { Rule, RuleFinding } from '../rule';
 
@@ -9,7 +9,7 @@ export const STORE_SHARE_OF_VOLUME = 0.85;
  * The NATS store fits its disk, and the streams fit the store (issue 17 item 7): the
  * `max_file_store` of the NATS config stays below {@link STORE_SHARE_OF_VOLUME} of the volume
  * each NATS pod claims, and the byte limits of the streams the services declare
- * (libs/contracts `Topology`, every stream bounded) add up to no more than that store. A store
+ * (libs/contracts `TandemTopology`, every stream bounded) add up to no more than that store. A store
  * as large as its volume fills the disk before JetStream refuses a write; a stream without a
  * byte limit can take the whole store from the others.
  */
@@ -55,19 +55,19 @@ export const storeFitsVolume: Rule = {
           message: `max_file_store ${match?.[1]} (${mib(store)}) is more than ${STORE_SHARE_OF_VOLUME * 100} % of the ${mib(volume)} volume each NATS pod claims: the disk fills before JetStream refuses a write; at most ${mib(Math.floor(volume * STORE_SHARE_OF_VOLUME))}`,
         });
       }
-      const streams = [Topology.ordersStream, Topology.deadLetterStream];
-      const unbounded = streams.filter((s) => !('maxBytes' in s) || !(s.maxBytes > 0)).map((s) => s.name);
+      const streams: readonly { name: string; maxBytes?: number }[] = TandemTopology.streams;
+      const unbounded = streams.filter((s) => !(s.maxBytes !== undefined && s.maxBytes > 0)).map((s) => s.name);
       if (unbounded.length > 0) {
         findings.push({
           ...where,
-          message: `stream(s) ${unbounded.join(', ')} (libs/contracts Topology) have no max_bytes: each could take the whole store`,
+          message: `stream(s) ${unbounded.join(', ')} (libs/contracts TandemTopology) have no max_bytes: each could take the whole store`,
         });
       }
-      const declared = streams.reduce((sum, s) => sum + ('maxBytes' in s && s.maxBytes > 0 ? s.maxBytes : 0), 0);
+      const declared = streams.reduce((sum, s) => sum + (s.maxBytes !== undefined && s.maxBytes > 0 ? s.maxBytes : 0), 0);
       if (declared > store) {
         findings.push({
           ...where,
-          message: `the streams the services declare may hold ${mib(declared)} (libs/contracts Topology), more than max_file_store ${match?.[1]} (${mib(store)})`,
+          message: `the streams the topology declares may hold ${mib(declared)} (libs/contracts TandemTopology), more than max_file_store ${match?.[1]} (${mib(store)})`,
         });
       }
     }

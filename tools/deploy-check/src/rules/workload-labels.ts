@@ -6,7 +6,7 @@ export const workloadLabels: Rule = {
   description: 'every pod template has app and version labels',
   check(set) {
     const findings: RuleFinding[] = [];
-    for (const workload of set.workloads()) {
+    for (const workload of [...set.workloads(), ...set.jobs()]) {
       for (const label of ['app', 'version']) {
         if (!workload.labels[label]) {
           findings.push({

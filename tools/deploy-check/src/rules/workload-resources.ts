@@ -7,7 +7,7 @@ export const workloadResources: Rule = {
   description: 'every container has CPU and memory requests and limits',
   check(set) {
     const findings: RuleFinding[] = [];
-    for (const workload of set.workloads()) {
+    for (const workload of [...set.workloads(), ...set.jobs()]) {
       for (const { container, path } of workload.containers) {
         for (const kind of ['requests', 'limits'] as const) {
           const missing = ['cpu', 'memory'].filter((resource) => getPath(container, ['resources', kind, resource]) === undefined);

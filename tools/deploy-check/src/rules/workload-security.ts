@@ -8,7 +8,7 @@ export const workloadSecurity: Rule = {
     'every container runs non-root, read-only root filesystem, no privilege escalation, all capabilities dropped, seccomp RuntimeDefault',
   check(set) {
     const findings: RuleFinding[] = [];
-    for (const workload of set.workloads()) {
+    for (const workload of [...set.workloads(), ...set.jobs()]) {
       const pod = workload.podSpec['securityContext'];
       const seccompPod = getPath(pod, ['seccompProfile', 'type']);
       for (const { container, path } of workload.containers) {
