@@ -55,6 +55,7 @@ function stubOrderService(): { app: FastifyInstance; releaseSlow: () => void; st
         key: key ?? null,
         contentType: request.headers['content-type'],
         requestId: request.headers['x-request-id'],
+        ...canaryOf(request),
       });
   });
   app.get('/orders/:id', async (request, reply) => {
@@ -65,7 +66,7 @@ function stubOrderService(): { app: FastifyInstance; releaseSlow: () => void; st
         .code(404)
         .type('application/problem+json')
         .send({ type: 'about:blank', title: 'Not Found', status: 404, detail: `order ${id} does not exist` });
-    return { id, status: 'accepted', requestId: request.headers['x-request-id'] };
+    return { id, status: 'accepted', requestId: request.headers['x-request-id'], ...canaryOf(request) };
   });
   // An order event stream: the first event names what arrived; the test writes the rest.
   app.get('/orders/:id/events', async (request, reply) => {
@@ -101,11 +102,21 @@ function stubOrderService(): { app: FastifyInstance; releaseSlow: () => void; st
         .send({ type: 'about:blank', title: 'Not Found', status: 404, detail: `order ${id} does not exist` });
     reply.hijack();
     reply.raw.writeHead(200, { 'content-type': 'text/event-stream', 'x-order-version': 'v9', 'x-internal': 'secret' });
-    const seen = { requestId: request.headers['x-request-id'], lastEventId: request.headers['last-event-id'] ?? null };
+    const seen = {
+      requestId: request.headers['x-request-id'],
+      lastEventId: request.headers['last-event-id'] ?? null,
+      ...canaryOf(request),
+    };
     reply.raw.write(`id: accepted\nevent: accepted\ndata: ${JSON.stringify(seen)}\n\n`);
     streams.push({ raw: reply.raw, closed: new Promise((resolve) => reply.raw.once('close', () => resolve())) });
   });
   return { app, releaseSlow: () => gate.release?.(), streams };
+}
+
+/** The `x-canary` the stub received, echoed only when there was one. */
+function canaryOf(request: { headers: Record<string, string | string[] | undefined> }): { canary?: string | string[] } {
+  const value = request.headers['x-canary'];
+  return value === undefined ? {} : { canary: value };
 }
 
 interface StubStream {
@@ -204,6 +215,26 @@ describe('the gateway routes over either OrderService: HTTP (OrderClient) and in
     },
   );
 
+  it.each(implementations)(
+    '%s: forwards the headers the mesh routes on (x-canary) on POST and GET, and not a malformed value',
+    async (_name, make) => {
+      const gateway = gatewayWith(make());
+      try {
+        const canary = { 'x-canary': 'always' };
+        const post = { method: 'POST', url: '/orders', payload: { sku: 'A-1', qty: 2 }, headers: canary } as const;
+        expect((await exchange(gateway, post)).body.canary).toBe('always');
+        expect((await exchange(gateway, { method: 'GET', url: `/orders/${KNOWN}`, headers: canary })).body.canary).toBe('always');
+        for (const bad of ['x'.repeat(65), 'al ways'])
+          expect(
+            (await exchange(gateway, { method: 'GET', url: `/orders/${KNOWN}`, headers: { 'x-canary': bad } })).body.canary,
+          ).toBeUndefined();
+        expect((await exchange(gateway, { method: 'GET', url: `/orders/${KNOWN}` })).body.canary).toBeUndefined();
+      } finally {
+        await gateway.close();
+      }
+    },
+  );
+
   describe.each(implementations)('%s: GET /orders/:id/events', (_name, make) => {
     let hub: EventStreamHub;
     let gateway: FastifyInstance;
@@ -224,6 +255,7 @@ describe('the gateway routes over either OrderService: HTTP (OrderClient) and in
       const client = await EventStreamClient.open(`${url}/orders/${KNOWN}/events`, {
         'x-request-id': 'edge-9',
         'last-event-id': 'accepted',
+        'x-canary': 'always',
       });
       expect(client.status).toBe(200);
       expect(client.headers['content-type']).toBe('text/event-stream; charset=utf-8');
@@ -232,7 +264,8 @@ describe('the gateway routes over either OrderService: HTTP (OrderClient) and in
       // Not buffered: the first event is through while the order service's stream is still open.
       const [first] = await client.waitForEvents(1);
       expect(first).toMatchObject({ id: 'accepted', event: 'accepted' });
-      expect(JSON.parse(first?.data ?? '')).toEqual({ requestId: 'edge-9', lastEventId: 'accepted' });
+      // The mesh's routing header reaches the order service too (the VirtualService matches it on this hop).
+      expect(JSON.parse(first?.data ?? '')).toEqual({ requestId: 'edge-9', lastEventId: 'accepted', canary: 'always' });
       const upstream = stub.streams[0];
       upstream?.raw.end('id: fulfilled\nevent: fulfilled\ndata: {}\n\n');
       expect(await client.ended).toBe('end');

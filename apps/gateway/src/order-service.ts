@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import { MeshRoutingHeaders } from '@tandem/contracts';
 import { RuntimeError } from '@tandem/runtime';
 
 /** What the gateway passes back from the order service: status, the relayed headers and the body, unchanged. */
@@ -52,11 +53,30 @@ export interface OrderCall {
    * id as its own, so one id names the request in both services' log lines.
    */
   readonly requestId?: string;
+  /** The client's headers the mesh routes on (contracts' MeshRoutingHeaders), as {@link routingHeaders} picked them. */
+  readonly routing?: Readonly<Record<string, string>>;
 }
 
-/** The headers every call to the order service carries for `call`. */
+/** A routing header value worth forwarding: visible ASCII, at most 64 characters. */
+const ROUTING_VALUE = /^[\x21-\x7e]{1,64}$/;
+
+/**
+ * The headers of a client request that the mesh routes on between gateway and order
+ * (contracts' MeshRoutingHeaders, e.g. `x-canary: always`), to forward on every call the
+ * request makes; a value that is not a short visible-ASCII token is not forwarded.
+ */
+export function routingHeaders(headers: Readonly<Record<string, string | string[] | undefined>>): Record<string, string> {
+  const picked: Record<string, string> = {};
+  for (const name of MeshRoutingHeaders) {
+    const value = headers[name];
+    if (typeof value === 'string' && ROUTING_VALUE.test(value)) picked[name] = value;
+  }
+  return picked;
+}
+
+/** The headers every call to the order service carries for `call`: the request id and the routing headers. */
 export function callHeaders(call: OrderCall | undefined): Record<string, string> {
-  return call?.requestId === undefined ? {} : { 'x-request-id': call.requestId };
+  return { ...call?.routing, ...(call?.requestId === undefined ? {} : { 'x-request-id': call.requestId }) };
 }
 
 /** The headers of a `POST /orders` to the order service: JSON, the client's Idempotency-Key, the call's. */

@@ -1,4 +1,4 @@
-export { deadLetterSubject, orderSubject, Subjects, TandemTopology, Topology } from './subjects';
+export { deadLetterSubject, MeshRoutingHeaders, orderSubject, Subjects, TandemTopology, Topology } from './subjects';
 export type { EventSubject } from './subjects';
 export { eventMessageId, OrderCreatedV1, OrderEvents, OrderFulfilledV1 } from './orders.events';
 export {

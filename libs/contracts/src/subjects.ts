@@ -103,3 +103,12 @@ export const TandemTopology = Object.freeze({
 export function deadLetterSubject(subject: string): string {
   return `dlq.${subject}`;
 }
+
+/**
+ * Request headers the mesh routes on between services (deploy/istio: the order
+ * VirtualService sends `x-canary: always` to v2). A caller in the mesh forwards these from the
+ * request it serves, or the route never matches on its hop: the gateway forwards exactly these
+ * (apps/gateway), and deploy:check's rule `forwarded-headers` fails a VirtualService that
+ * matches a header its callers do not forward.
+ */
+export const MeshRoutingHeaders = Object.freeze(['x-canary'] as const);

@@ -1,6 +1,7 @@
 import type { Rule } from './rule';
 import { authzPrincipals } from './rules/authz-principals';
 import { eventStreamRoutes } from './rules/event-stream-routes';
+import { forwardedHeaders } from './rules/forwarded-headers';
 import { hostServices } from './rules/host-services';
 import { imagePinned } from './rules/image-pinned';
 import { jetstreamReplicas } from './rules/jetstream-replicas';
@@ -23,6 +24,7 @@ export const RULES: readonly Rule[] = [
   routeWeights,
   routeSubsets,
   eventStreamRoutes,
+  forwardedHeaders,
   subsetPods,
   hostServices,
   servicePorts,

@@ -176,6 +176,22 @@ const cases: Case[] = [
       /the streams the topology declares may hold 384 MiB \(libs\/contracts TandemTopology\), more than max_file_store 256MB \(256 MiB\)/,
   },
   {
+    rule: 'forwarded-headers',
+    edits: [
+      {
+        file: 'deploy/istio/order-virtualservice.yaml',
+        from: '- headers:\n            x-canary:\n              exact: always\n          uri:',
+        to: '- headers:\n            x-version:\n              exact: always\n          uri:',
+      },
+    ],
+    file: 'deploy/istio/order-virtualservice.yaml',
+    object: 'VirtualService tandem/order',
+    field: 'spec.http[0].match[0].headers.x-version',
+    lineShows: 'x-version:',
+    message:
+      /matches request header x-version on the hop from gateway \(Deployment tandem\/gateway\), which does not forward it \(it forwards x-canary\)/,
+  },
+  {
     rule: 'subset-pods',
     edits: [{ file: 'deploy/istio/order-destinationrule.yaml', from: 'version: v2', to: 'version: v9' }],
     file: 'deploy/istio/order-destinationrule.yaml',

@@ -2,7 +2,7 @@ import { CreateOrderRequest, OrderEventsHeaders, OrderEventStreamResponse, Order
 import type { EventStreamHub } from '@tandem/runtime';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import Type from 'typebox';
-import { isEventStream, orderUnavailable, type OrderService, type OrderServiceResponse } from '../order-service';
+import { isEventStream, orderUnavailable, routingHeaders, type OrderService, type OrderServiceResponse } from '../order-service';
 
 export interface GatewayOrdersRoutesOptions {
   readonly orders: OrderService;
@@ -42,7 +42,10 @@ export async function ordersRoutes(app: FastifyInstance, options: GatewayOrdersR
     },
     async (request, reply) => {
       const key = (request.headers as { 'idempotency-key'?: string })['idempotency-key'];
-      return relay(reply, await options.orders.create(request.body, key, { requestId: request.id }));
+      return relay(
+        reply,
+        await options.orders.create(request.body, key, { requestId: request.id, routing: routingHeaders(request.headers) }),
+      );
     },
   );
 
@@ -55,7 +58,14 @@ export async function ordersRoutes(app: FastifyInstance, options: GatewayOrdersR
         response: { 200: OrderResponse, 404: Problem, 503: Problem },
       },
     },
-    async (request, reply) => relay(reply, await options.orders.get((request.params as { id: string }).id, { requestId: request.id })),
+    async (request, reply) =>
+      relay(
+        reply,
+        await options.orders.get((request.params as { id: string }).id, {
+          requestId: request.id,
+          routing: routingHeaders(request.headers),
+        }),
+      ),
   );
 
   app.get(
@@ -84,7 +94,7 @@ export async function ordersRoutes(app: FastifyInstance, options: GatewayOrdersR
       const admission = options.streams.admit(request.ip);
       let response: Awaited<ReturnType<OrderService['events']>>;
       try {
-        response = await options.orders.events(id, lastEventId, { requestId: request.id });
+        response = await options.orders.events(id, lastEventId, { requestId: request.id, routing: routingHeaders(request.headers) });
       } catch (error) {
         admission.cancel();
         throw error;
