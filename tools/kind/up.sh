@@ -199,9 +199,13 @@ $applied || {
 }
 
 if [ -n "$sampling" ]; then
-  step "tracing $sampling % of requests (Telemetry istio-system/mesh-tracing)"
-  kc -n istio-system patch telemetry.telemetry.istio.io mesh-tracing --type=json \
-    -p "[{\"op\":\"replace\",\"path\":\"/spec/tracing/0/randomSamplingPercentage\",\"value\":$sampling}]"
+  # The ingress gateway decides for new traces; the tandem namespace's proxies for the rest
+  # (deploy/k8s/overlays/kind/tracing.yaml).
+  step "tracing $sampling % of requests (Telemetry istio-system/ingress-tracing and tandem/tracing)"
+  for telemetry in istio-system/ingress-tracing tandem/tracing; do
+    kc -n "${telemetry%%/*}" patch telemetry.telemetry.istio.io "${telemetry#*/}" --type=json \
+      -p "[{\"op\":\"replace\",\"path\":\"/spec/tracing/0/randomSamplingPercentage\",\"value\":$sampling}]"
+  done
 fi
 
 for app in "${restart[@]+"${restart[@]}"}"; do

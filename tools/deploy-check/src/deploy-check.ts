@@ -81,7 +81,7 @@ export async function runDeployCheck(options: DeployCheckOptions): Promise<Deplo
     for (const rule of RULES) {
       for (const finding of rule.check(set)) findings.add(locate(index, finding.object, finding.path, rule.name, finding.message, name));
     }
-    for (const object of objects) schemaTargets.push({ object, ...sourceOf(index, object), renderedBy: name });
+    for (const object of objects) schemaTargets.push({ object, ...sourceOf(index, object, name), renderedBy: name });
   }
 
   let schemaChecked = 0;
@@ -96,8 +96,8 @@ export async function runDeployCheck(options: DeployCheckOptions): Promise<Deplo
   return { findings: findings.list(), renders, files: new Set(index.documents.map((doc) => doc.ref.file)).size, schemaChecked };
 }
 
-function sourceOf(index: SourceIndex, object: KubeObject): { source?: SourceDocument } {
-  const source = index.find(object);
+function sourceOf(index: SourceIndex, object: KubeObject, renderedBy: string): { source?: SourceDocument } {
+  const source = index.find(object, renderedBy);
   return source ? { source } : {};
 }
 
@@ -109,7 +109,7 @@ function locate(
   message: string,
   renderedBy: string | undefined,
 ): Finding {
-  const source = index.find(object);
+  const source = index.find(object, renderedBy);
   const line = source ? index.lineOf(source, path) : undefined;
   return {
     rule,

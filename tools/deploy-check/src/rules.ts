@@ -6,13 +6,16 @@ import { hostServices } from './rules/host-services';
 import { imagePinned } from './rules/image-pinned';
 import { jetstreamReplicas } from './rules/jetstream-replicas';
 import { mtlsStrict } from './rules/mtls-strict';
+import { otlpEndpoint } from './rules/otlp-endpoint';
 import { natsLeastPrivilege } from './rules/nats-least-privilege';
+import { natsSpread } from './rules/nats-spread';
 import { routeSubsets } from './rules/route-subsets';
 import { routeWeights } from './rules/route-weights';
 import { servicePorts } from './rules/service-ports';
 import { sidecarLifecycle } from './rules/sidecar-lifecycle';
 import { storeFitsVolume } from './rules/store-fits-volume';
 import { subsetPods } from './rules/subset-pods';
+import { telemetryScope } from './rules/telemetry-scope';
 import { terminationGrace } from './rules/termination-grace';
 import { workloadLabels } from './rules/workload-labels';
 import { workloadProbes } from './rules/workload-probes';
@@ -38,6 +41,9 @@ export const RULES: readonly Rule[] = [
   imagePinned,
   jetstreamReplicas,
   natsLeastPrivilege,
+  natsSpread,
   storeFitsVolume,
   sidecarLifecycle,
+  telemetryScope,
+  otlpEndpoint,
 ];

@@ -26,18 +26,28 @@ export interface SyntaxProblem {
 export class SourceIndex {
   readonly documents: SourceDocument[] = [];
   readonly syntaxProblems: SyntaxProblem[] = [];
-  private readonly byIdentity = new Map<string, SourceDocument>();
+  /** Every document per identity: two overlays may each declare their own object of one name. */
+  private readonly byIdentity = new Map<string, SourceDocument[]>();
 
   /** @param root the directory to read (e.g. `<repo>/deploy`); paths are reported relative to its parent. */
   constructor(readonly root: string) {
     for (const file of yamlFiles(root)) this.readFile(file);
   }
 
-  /** The document declaring an object with this kind, namespace and name, if any. */
-  find(object: KubeObject): SourceDocument | undefined {
-    return (
-      this.byIdentity.get(identity(object)) ?? this.byIdentity.get(identity({ ...object, metadata: { ...object.metadata, namespace: '' } }))
-    );
+  /**
+   * The document declaring an object with this kind, namespace and name, if any. When several
+   * do (each overlay its own ConfigMap, say), the one under `renderedBy` (the kustomization
+   * directory whose render holds the object), else one outside every overlay, else the first.
+   */
+  find(object: KubeObject, renderedBy?: string): SourceDocument | undefined {
+    const list =
+      this.byIdentity.get(identity(object)) ??
+      this.byIdentity.get(identity({ ...object, metadata: { ...object.metadata, namespace: '' } }));
+    if (!list) return undefined;
+    if (list.length > 1 && renderedBy !== undefined) {
+      return list.find((d) => d.ref.file.startsWith(`${renderedBy}/`)) ?? list.find((d) => !d.ref.file.includes('/overlays/')) ?? list[0];
+    }
+    return list[0];
   }
 
   /** 1-based line of a field in a source document, or of the deepest part of the path that exists there. */
@@ -74,7 +84,10 @@ export class SourceIndex {
       if (object === null || typeof object !== 'object' || Array.isArray(object)) return;
       const entry: SourceDocument = { ref: { file, document: index }, object: object as KubeObject, doc, lines };
       this.documents.push(entry);
-      if (kindOf(entry.object) && nameOf(entry.object)) this.byIdentity.set(identity(entry.object), entry);
+      if (kindOf(entry.object) && nameOf(entry.object)) {
+        const key = identity(entry.object);
+        this.byIdentity.set(key, [...(this.byIdentity.get(key) ?? []), entry]);
+      }
     });
   }
 }

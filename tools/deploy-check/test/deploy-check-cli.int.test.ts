@@ -56,11 +56,17 @@ describe('deploy:check CLI', () => {
   it('fails on an Istio field of the wrong type', () => {
     const result = run(
       [],
-      [{ file: 'deploy/istio/telemetry.yaml', from: 'randomSamplingPercentage: 10', to: 'randomSamplingPercentage: "ten"' }],
+      [
+        {
+          file: 'deploy/k8s/overlays/kind/tracing.yaml',
+          from: 'randomSamplingPercentage: 100\n---',
+          to: 'randomSamplingPercentage: "ten"\n---',
+        },
+      ],
     );
     expect(result.status).toBe(1);
     expect(result.stdout).toMatch(
-      /^deploy\/istio\/telemetry\.yaml:\d+: \[schema\] Telemetry istio-system\/mesh-tracing spec\.tracing\[0\]\.randomSamplingPercentage: must be number/m,
+      /^deploy\/k8s\/overlays\/kind\/tracing\.yaml:\d+: \[schema\] Telemetry tandem\/tracing spec\.tracing\[0\]\.randomSamplingPercentage: must be number/m,
     );
   });
 

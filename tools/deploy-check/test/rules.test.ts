@@ -192,6 +192,70 @@ const cases: Case[] = [
       /matches request header x-version on the hop from gateway \(Deployment tandem\/gateway\), which does not forward it \(it forwards x-canary\)/,
   },
   {
+    rule: 'telemetry-scope',
+    edits: [
+      {
+        file: 'deploy/k8s/overlays/kind/tracing.yaml',
+        from: '  selector:\n    matchLabels:\n      istio: ingressgateway\n',
+        to: '',
+      },
+    ],
+    file: 'deploy/k8s/overlays/kind/tracing.yaml',
+    object: 'Telemetry istio-system/ingress-tracing',
+    field: 'spec',
+    lineShows: 'spec:',
+    message: /applies to the whole mesh \(istio-system, no selector\)/,
+    renderedBy: [KIND],
+  },
+  {
+    rule: 'otlp-endpoint',
+    edits: [
+      { file: 'deploy/k8s/overlays/kind/telemetry-endpoint.yaml', from: 'jaeger-collector.observability', to: 'jaeger.observability' },
+    ],
+    file: 'deploy/k8s/overlays/kind/telemetry-endpoint.yaml',
+    object: 'ConfigMap tandem/tandem-telemetry',
+    field: 'data',
+    lineShows: 'data:',
+    message:
+      /OTEL_EXPORTER_OTLP_ENDPOINT http:\/\/jaeger\.observability\.svc\.cluster\.local:4318 names Service observability\/jaeger, which this render does not have/,
+    renderedBy: [KIND],
+  },
+  {
+    rule: 'otlp-endpoint',
+    edits: [
+      {
+        file: 'deploy/k8s/base/consumer.yaml',
+        from: "        traffic.sidecar.istio.io/excludeOutboundPorts: '4318'\n",
+        to: '',
+      },
+    ],
+    file: 'deploy/k8s/base/consumer.yaml',
+    object: 'Deployment tandem/consumer',
+    field: 'spec.template.metadata.annotations',
+    lineShows: 'annotations:',
+    message: /consumer exports spans to port 4318 through its sidecar/,
+  },
+  {
+    rule: 'otlp-endpoint',
+    edits: [{ file: 'deploy/k8s/base/consumer.yaml', from: 'key: otlp-endpoint', to: 'key: otlp-url' }],
+    file: 'deploy/k8s/base/consumer.yaml',
+    object: 'Deployment tandem/consumer',
+    field: 'spec.template.spec.containers[0].env[10]',
+    lineShows: '- name: OTEL_EXPORTER_OTLP_ENDPOINT',
+    message: /OTEL_EXPORTER_OTLP_ENDPOINT reads key otlp-url of ConfigMap tandem\/tandem-telemetry, which it does not have/,
+  },
+  {
+    rule: 'nats-spread',
+    edits: [
+      { file: 'deploy/k8s/base/nats.yaml', from: 'topologyKey: kubernetes.io/hostname', to: 'topologyKey: topology.kubernetes.io/zone' },
+    ],
+    file: 'deploy/k8s/base/nats.yaml',
+    object: 'StatefulSet tandem/nats',
+    field: 'spec.template.spec.affinity',
+    lineShows: 'affinity:',
+    message: /3 NATS servers without a required anti-affinity \(or strict spread\) on kubernetes\.io\/hostname/,
+  },
+  {
     rule: 'subset-pods',
     edits: [{ file: 'deploy/istio/order-destinationrule.yaml', from: 'version: v2', to: 'version: v9' }],
     file: 'deploy/istio/order-destinationrule.yaml',
@@ -395,9 +459,13 @@ describe('deploy:check rules', () => {
 
   it('reports invalid YAML with its file and line', async () => {
     const { findings } = await check([
-      { file: 'deploy/istio/telemetry.yaml', from: 'randomSamplingPercentage: 10\n', to: 'randomSamplingPercentage: [10\n' },
+      {
+        file: 'deploy/k8s/overlays/kind/tracing.yaml',
+        from: 'randomSamplingPercentage: 100\n---',
+        to: 'randomSamplingPercentage: [100\n---',
+      },
     ]);
-    expect(findings.map((f) => [f.rule, f.file])).toContainEqual(['yaml-syntax', 'deploy/istio/telemetry.yaml']);
+    expect(findings.map((f) => [f.rule, f.file])).toContainEqual(['yaml-syntax', 'deploy/k8s/overlays/kind/tracing.yaml']);
   });
 
   it('reports a kustomization that cannot be rendered, naming it', async () => {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { workspaceRoot } from '@tandem/testing';
 
 /** deploy/kind/cluster.yaml publishes the Istio ingress gateway's NodePort on 127.0.0.1:8080, and only there. */
@@ -12,9 +12,15 @@ interface KindNode {
 const kind = parse(readFileSync(join(root, 'deploy/kind/cluster.yaml'), 'utf8')) as { kind: string; apiVersion: string; nodes: KindNode[] };
 
 describe('deploy/kind/cluster.yaml', () => {
-  it('is a kind v1alpha4 Cluster with one control plane and two workers', () => {
+  it('is a kind v1alpha4 Cluster with one control plane and a worker for each NATS server (their anti-affinity is required)', () => {
     expect(kind).toMatchObject({ kind: 'Cluster', apiVersion: 'kind.x-k8s.io/v1alpha4' });
-    expect(kind.nodes.map((n) => n.role)).toEqual(['control-plane', 'worker', 'worker']);
+    const nats = parseAllDocuments(readFileSync(join(root, 'deploy/k8s/base/nats.yaml'), 'utf8'))
+      .map((d) => d.toJS() as { kind?: string; spec?: { replicas?: number } })
+      .find((o) => o?.kind === 'StatefulSet');
+    const servers = nats?.spec?.replicas ?? 0;
+    expect(servers).toBe(3);
+    expect(kind.nodes.filter((n) => n.role === 'control-plane')).toHaveLength(1);
+    expect(kind.nodes.filter((n) => n.role === 'worker').length).toBeGreaterThanOrEqual(servers);
   });
 
   it('maps 127.0.0.1:8080 to the NodePort that the IstioOperator gives the ingress gateway for HTTP', () => {

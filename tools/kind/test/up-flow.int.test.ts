@@ -188,19 +188,25 @@ describe('kind:up and kind:down, with fakes for the tools that need a Docker eng
     expect(rebuilt.calls.indexOf(restarts[0] ?? '')).toBeGreaterThan(indexOf(rebuilt.calls, 'kubectl --context kind-tandem apply -k'));
   });
 
-  it('TANDEM_TRACE_SAMPLING patches the Telemetry resource the manifests define, after the apply', () => {
-    const telemetry = readObjects(root, ['deploy/istio']).find((o) => o.kind === 'Telemetry' && o.metadata.name === 'mesh-tracing');
-    expect(telemetry?.metadata.namespace).toBe('istio-system');
-    expect((telemetry?.spec?.['tracing'] as Array<Record<string, unknown>>)[0]).toHaveProperty('randomSamplingPercentage');
+  it('TANDEM_TRACE_SAMPLING patches the Telemetry resources the kind overlay defines, after the apply', () => {
+    const telemetries = readObjects(root, ['deploy/k8s/overlays/kind']).filter((o) => o.kind === 'Telemetry');
+    expect(telemetries.map((t) => `${t.metadata.namespace}/${t.metadata.name}`).sort()).toEqual([
+      'istio-system/ingress-tracing',
+      'tandem/tracing',
+    ]);
+    for (const t of telemetries)
+      expect((t.spec?.['tracing'] as Array<Record<string, unknown>>)[0]).toHaveProperty('randomSamplingPercentage');
 
     const { status, calls } = machine().run('up.sh', [], { TANDEM_TRACE_SAMPLING: '2.5' });
     expect(status).toBe(0);
-    const patch = indexOf(
-      calls,
-      'kubectl --context kind-tandem -n istio-system patch telemetry.telemetry.istio.io mesh-tracing --type=json',
-    );
-    expect(calls[patch]).toContain('-p [{"op":"replace","path":"/spec/tracing/0/randomSamplingPercentage","value":2.5}]');
-    expect(patch).toBeGreaterThan(indexOf(calls, 'kubectl --context kind-tandem apply -k'));
+    for (const t of telemetries) {
+      const patch = indexOf(
+        calls,
+        `kubectl --context kind-tandem -n ${t.metadata.namespace} patch telemetry.telemetry.istio.io ${t.metadata.name} --type=json`,
+      );
+      expect(calls[patch]).toContain('-p [{"op":"replace","path":"/spec/tracing/0/randomSamplingPercentage","value":2.5}]');
+      expect(patch).toBeGreaterThan(indexOf(calls, 'kubectl --context kind-tandem apply -k'));
+    }
   });
 
   it('a failed image build stops the run before the cluster is created', () => {

@@ -1,0 +1,89 @@
+import { asArray, getPath, isRecord, namespaceOf, type KubeObject } from '../model';
+import { tandemApp, type Rule, type RuleFinding, type Workload } from '../rule';
+
+const VARIABLE = 'OTEL_EXPORTER_OTLP_ENDPOINT';
+const EXCLUDE = 'traffic.sidecar.istio.io/excludeOutboundPorts';
+
+/** The value of a container's variable: literal, or from a ConfigMap key of the render. */
+function resolve(
+  set: { ofKind(kind: string): KubeObject[] },
+  namespace: string,
+  entry: Record<string, unknown>,
+): { value?: string; problem?: string; at?: KubeObject } {
+  if (typeof entry['value'] === 'string') return { value: entry['value'] };
+  const ref = getPath(entry, ['valueFrom', 'configMapKeyRef']);
+  if (!isRecord(ref)) return { problem: 'is set from neither a value nor a ConfigMap key' };
+  const configMap = set.ofKind('ConfigMap').find((c) => getPath(c, ['metadata', 'name']) === ref['name'] && namespaceOf(c) === namespace);
+  if (!configMap) return { problem: `reads ConfigMap ${namespace}/${String(ref['name'])}, which this render does not have` };
+  const value = getPath(configMap, ['data', String(ref['key'])]);
+  if (typeof value !== 'string')
+    return { problem: `reads key ${String(ref['key'])} of ConfigMap ${namespace}/${String(ref['name'])}, which it does not have` };
+  return { value, at: configMap };
+}
+
+/**
+ * Where the services send their spans (issue 18 item 3): every Tandem service has an OTLP
+ * endpoint in every render (literal or from a ConfigMap the render ships); one inside a
+ * namespace the render ships names a Service that exists there; and in a namespace with
+ * sidecars its port is excluded from the sidecar (traffic.sidecar.istio.io/excludeOutboundPorts),
+ * or every span export would become a mesh trace of its own.
+ */
+export const otlpEndpoint: Rule = {
+  name: 'otlp-endpoint',
+  description: `every Tandem service has an ${VARIABLE} that resolves in the render, and its port bypasses the sidecar`,
+  check(set) {
+    const findings: RuleFinding[] = [];
+    const namespaces = new Map(set.ofKind('Namespace').map((ns) => [String(getPath(ns, ['metadata', 'name'])), ns]));
+    const injected = (ns: string) => getPath(namespaces.get(ns), ['metadata', 'labels', 'istio-injection']) === 'enabled';
+    for (const workload of set.workloads() as Workload[]) {
+      const namespace = namespaceOf(workload.object);
+      for (const { container, path } of workload.containers) {
+        const app = tandemApp(container['image']);
+        if (!app || app === 'topology') continue;
+        const env = asArray(container['env']);
+        const index = env.findIndex((e) => isRecord(e) && e['name'] === VARIABLE);
+        const entry = env[index];
+        if (!isRecord(entry)) {
+          findings.push({ object: workload.object, path: [...path, 'env'], message: `${app} has no ${VARIABLE}: its spans go nowhere` });
+          continue;
+        }
+        const resolved = resolve(set, namespace, entry);
+        if (resolved.value === undefined) {
+          findings.push({ object: workload.object, path: [...path, 'env', index], message: `${VARIABLE} ${resolved.problem}` });
+          continue;
+        }
+        let url: URL;
+        try {
+          url = new URL(resolved.value);
+        } catch {
+          findings.push({
+            object: resolved.at ?? workload.object,
+            path: resolved.at ? ['data'] : [...path, 'env', index],
+            message: `${VARIABLE} "${resolved.value}" is not a URL`,
+          });
+          continue;
+        }
+        const [name, serviceNamespace = namespace] = url.hostname.split('.');
+        if (namespaces.has(serviceNamespace) && !set.serviceForHost(url.hostname, namespace)) {
+          findings.push({
+            object: resolved.at ?? workload.object,
+            path: resolved.at ? ['data'] : [...path, 'env', index],
+            message: `${VARIABLE} ${resolved.value} names Service ${serviceNamespace}/${name}, which this render does not have`,
+          });
+        }
+        const port = url.port || (url.protocol === 'https:' ? '443' : '80');
+        const excluded = String(workload.annotations[EXCLUDE] ?? '')
+          .split(',')
+          .map((p) => p.trim());
+        if (injected(namespace) && workload.labels['sidecar.istio.io/inject'] !== 'false' && !excluded.includes(port)) {
+          findings.push({
+            object: workload.object,
+            path: ['spec', 'template', 'metadata', 'annotations'],
+            message: `${app} exports spans to port ${port} through its sidecar (${EXCLUDE} does not list it): each export becomes a mesh trace of its own`,
+          });
+        }
+      }
+    }
+    return findings;
+  },
+};
