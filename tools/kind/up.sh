@@ -95,7 +95,7 @@ kc() { kubectl --context "$context" "$@"; }
 
 memory="$(docker info --format '{{.MemTotal}}' 2>/dev/null || true)"
 if [[ $memory =~ ^[0-9]+$ ]] && ((memory < 6 * 1024 * 1024 * 1024)); then
-  echo "warning: Docker has $((memory / 1024 / 1024)) MiB of memory; the cluster (3 nodes, Istio, NATS, 5 services, Jaeger) wants about 6 GiB" >&2
+  echo "warning: Docker has $((memory / 1024 / 1024)) MiB of memory; the cluster (4 nodes, Istio, NATS, 5 services, Jaeger) wants about 6 GiB" >&2
 fi
 
 # --- 1. images (first: a failed build leaves any existing cluster untouched) ----------
@@ -129,6 +129,20 @@ cluster_exists() {
 if cluster_exists; then
   step "kind cluster '$cluster' exists; using it (context $context)"
   kind export kubeconfig --name "$cluster"
+  # The NATS servers need a worker each (required anti-affinity): a cluster made from an older
+  # deploy/kind/cluster.yaml with fewer workers would leave one Pending for ever.
+  wanted_workers=0
+  while IFS= read -r line; do
+    if [ "$line" = '  - role: worker' ]; then wanted_workers=$((wanted_workers + 1)); fi
+  done <deploy/kind/cluster.yaml
+  workers=0
+  while IFS= read -r line; do
+    if [ -n "$line" ]; then workers=$((workers + 1)); fi
+  done < <(kc get nodes --no-headers -l '!node-role.kubernetes.io/control-plane' 2>/dev/null || true)
+  if [ "$workers" -lt "$wanted_workers" ]; then
+    echo "kind:up: the cluster '$cluster' has $workers worker node(s); deploy/kind/cluster.yaml now has $wanted_workers (one per NATS server). Recreate it: npm run kind:down && npm run kind:up" >&2
+    exit 1
+  fi
 else
   step "creating kind cluster '$cluster' (deploy/kind/cluster.yaml)"
   kind create cluster --name "$cluster" --config deploy/kind/cluster.yaml --wait 120s

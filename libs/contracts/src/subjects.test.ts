@@ -1,4 +1,4 @@
-import { deadLetterSubject, orderSubject, Subjects, Topology } from './subjects';
+import { deadLetterSubject, MeshRoutingHeaders, orderSubject, Subjects, Topology } from './subjects';
 
 const matches = (pattern: string, subject: string): boolean =>
   new RegExp('^' + pattern.replace(/\./g, '\\.').replace('>', '.+').replace('*', '[^.]+') + '$').test(subject);
@@ -17,5 +17,14 @@ describe('subjects', () => {
   it('the fulfilment consumer sees every orders.created.<id> and no orders.fulfilled.<id>', () => {
     expect(matches(Topology.fulfilmentConsumer.filterSubject, orderSubject('created', 'a'))).toBe(true);
     expect(matches(Topology.fulfilmentConsumer.filterSubject, orderSubject('fulfilled', 'a'))).toBe(false);
+  });
+});
+
+describe('MeshRoutingHeaders', () => {
+  it('are custom x- headers, lower-case, none of the headers the gateway sets itself on a call', () => {
+    for (const name of MeshRoutingHeaders) {
+      expect(name).toMatch(/^x-[a-z0-9-]+$/);
+      expect(['x-request-id', 'x-forwarded-for', 'x-order-version']).not.toContain(name);
+    }
   });
 });

@@ -89,7 +89,7 @@ export async function runDeployCheck(options: DeployCheckOptions): Promise<Deplo
     for (const target of schemaTargets) {
       schemaChecked += 1;
       for (const problem of await validateSchema(target.object)) {
-        findings.add(locate(index, target.object, problem.path, 'schema', problem.message, target.renderedBy));
+        findings.add(locate(index, target.object, problem.path, 'schema', problem.message, target.renderedBy, target.source));
       }
     }
   }
@@ -108,8 +108,10 @@ function locate(
   rule: string,
   message: string,
   renderedBy: string | undefined,
+  /** The document the object is known to come from (a source file checked on its own). */
+  known?: SourceDocument,
 ): Finding {
-  const source = index.find(object, renderedBy);
+  const source = known ?? index.find(object, renderedBy);
   const line = source ? index.lineOf(source, path) : undefined;
   return {
     rule,

@@ -70,6 +70,24 @@ describe('deploy:check CLI', () => {
     );
   });
 
+  it('reports a schema problem in the file that has it when two overlays declare an object of the same name', () => {
+    const result = run(
+      [],
+      [
+        {
+          file: 'deploy/k8s/overlays/production/telemetry-endpoint.yaml',
+          from: 'otlp-endpoint: http',
+          to: 'otlp-endpoint:\n    nested: http',
+        },
+      ],
+    );
+    expect(result.status).toBe(1);
+    expect(result.stdout).toMatch(
+      /^deploy\/k8s\/overlays\/production\/telemetry-endpoint\.yaml:\d+: \[schema\] ConfigMap tandem\/tandem-telemetry data\.otlp-endpoint: must be string/m,
+    );
+    expect(result.stdout).not.toContain('deploy/k8s/overlays/kind/telemetry-endpoint.yaml');
+  });
+
   // The IstioOperator CRD leaves its spec open (preserve-unknown-fields): only its type and metadata have a schema.
   it('checks files no kustomization includes (the IstioOperator) against their schema', () => {
     const result = run(

@@ -222,18 +222,13 @@ const cases: Case[] = [
   },
   {
     rule: 'otlp-endpoint',
-    edits: [
-      {
-        file: 'deploy/k8s/base/consumer.yaml',
-        from: "        traffic.sidecar.istio.io/excludeOutboundPorts: '4318'\n",
-        to: '',
-      },
-    ],
+    edits: [{ file: 'deploy/k8s/overlays/kind/kustomization.yaml', from: 'name: consumer\n    patch', to: 'name: consumer-x\n    patch' }],
     file: 'deploy/k8s/base/consumer.yaml',
     object: 'Deployment tandem/consumer',
     field: 'spec.template.metadata.annotations',
     lineShows: 'annotations:',
-    message: /consumer exports spans to port 4318 through its sidecar/,
+    message: /consumer exports spans to port 4318 of a collector outside the mesh through its sidecar/,
+    renderedBy: [KIND],
   },
   {
     rule: 'otlp-endpoint',

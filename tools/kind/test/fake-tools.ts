@@ -111,6 +111,7 @@ exit 0`,
     [ -f "$STATE/applied" ] && [ -f "$STATE/workloads-$ns" ] && printf '%s\\n' "$(< "$STATE/workloads-$ns")" ;;
   *" rollout status "*) [ -f "$STATE/rollout-fails" ] && [[ " $* " == *" $(< "$STATE/rollout-fails") "* ]] && { echo "error: timed out waiting for the condition" >&2; exit 1; } ;;
   *" get deployment -l app="*) [ -f "$STATE/applied" ] && echo "deployment.apps/some-deployment" ;;
+  *" get nodes "*) if [ -f "$STATE/workers" ]; then n="$(< "$STATE/workers")"; else n=3; fi; i=1; while [ "$i" -le "$n" ]; do echo "tandem-worker$i Ready <none> 1m v1.31.2"; i=$((i + 1)); done ;;
   *" get job nats-topology "*) if [ -f "$STATE/topology-job" ]; then cat "$STATE/topology-job"; else echo "Complete=True "; fi ;;
 esac
 exit 0`,

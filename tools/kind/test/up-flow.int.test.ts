@@ -275,6 +275,17 @@ describe('kind:up and kind:down, with fakes for the tools that need a Docker eng
     expect(calls.some((c) => c.includes(' rollout status '))).toBe(false);
   });
 
+  it('refuses an existing cluster with fewer workers than deploy/kind/cluster.yaml (one per NATS server), saying how to recreate it', () => {
+    const b = machine();
+    expect(b.run('up.sh').status).toBe(0);
+    b.setState('workers', '2');
+    const { status, stderr, calls } = b.run('up.sh');
+    expect(status).toBe(1);
+    expect(stderr).toContain("kind:up: the cluster 'tandem' has 2 worker node(s); deploy/kind/cluster.yaml now has 3");
+    expect(stderr).toContain('npm run kind:down && npm run kind:up');
+    expect(calls.some((c) => c.includes(' apply -k '))).toBe(false); // refused before anything is applied
+  });
+
   it('kind:down deletes the cluster, and says so when there is none to delete', () => {
     const b = machine();
     expect(b.run('up.sh').status).toBe(0);

@@ -1,6 +1,6 @@
 import { MeshRoutingHeaders } from '@tandem/contracts';
-import { asArray, describeObject, getPath, isRecord, namespaceOf, type KubeObject } from '../model';
-import { tandemApp, type Rule, type RuleFinding } from '../rule';
+import { asArray, describeObject, getPath, isRecord, nameOf, namespaceOf, type KubeObject } from '../model';
+import { tandemApp, type RenderedSet, type Rule, type RuleFinding } from '../rule';
 
 /**
  * What each Tandem service forwards of the request it serves when it calls another service.
@@ -11,10 +11,21 @@ export const FORWARDED_HEADERS: Readonly<Record<string, readonly string[]>> = Ob
   gateway: MeshRoutingHeaders,
 });
 
-/** Service hosts a container calls: the hosts of http(s) URLs in its literal env values. */
-function calledHosts(container: Record<string, unknown>): string[] {
+/** Headers every call from the gateway to order carries whatever the client sent (apps/gateway order-service.ts). */
+const ALWAYS_SENT = ['x-request-id', 'content-type', 'accept', 'idempotency-key', 'last-event-id', 'traceparent', 'tracestate'];
+
+/** Service hosts a container calls: the hosts of http(s) URLs in its env values, literal or from a ConfigMap of the render. */
+function calledHosts(set: RenderedSet, namespace: string, container: Record<string, unknown>): string[] {
   return asArray(container['env'])
-    .map((entry) => (isRecord(entry) && typeof entry['value'] === 'string' ? entry['value'] : ''))
+    .map((entry) => {
+      if (!isRecord(entry)) return '';
+      if (typeof entry['value'] === 'string') return entry['value'];
+      const ref = getPath(entry, ['valueFrom', 'configMapKeyRef']);
+      if (!isRecord(ref)) return '';
+      const configMap = set.ofKind('ConfigMap').find((c) => nameOf(c) === ref['name'] && namespaceOf(c) === namespace);
+      const value = getPath(configMap, ['data', String(ref['key'])]);
+      return typeof value === 'string' ? value : '';
+    })
     .flatMap((value) => {
       const match = /^https?:\/\/([^/:]+)/.exec(value);
       return match ? [match[1] as string] : [];
@@ -25,8 +36,10 @@ function calledHosts(container: Record<string, unknown>): string[] {
  * A VirtualService route that matches a request header on a hop inside the mesh only sees
  * that header if the calling service forwards it from the request it serves: otherwise the
  * route never matches (issue 18: `x-canary: always` never reached order v2). For each mesh
- * VirtualService, the Tandem workloads that call its hosts (a URL in their env) must forward
- * every header it matches.
+ * VirtualService, the Tandem workloads that call its hosts (a URL in their env, literal or
+ * from a ConfigMap) must forward every header it matches, beyond those every call carries;
+ * a route on a header that no known caller sends is reported too. What the gateway forwards
+ * is its code's list (contracts' MeshRoutingHeaders): its tests hold the code to it.
  */
 export const forwardedHeaders: Rule = {
   name: 'forwarded-headers',
@@ -44,7 +57,7 @@ export const forwardedHeaders: Rule = {
       const callers = set.workloads().flatMap((workload) =>
         workload.containers
           .filter(({ container }) =>
-            calledHosts(container).some((host) => {
+            calledHosts(set, namespaceOf(workload.object), container).some((host) => {
               const target = set.serviceForHost(host, namespaceOf(workload.object));
               return target !== undefined && targets.has(target);
             }),
@@ -57,7 +70,14 @@ export const forwardedHeaders: Rule = {
           if (!isRecord(headers)) return;
           for (const header of Object.keys(headers)) {
             const name = header.toLowerCase();
-            if (name.startsWith(':')) continue;
+            if (name.startsWith(':') || ALWAYS_SENT.includes(name)) continue;
+            if (callers.length === 0) {
+              findings.push({
+                object: service,
+                path: ['spec', 'http', r, 'match', m, 'headers', header],
+                message: `matches request header ${name}, but no Tandem service in this render calls this host (its URL in an env value): nothing shows that the header reaches this hop`,
+              });
+            }
             for (const caller of callers) {
               const forwarded = caller.app ? (FORWARDED_HEADERS[caller.app] ?? []) : [];
               if (forwarded.includes(name)) continue;

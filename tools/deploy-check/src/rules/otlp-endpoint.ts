@@ -24,9 +24,11 @@ function resolve(
 /**
  * Where the services send their spans (issue 18 item 3): every Tandem service has an OTLP
  * endpoint in every render (literal or from a ConfigMap the render ships); one inside a
- * namespace the render ships names a Service that exists there; and in a namespace with
- * sidecars its port is excluded from the sidecar (traffic.sidecar.istio.io/excludeOutboundPorts),
- * or every span export would become a mesh trace of its own.
+ * namespace the render ships names a Service that exists there; and when that namespace has
+ * no sidecars (a collector outside the mesh) while the service has one, the port is excluded
+ * from the sidecar (traffic.sidecar.istio.io/excludeOutboundPorts), or every span export
+ * becomes a mesh trace of its own. A collector in a namespace the render does not ship is the
+ * platform's: not checked (the production overlay's placeholder).
  */
 export const otlpEndpoint: Rule = {
   name: 'otlp-endpoint',
@@ -75,11 +77,12 @@ export const otlpEndpoint: Rule = {
         const excluded = String(workload.annotations[EXCLUDE] ?? '')
           .split(',')
           .map((p) => p.trim());
-        if (injected(namespace) && workload.labels['sidecar.istio.io/inject'] !== 'false' && !excluded.includes(port)) {
+        const outsideMesh = namespaces.has(serviceNamespace) && !injected(serviceNamespace);
+        if (outsideMesh && injected(namespace) && workload.labels['sidecar.istio.io/inject'] !== 'false' && !excluded.includes(port)) {
           findings.push({
             object: workload.object,
             path: ['spec', 'template', 'metadata', 'annotations'],
-            message: `${app} exports spans to port ${port} through its sidecar (${EXCLUDE} does not list it): each export becomes a mesh trace of its own`,
+            message: `${app} exports spans to port ${port} of a collector outside the mesh through its sidecar (${EXCLUDE} does not list it): each export becomes a mesh trace of its own`,
           });
         }
       }

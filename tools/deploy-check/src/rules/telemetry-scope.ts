@@ -1,4 +1,4 @@
-import { getPath, isRecord, namespaceOf } from '../model';
+import { asArray, getPath, isRecord, namespaceOf } from '../model';
 import type { Rule, RuleFinding } from '../rule';
 
 /** Istio's root namespace: a Telemetry there without a selector applies to the whole mesh. */
@@ -6,8 +6,8 @@ const ROOT_NAMESPACE = 'istio-system';
 
 /**
  * Tracing configuration that works on a shared mesh (issue 18 item 3): no Telemetry applies
- * mesh-wide. One in the root namespace must select workloads (the ingress gateway, say);
- * anything else is namespace-scoped by where it lives.
+ * mesh-wide. One in the root namespace (taken to be istio-system, Istio's default) must select
+ * workloads (`selector` or `targetRefs`); anything else is namespace-scoped by where it lives.
  */
 export const telemetryScope: Rule = {
   name: 'telemetry-scope',
@@ -18,6 +18,7 @@ export const telemetryScope: Rule = {
       if (namespaceOf(telemetry) !== ROOT_NAMESPACE) continue;
       const labels = getPath(telemetry, ['spec', 'selector', 'matchLabels']);
       if (isRecord(labels) && Object.keys(labels).length > 0) continue;
+      if (asArray(getPath(telemetry, ['spec', 'targetRefs'])).length > 0) continue;
       findings.push({
         object: telemetry,
         path: ['spec'],
