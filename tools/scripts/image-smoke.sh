@@ -14,7 +14,6 @@
 # images are kept there between runs.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
-root="$(pwd)"
 # shellcheck source=node-env.sh
 source tools/scripts/node-env.sh
 
@@ -135,6 +134,8 @@ NATS_ADMIN_PASS="${pass[admin]}" NATS_ORDER_PASS="${pass[order]}" NATS_CONSUMER_
   -c deploy/nats/local.conf >"$work/nats/log" 2>&1 &
 nats_pid=$!
 nats_url="nats://127.0.0.1:$nats_port"
+# Containers a run before this one left behind (killed before its cleanup) would block the names.
+for name in topology order consumer gateway; do docker rm -f "tandem-smoke-$name" >/dev/null 2>&1 || true; done
 run() {
   local name="$1"
   shift
@@ -145,7 +146,9 @@ run() {
 nats_env() { printf -- '-e\nNATS_URL=%s\n-e\nNATS_USER=%s\n-e\nNATS_PASS=%s\n-e\nNATS_INBOX_PREFIX=_INBOX.%s\n' "$nats_url" "$1" "${pass[$1]}" "$1"; }
 sleep 1
 mapfile -t admin_env < <(nats_env admin)
-run tandem-smoke-topology "${admin_env[@]}" tandem/topology:smoke --wait 30 | sed 's/^/  topology: /'
+# Not through a pipe: `run` records the container for the cleanup, which a subshell would lose.
+run tandem-smoke-topology "${admin_env[@]}" tandem/topology:smoke --wait 30 >"$work/topology.out"
+sed 's/^/  topology: /' "$work/topology.out"
 order_port="$(free_port)"
 consumer_port="$(free_port)"
 gateway_port="$(free_port)"
@@ -187,8 +190,14 @@ done
 [ "$order_status" = fulfilled ] || { echo "image:smoke: order $id is still $order_status" >&2; exit 1; }
 echo "  GET /orders/$id: fulfilled"
 for name in order consumer gateway; do
-  user="$(docker exec "tandem-smoke-$name" node -e 'console.log(process.getuid())' 2>/dev/null || echo '?')"
-  echo "  $name ran as uid $user with a read-only root filesystem"
+  user="$(docker exec "tandem-smoke-$name" node -e 'console.log(process.getuid())')"
+  [ "$user" = 65532 ] || { echo "image:smoke: $name runs as uid $user, not 65532" >&2; exit 1; }
+  # A write to the image's root filesystem must be refused; /tmp (the tmpfs) must take one.
+  if docker exec "tandem-smoke-$name" node -e 'require("fs").writeFileSync("/app/probe", "x")' 2>/dev/null; then
+    echo "image:smoke: $name could write to its root filesystem" >&2
+    exit 1
+  fi
+  docker exec "tandem-smoke-$name" node -e 'require("fs").writeFileSync("/tmp/probe", "x")'
+  echo "  $name: uid 65532; a write to /app refused (read-only root), /tmp writable (tmpfs)"
 done
 say "image:smoke passed: four images built on Debian bookworm + Node $node_version, services ready, one order fulfilled"
-echo "(from $root)"

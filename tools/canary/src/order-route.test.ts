@@ -59,7 +59,7 @@ const WITH_EVENTS = variant(
           weight: 90
         - destination: { host: order.tandem.svc.cluster.local, subset: v2 }
           weight: 10
-      timeout: 0s
+      retries: { attempts: 2 }
     - name: weighted
 `,
 );
@@ -75,8 +75,8 @@ describe('order VirtualService weighted route', () => {
   it('refuses a split route whose weights differ from the weighted route, naming it', () => {
     const drifted = variant('subset: v1 }\n          weight: 90', 'subset: v1 }\n          weight: 80', WITH_EVENTS);
     const ahead = variant(
-      'subset: v2 }\n          weight: 10\n      timeout: 0s',
-      'subset: v2 }\n          weight: 20\n      timeout: 0s',
+      'subset: v2 }\n          weight: 10\n      retries',
+      'subset: v2 }\n          weight: 20\n      retries',
       drifted,
     );
     expect(() => readOrderRoute(ahead, 'vs.yaml')).toThrow(

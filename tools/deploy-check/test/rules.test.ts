@@ -66,7 +66,9 @@ const cases: Case[] = [
   },
   {
     rule: 'event-stream-routes',
-    edits: [{ file: 'deploy/istio/ingress.yaml', from: 'number: 3000\n      timeout: 0s', to: 'number: 3000\n      timeout: 15s' }],
+    edits: [
+      { file: 'deploy/istio/ingress.yaml', from: 'number: 3000\n      retries:', to: 'number: 3000\n      timeout: 15s\n      retries:' },
+    ],
     file: 'deploy/istio/ingress.yaml',
     object: 'VirtualService tandem/gateway',
     field: 'spec.http[0].timeout',
@@ -76,7 +78,27 @@ const cases: Case[] = [
   {
     rule: 'event-stream-routes',
     edits: [
-      { file: 'deploy/istio/order-virtualservice.yaml', from: 'weight: 10\n      timeout: 0s', to: 'weight: 10\n      timeout: 30s' },
+      {
+        file: 'deploy/istio/order-virtualservice.yaml',
+        from: 'subset: v2\n      retries:',
+        to: 'subset: v2\n      timeout: 0s\n      retries:',
+      },
+    ],
+    file: 'deploy/istio/order-virtualservice.yaml',
+    object: 'VirtualService tandem/order',
+    field: 'spec.http[0].timeout',
+    lineShows: 'timeout: 0s',
+    message: /route "events-canary-override" sets timeout 0s, which Istio refuses \(its durations must be at least 1ms\)/,
+  },
+
+  {
+    rule: 'event-stream-routes',
+    edits: [
+      {
+        file: 'deploy/istio/order-virtualservice.yaml',
+        from: 'weight: 10\n      retries:',
+        to: 'weight: 10\n      timeout: 30s\n      retries:',
+      },
     ],
     file: 'deploy/istio/order-virtualservice.yaml',
     object: 'VirtualService tandem/order',

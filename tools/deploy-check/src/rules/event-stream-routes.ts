@@ -14,7 +14,8 @@ const STREAMING_SERVICES = new Set(['gateway', 'order']);
  * A route that carries order event streams (server-sent events, open for minutes) to the
  * gateway or order has no timeout that would cut them: for each request a client makes, the
  * first HTTP route of each VirtualService that matches it (Istio's order) must have `timeout`
- * unset or `0s`, and no `retries.perTryTimeout` either.
+ * unset, which is no timeout, and no `retries.perTryTimeout` either. `0s` is reported too:
+ * Istio's validation refuses durations under 1ms, so an apply would fail.
  */
 export const eventStreamRoutes: Rule = {
   name: 'event-stream-routes',
@@ -31,19 +32,23 @@ export const eventStreamRoutes: Rule = {
         reported.add(index);
         const name = typeof route['name'] === 'string' ? `route "${route['name']}"` : `route ${index}`;
         const timeout = route['timeout'];
-        if (timeout !== undefined && !isZeroDuration(timeout)) {
+        if (timeout !== undefined) {
           findings.push({
             object,
             path: ['spec', 'http', index, 'timeout'],
-            message: `${name} takes GET ${request.path} (an event stream, open for minutes) but cuts it after ${String(timeout)}: give the events path a route of its own, before this one, with timeout: 0s`,
+            message: isZeroDuration(timeout)
+              ? `${name} sets timeout ${String(timeout)}, which Istio refuses (its durations must be at least 1ms): leave it unset, which is no timeout`
+              : `${name} takes GET ${request.path} (an event stream, open for minutes) but cuts it after ${String(timeout)}: give the events path a route of its own, before this one, with no timeout (unset)`,
           });
         }
         const perTry = getPath(route, ['retries', 'perTryTimeout']);
-        if (perTry !== undefined && !isZeroDuration(perTry)) {
+        if (perTry !== undefined) {
           findings.push({
             object,
             path: ['spec', 'http', index, 'retries', 'perTryTimeout'],
-            message: `${name} takes GET ${request.path} (an event stream) but each try is cut after ${String(perTry)}: leave perTryTimeout unset there`,
+            message: isZeroDuration(perTry)
+              ? `${name} sets perTryTimeout ${String(perTry)}, which Istio refuses (at least 1ms): leave it unset`
+              : `${name} takes GET ${request.path} (an event stream) but each try is cut after ${String(perTry)}: leave perTryTimeout unset there`,
           });
         }
       }
