@@ -63,7 +63,8 @@ tandem_check_istioctl
 if [[ ! $cluster =~ ^[a-z0-9]([a-z0-9-]*[a-z0-9])?$ ]]; then
   tandem_problem "TANDEM_KIND_CLUSTER=\"$cluster\": a cluster name is lower-case letters, digits and '-'"
 fi
-if [ -n "$sampling" ] && [[ ! $sampling =~ ^(100(\.0+)?|[0-9]{1,2}(\.[0-9]+)?)$ ]]; then
+# A JSON number (it goes into a JSON patch as one): no leading zero before another digit.
+if [ -n "$sampling" ] && [[ ! $sampling =~ ^(100(\.0+)?|[1-9]?[0-9](\.[0-9]+)?)$ ]]; then
   tandem_problem "TANDEM_TRACE_SAMPLING=\"$sampling\": give a percentage from 0 to 100, e.g. 100, 10 or 0.5"
 fi
 if [[ ! $rollout_timeout =~ ^[0-9]+[smh]$ ]]; then

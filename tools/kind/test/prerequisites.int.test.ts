@@ -77,14 +77,14 @@ describe('kind:up prerequisites', () => {
     expect(mutating(result.calls)).toEqual([]);
   });
 
-  it.each(['150', 'ten', '-1', '10%'])('TANDEM_TRACE_SAMPLING=%s is refused before anything changes', (value) => {
+  it.each(['150', 'ten', '-1', '10%', '05', '00.5'])('TANDEM_TRACE_SAMPLING=%s is refused before anything changes', (value) => {
     const result = workingTools(bin()).run('up.sh', [], { TANDEM_TRACE_SAMPLING: value });
     expect(result.status).toBe(1);
     expect(result.stderr).toContain(`TANDEM_TRACE_SAMPLING="${value}": give a percentage from 0 to 100`);
     expect(mutating(result.calls)).toEqual([]);
   });
 
-  it.each(['0', '0.5', '25', '100'])('TANDEM_TRACE_SAMPLING=%s is accepted', (value) => {
+  it.each(['0', '0.5', '5', '25', '99.9', '100'])('TANDEM_TRACE_SAMPLING=%s is accepted', (value) => {
     expect(workingTools(bin()).run('up.sh', ['--check'], { TANDEM_TRACE_SAMPLING: value })).toMatchObject({ status: 0, stderr: '' });
   });
 
