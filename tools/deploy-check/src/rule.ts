@@ -105,3 +105,20 @@ export function envValue(container: Record<string, unknown>, name: string): stri
   const entry = asArray(container['env']).find((item) => isRecord(item) && item['name'] === name);
   return isRecord(entry) && typeof entry['value'] === 'string' ? entry['value'] : undefined;
 }
+
+/** The value of a container's variable: literal, or from a ConfigMap key of the render. */
+export function resolveEnvValue(
+  set: RenderedSet,
+  namespace: string,
+  entry: Record<string, unknown>,
+): { value?: string; problem?: string; at?: KubeObject } {
+  if (typeof entry['value'] === 'string') return { value: entry['value'] };
+  const ref = getPath(entry, ['valueFrom', 'configMapKeyRef']);
+  if (!isRecord(ref)) return { problem: 'is set from neither a value nor a ConfigMap key' };
+  const configMap = set.ofKind('ConfigMap').find((c) => getPath(c, ['metadata', 'name']) === ref['name'] && namespaceOf(c) === namespace);
+  if (!configMap) return { problem: `reads ConfigMap ${namespace}/${String(ref['name'])}, which this render does not have` };
+  const value = getPath(configMap, ['data', String(ref['key'])]);
+  if (typeof value !== 'string')
+    return { problem: `reads key ${String(ref['key'])} of ConfigMap ${namespace}/${String(ref['name'])}, which it does not have` };
+  return { value, at: configMap };
+}

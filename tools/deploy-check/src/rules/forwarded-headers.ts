@@ -1,6 +1,6 @@
 import { MeshRoutingHeaders } from '@tandem/contracts';
-import { asArray, describeObject, getPath, isRecord, nameOf, namespaceOf, type KubeObject } from '../model';
-import { tandemApp, type RenderedSet, type Rule, type RuleFinding } from '../rule';
+import { asArray, describeObject, getPath, isRecord, namespaceOf, type KubeObject } from '../model';
+import { resolveEnvValue, tandemApp, type RenderedSet, type Rule, type RuleFinding } from '../rule';
 
 /**
  * What each Tandem service forwards of the request it serves when it calls another service.
@@ -17,15 +17,7 @@ const ALWAYS_SENT = ['x-request-id', 'content-type', 'accept', 'idempotency-key'
 /** Service hosts a container calls: the hosts of http(s) URLs in its env values, literal or from a ConfigMap of the render. */
 function calledHosts(set: RenderedSet, namespace: string, container: Record<string, unknown>): string[] {
   return asArray(container['env'])
-    .map((entry) => {
-      if (!isRecord(entry)) return '';
-      if (typeof entry['value'] === 'string') return entry['value'];
-      const ref = getPath(entry, ['valueFrom', 'configMapKeyRef']);
-      if (!isRecord(ref)) return '';
-      const configMap = set.ofKind('ConfigMap').find((c) => nameOf(c) === ref['name'] && namespaceOf(c) === namespace);
-      const value = getPath(configMap, ['data', String(ref['key'])]);
-      return typeof value === 'string' ? value : '';
-    })
+    .map((entry) => (isRecord(entry) ? (resolveEnvValue(set, namespace, entry).value ?? '') : ''))
     .flatMap((value) => {
       const match = /^https?:\/\/([^/:]+)/.exec(value);
       return match ? [match[1] as string] : [];

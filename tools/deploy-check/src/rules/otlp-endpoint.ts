@@ -1,25 +1,8 @@
-import { asArray, getPath, isRecord, namespaceOf, type KubeObject } from '../model';
-import { tandemApp, type Rule, type RuleFinding, type Workload } from '../rule';
+import { asArray, getPath, isRecord, namespaceOf } from '../model';
+import { resolveEnvValue, tandemApp, type Rule, type RuleFinding, type Workload } from '../rule';
 
 const VARIABLE = 'OTEL_EXPORTER_OTLP_ENDPOINT';
 const EXCLUDE = 'traffic.sidecar.istio.io/excludeOutboundPorts';
-
-/** The value of a container's variable: literal, or from a ConfigMap key of the render. */
-function resolve(
-  set: { ofKind(kind: string): KubeObject[] },
-  namespace: string,
-  entry: Record<string, unknown>,
-): { value?: string; problem?: string; at?: KubeObject } {
-  if (typeof entry['value'] === 'string') return { value: entry['value'] };
-  const ref = getPath(entry, ['valueFrom', 'configMapKeyRef']);
-  if (!isRecord(ref)) return { problem: 'is set from neither a value nor a ConfigMap key' };
-  const configMap = set.ofKind('ConfigMap').find((c) => getPath(c, ['metadata', 'name']) === ref['name'] && namespaceOf(c) === namespace);
-  if (!configMap) return { problem: `reads ConfigMap ${namespace}/${String(ref['name'])}, which this render does not have` };
-  const value = getPath(configMap, ['data', String(ref['key'])]);
-  if (typeof value !== 'string')
-    return { problem: `reads key ${String(ref['key'])} of ConfigMap ${namespace}/${String(ref['name'])}, which it does not have` };
-  return { value, at: configMap };
-}
 
 /**
  * Where the services send their spans (issue 18 item 3): every Tandem service has an OTLP
@@ -49,7 +32,7 @@ export const otlpEndpoint: Rule = {
           findings.push({ object: workload.object, path: [...path, 'env'], message: `${app} has no ${VARIABLE}: its spans go nowhere` });
           continue;
         }
-        const resolved = resolve(set, namespace, entry);
+        const resolved = resolveEnvValue(set, namespace, entry);
         if (resolved.value === undefined) {
           findings.push({ object: workload.object, path: [...path, 'env', index], message: `${VARIABLE} ${resolved.problem}` });
           continue;
