@@ -3,9 +3,14 @@
 # them alone). Uses bash built-ins only, so it works, and says what is missing, on a
 # machine that has none of the tools.
 
-TANDEM_KIND_MIN=0.23.0
-TANDEM_KUBECTL_MIN=1.30.0
-TANDEM_ISTIOCTL_MIN=1.24.0
+# The cluster runs Kubernetes 1.35 (the node image pinned in deploy/kind/cluster.yaml, first
+# published with kind 0.31.0) and Istio 1.30: the versions whose schemas deploy:check vendors
+# (tools/deploy-check/src/schemas). kubectl within one minor of the cluster; istioctl installs
+# its own Istio version, so it must be a 1.30 release.
+TANDEM_KIND_MIN=0.31.0
+TANDEM_KUBECTL_MIN=1.34.0
+TANDEM_ISTIOCTL_MIN=1.30.0
+TANDEM_ISTIOCTL_BELOW=1.31.0
 
 # Problems found so far, one line each; printed together by tandem_report_problems.
 TANDEM_PROBLEMS=()
@@ -33,21 +38,26 @@ tandem_version_at_least() {
 }
 
 # Checks that tool $1 is on PATH and that the version printed by the command "${@:4}"
-# is at least $2; $3 says how to install or upgrade it.
+# is at least $2; $3 says how to install or upgrade it. With TANDEM_BELOW set, the version
+# must also be below it.
 tandem_check_version() {
-  local tool="$1" min="$2" how="$3"
+  local tool="$1" min="$2" how="$3" below="${TANDEM_BELOW:-}"
   shift 3
+  local wanted="$min or newer"
+  if [ -n "$below" ]; then wanted="$min up to (not including) $below"; fi
   if ! command -v "$tool" >/dev/null 2>&1; then
-    tandem_problem "$tool: not found on PATH. Install $tool $min or newer: $how"
+    tandem_problem "$tool: not found on PATH. Install $tool $wanted: $how"
     return
   fi
   local output version
   output="$("$@" 2>&1)" || true
   version="$(tandem_semver "$output")"
   if [ -z "$version" ]; then
-    printf 'warning: could not tell the version of %s from "%s"; %s or newer is required\n' "$tool" "${output%%$'\n'*}" "$min" >&2
+    printf 'warning: could not tell the version of %s from "%s"; %s is required\n' "$tool" "${output%%$'\n'*}" "$wanted" >&2
   elif ! tandem_version_at_least "$version" "$min"; then
-    tandem_problem "$tool: version $version is too old; $min or newer is required. Upgrade: $how"
+    tandem_problem "$tool: version $version is too old; $wanted is required. Upgrade: $how"
+  elif [ -n "$below" ] && tandem_version_at_least "$version" "$below"; then
+    tandem_problem "$tool: version $version is too new; $wanted is required (deploy:check checks the manifests against that release's schemas). Install one: $how"
   fi
 }
 
@@ -77,8 +87,8 @@ tandem_check_kubectl() {
 }
 
 tandem_check_istioctl() {
-  tandem_check_version istioctl "$TANDEM_ISTIOCTL_MIN" \
-    "https://istio.io/latest/docs/setup/getting-started/#download (curl -L https://istio.io/downloadIstio | sh - and put istio-<version>/bin on PATH, or brew install istioctl)" \
+  TANDEM_BELOW="$TANDEM_ISTIOCTL_BELOW" tandem_check_version istioctl "$TANDEM_ISTIOCTL_MIN" \
+    "https://istio.io/latest/docs/setup/getting-started/#download (curl -L https://istio.io/downloadIstio | ISTIO_VERSION=1.30.3 sh - and put istio-1.30.3/bin on PATH)" \
     istioctl version --remote=false
 }
 

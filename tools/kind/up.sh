@@ -29,7 +29,7 @@ usage() {
     "and waits for every Deployment and StatefulSet. Running it again updates what changed." \
     "" \
     "  --check   only check the prerequisites: docker (engine running), kind >= $TANDEM_KIND_MIN," \
-    "            kubectl >= $TANDEM_KUBECTL_MIN, istioctl >= $TANDEM_ISTIOCTL_MIN" \
+    "            kubectl >= $TANDEM_KUBECTL_MIN, istioctl >= $TANDEM_ISTIOCTL_MIN and < $TANDEM_ISTIOCTL_BELOW" \
     "  --help    this text" \
     "" \
     "Environment:" \

@@ -6,14 +6,14 @@ import { asArray, describeObject, formatPath, isRecord, type Finding, type Field
 import { render, type RendererName } from './render';
 import { RenderedSet } from './rule';
 import { RULES } from './rules';
-import { isApiObject, validateSchema } from './schema-validation';
+import { isApiObject, SchemaValidator } from './schema-validation';
 import { SourceIndex, type SourceDocument } from './source-index';
 
 export interface DeployCheckOptions {
   /** The repository root; `deploy/` under it is checked. */
   readonly root: string;
   readonly renderer?: RendererName | 'auto';
-  /** Schema validation loads ESM-only packages with import(); off only where that cannot run. */
+  /** Schema validation loads the CEL evaluator (an ES module) with import(); off only where that cannot run. */
   readonly schemas?: boolean;
 }
 
@@ -86,10 +86,11 @@ export async function runDeployCheck(options: DeployCheckOptions): Promise<Deplo
 
   let schemaChecked = 0;
   if (options.schemas !== false) {
+    const validator = await SchemaValidator.create();
     for (const target of schemaTargets) {
       schemaChecked += 1;
-      for (const problem of await validateSchema(target.object)) {
-        findings.add(locate(index, target.object, problem.path, 'schema', problem.message, target.renderedBy, target.source));
+      for (const problem of validator.validate(target.object)) {
+        findings.add(locate(index, target.object, problem.path, problem.rule, problem.message, target.renderedBy, target.source));
       }
     }
   }

@@ -1,13 +1,16 @@
 import { parseArgs } from 'node:util';
 import { formatFinding, runDeployCheck } from './deploy-check';
 import { RULES } from './rules';
+import { VENDORED } from './schema-validation';
+
+const SCHEMAS = `the Kubernetes ${String(VENDORED.kubernetes.source['kubernetes'])} and Istio ${String(VENDORED.istio.source['istio'])} schemas`;
 
 const USAGE = `Usage: npm run deploy:check [-- --root <repo>] [--renderer auto|kubectl|built-in]
 
 Checks every manifest under deploy/ before it reaches a cluster: YAML syntax, every
 top-level kustomization rendered (kubectl kustomize when kubectl is installed, else the
-built-in renderer), every object against the Kubernetes and Istio schemas, and these rules
-on each render:
+built-in renderer), every object against ${SCHEMAS} as strictly as kubectl apply
+(unknown fields fail; Istio's CEL rules are evaluated), and these rules on each render:
 ${RULES.map((rule) => `  ${rule.name.padEnd(20)} ${rule.description}`).join('\n')}
 
 Exit codes: 0 no findings, 1 findings, 2 usage error.`;
@@ -48,7 +51,7 @@ async function main(argv: readonly string[]): Promise<number> {
     );
   }
   process.stdout.write(
-    `checked ${result.files} files, ${result.schemaChecked} objects against their schemas, ${RULES.length} rules per render\n`,
+    `checked ${result.files} files, ${result.schemaChecked} objects against ${SCHEMAS} (strict, with CEL rules), ${RULES.length} rules per render\n`,
   );
   for (const finding of result.findings) process.stdout.write(`${formatFinding(finding)}\n`);
   if (result.findings.length === 0) {

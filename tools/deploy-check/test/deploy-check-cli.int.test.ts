@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { deployCopy, REPO_ROOT, type Edit } from './deploy-fixture';
 
 /**
- * The built CLI (`npm run deploy:check` runs it): schema validation loads ESM-only
- * packages, which only a real Node process (not Jest's module system) can do.
+ * The built CLI (`npm run deploy:check` runs it): schema validation loads the CEL
+ * evaluator, an ES module, which only a real Node process (not Jest's module system) can do.
  */
 const CLI = join(REPO_ROOT, 'dist/tools/deploy-check/main.js');
 
@@ -32,7 +32,9 @@ describe('deploy:check CLI', () => {
     expect(result.stderr).toBe('');
     expect(result.stdout).toMatch(/rendered deploy\/k8s\/overlays\/kind: \d+ objects/);
     expect(result.stdout).toMatch(/rendered deploy\/k8s\/overlays\/production: \d+ objects/);
-    expect(result.stdout).toMatch(/checked \d+ files, [1-9]\d* objects against their schemas/);
+    expect(result.stdout).toMatch(
+      /checked \d+ files, [1-9]\d* objects against the Kubernetes 1\.35 and Istio 1\.30\.3 schemas \(strict, with CEL rules\)/,
+    );
     expect(result.stdout).toContain('deploy:check: no findings');
     expect(result.status).toBe(0);
   });
@@ -88,7 +90,6 @@ describe('deploy:check CLI', () => {
     expect(result.stdout).not.toContain('deploy/k8s/overlays/kind/telemetry-endpoint.yaml');
   });
 
-  // The IstioOperator CRD leaves its spec open (preserve-unknown-fields): only its type and metadata have a schema.
   it('checks files no kustomization includes (the IstioOperator) against their schema', () => {
     const result = run(
       [],
@@ -104,6 +105,116 @@ describe('deploy:check CLI', () => {
     expect(result.stdout).toMatch(
       /^deploy\/istio\/install\/istio-operator\.yaml:\d+: \[schema\] IstioOperator istio-system\/tandem apiVersion: no schema is known for apiVersion "install.istio.io\/v1"/m,
     );
+  });
+
+  // kubectl apply validates strictly by default: a misspelt field is refused, not dropped.
+  it.each([
+    {
+      what: 'a Deployment',
+      edit: { file: 'deploy/k8s/base/order.yaml', from: '  replicas: 2\n', to: '  replicass: 2\n' },
+      finding:
+        /^deploy\/k8s\/base\/order\.yaml:\d+: \[schema\] Deployment tandem\/order-v1 spec\.replicass: unknown field "replicass" \(did you mean "replicas"\?\)/m,
+    },
+    {
+      what: 'a VirtualService',
+      edit: {
+        file: 'deploy/istio/order-virtualservice.yaml',
+        from: '            subset: v2\n      retries:',
+        to: '            subset: v2\n      retrys:',
+      },
+      finding:
+        /^deploy\/istio\/order-virtualservice\.yaml:\d+: \[schema\] VirtualService tandem\/order spec\.http\[0\]\.retrys: unknown field "retrys" \(did you mean "retries"\?\)/m,
+    },
+    {
+      what: 'a DestinationRule',
+      edit: { file: 'deploy/istio/order-destinationrule.yaml', from: 'connectTimeout: 2s', to: 'conectTimeout: 2s' },
+      finding:
+        /^deploy\/istio\/order-destinationrule\.yaml:\d+: \[schema\] DestinationRule tandem\/order spec\.trafficPolicy\.connectionPool\.tcp\.conectTimeout: unknown field "conectTimeout" \(did you mean "connectTimeout"\?\)/m,
+    },
+    {
+      what: 'the IstioOperator (istioctl decodes it strictly)',
+      edit: { file: 'deploy/istio/install/istio-operator.yaml', from: 'nodePort: 30080', to: 'nodeport: 30080' },
+      finding:
+        /^deploy\/istio\/install\/istio-operator\.yaml:\d+: \[schema\] IstioOperator istio-system\/tandem spec\.components\.ingressGateways\[0\]\.k8s\.service\.ports\[1\]\.nodeport: unknown field "nodeport" \(did you mean "nodePort"\?\)/m,
+    },
+  ])('fails on a misspelt field in $what, naming file, line, object and field', ({ edit, finding }) => {
+    const result = run([], [edit]);
+    expect(result.status).toBe(1);
+    expect(result.stdout).toMatch(finding);
+    expect(result.stdout).toContain('deploy:check: 1 finding(s)');
+  });
+
+  it('an int-or-string and a quantity are checked as such', () => {
+    const result = run(
+      [],
+      [
+        { file: 'deploy/k8s/base/gateway.yaml', from: 'targetPort: http', to: 'targetPort: [http]' },
+        { file: 'deploy/k8s/base/gateway.yaml', from: "cpu: '1'", to: 'cpu: {}' },
+      ],
+    );
+    expect(result.stdout).toMatch(/\[schema\] Service tandem\/gateway spec\.ports\[0\]\.targetPort: must be integer or string/);
+    expect(result.stdout).toMatch(
+      /\[schema\] Deployment tandem\/gateway spec\.template\.spec\.containers\[0\]\.resources\.limits\.cpu: must be string or number/,
+    );
+  });
+
+  it('a StringMatch with two kinds of match set at once is refused', () => {
+    const result = run(
+      [],
+      [
+        {
+          file: 'deploy/istio/ingress.yaml',
+          from: '            prefix: /orders/\n',
+          to: '            prefix: /orders/\n            exact: /orders\n',
+        },
+      ],
+    );
+    expect(result.status).toBe(1);
+    expect(result.stdout).toMatch(
+      /^deploy\/istio\/ingress\.yaml:\d+: \[schema\] VirtualService tandem\/gateway spec\.http\[\d\]\.match\[\d\]\.uri: sets more than one of: exact, prefix, regex \(at most one may be set\)/m,
+    );
+  });
+
+  // Istio's CRDs carry CEL rules (x-kubernetes-validations) that the API server evaluates on apply.
+  it("evaluates the CRDs' CEL rules: a duration below 1ms", () => {
+    const result = run([], [{ file: 'deploy/istio/order-destinationrule.yaml', from: 'interval: 10s', to: 'interval: 0s' }]);
+    expect(result.status).toBe(1);
+    expect(result.stdout).toMatch(
+      /^deploy\/istio\/order-destinationrule\.yaml:\d+: \[cel\] DestinationRule tandem\/order spec\.trafficPolicy\.outlierDetection\.interval: must be a valid duration greater than 1ms/m,
+    );
+    expect(result.stdout).toContain('deploy:check: 1 finding(s)');
+  });
+
+  it('evaluates CEL rules over a whole object: a selector and a targetRef together', () => {
+    const result = run(
+      [],
+      [
+        {
+          file: 'deploy/istio/authorization-policies.yaml',
+          from: '  name: gateway-from-ingress\n  namespace: tandem\nspec:\n',
+          to: '  name: gateway-from-ingress\n  namespace: tandem\nspec:\n  targetRef:\n    kind: Service\n    group: ""\n    name: gateway\n',
+        },
+      ],
+    );
+    expect(result.status).toBe(1);
+    expect(result.stdout).toMatch(
+      /^deploy\/istio\/authorization-policies\.yaml:\d+: \[cel\] AuthorizationPolicy tandem\/gateway-from-ingress spec: only one of targetRefs or selector can be set/m,
+    );
+  });
+
+  it('evaluates CEL rules over map keys: a port above 65535', () => {
+    const result = run(
+      [],
+      [
+        {
+          file: 'deploy/istio/peer-authentication.yaml',
+          from: '  mtls:\n    mode: STRICT\n',
+          to: '  mtls:\n    mode: STRICT\n  selector:\n    matchLabels:\n      app: order\n  portLevelMtls:\n    "70000":\n      mode: STRICT\n',
+        },
+      ],
+    );
+    expect(result.status).toBe(1);
+    expect(result.stdout).toMatch(/\[cel\] PeerAuthentication tandem\/default spec\.portLevelMtls: port must be between 1-65535/);
   });
 
   it('fails on a misspelt kind', () => {

@@ -89,7 +89,7 @@ esac`,
     .fake(
       'kind',
       `case "$1" in
-  version) echo "kind v${versions.kind ?? '0.27.0'} go1.24.1 linux/amd64" ;;
+  version) echo "kind v${versions.kind ?? '0.31.0'} go1.24.1 linux/amd64" ;;
   get) if [ -s "$STATE/clusters" ]; then printf '%s\\n' "$(< "$STATE/clusters")"; else echo "No kind clusters found." >&2; fi ;;
   create) echo "$4" >> "$STATE/clusters" ;;
   delete) : > "$STATE/clusters" ;;
@@ -100,7 +100,7 @@ exit 0`,
     .fake(
       'kubectl',
       `case " $* " in
-  *" version --client "*) echo "Client Version: v${versions.kubectl ?? '1.31.2'}"; echo "Kustomize Version: v5.4.2" ;;
+  *" version --client "*) echo "Client Version: v${versions.kubectl ?? '1.35.0'}"; echo "Kustomize Version: v5.4.2" ;;
   *" apply -k "*) : > "$STATE/applied" ;;
   *" get secret "*) name=""; prev=""; for a in "$@"; do [ "$prev" = secret ] && name="$a"; prev="$a"; done
     [ -f "$STATE/secret-$name" ] || { echo "Error from server (NotFound): secrets '$name' not found" >&2; exit 1; } ;;
@@ -111,7 +111,7 @@ exit 0`,
     [ -f "$STATE/applied" ] && [ -f "$STATE/workloads-$ns" ] && printf '%s\\n' "$(< "$STATE/workloads-$ns")" ;;
   *" rollout status "*) [ -f "$STATE/rollout-fails" ] && [[ " $* " == *" $(< "$STATE/rollout-fails") "* ]] && { echo "error: timed out waiting for the condition" >&2; exit 1; } ;;
   *" get deployment -l app="*) [ -f "$STATE/applied" ] && echo "deployment.apps/some-deployment" ;;
-  *" get nodes "*) if [ -f "$STATE/workers" ]; then n="$(< "$STATE/workers")"; else n=3; fi; i=1; while [ "$i" -le "$n" ]; do echo "tandem-worker$i Ready <none> 1m v1.31.2"; i=$((i + 1)); done ;;
+  *" get nodes "*) if [ -f "$STATE/workers" ]; then n="$(< "$STATE/workers")"; else n=3; fi; i=1; while [ "$i" -le "$n" ]; do echo "tandem-worker$i Ready <none> 1m v1.35.0"; i=$((i + 1)); done ;;
   *" get job nats-topology "*) if [ -f "$STATE/topology-job" ]; then cat "$STATE/topology-job"; else echo "Complete=True "; fi ;;
 esac
 exit 0`,
@@ -119,7 +119,7 @@ exit 0`,
     .fake(
       'istioctl',
       `case "$1" in
-  version) echo "client version: ${versions.istioctl ?? '1.24.3'}" ;;
+  version) echo "client version: ${versions.istioctl ?? '1.30.3'}" ;;
 esac
 exit 0`,
     );

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import { workspaceRoot } from '@tandem/testing';
@@ -7,6 +7,7 @@ import { workspaceRoot } from '@tandem/testing';
 const root = workspaceRoot();
 interface KindNode {
   role: string;
+  image?: string;
   extraPortMappings?: Array<{ containerPort: number; hostPort: number; listenAddress?: string; protocol?: string }>;
 }
 const kind = parse(readFileSync(join(root, 'deploy/kind/cluster.yaml'), 'utf8')) as { kind: string; apiVersion: string; nodes: KindNode[] };
@@ -43,5 +44,22 @@ describe('deploy/kind/cluster.yaml', () => {
     expect(mappings).toEqual([
       { role: 'control-plane', containerPort: http?.nodePort, hostPort: 8080, listenAddress: '127.0.0.1', protocol: 'TCP' },
     ]);
+  });
+
+  // deploy:check validates the manifests against vendored schemas of one Kubernetes and one Istio release:
+  // the cluster kind:up makes must run those releases, or a manifest that passes may still be refused.
+  it('runs the Kubernetes and Istio releases whose schemas deploy:check vendors', () => {
+    const vendored = readdirSync(join(root, 'tools/deploy-check/src/schemas'));
+    const kubernetes = vendored.map((f) => /^kubernetes-(\d+\.\d+)\.json$/.exec(f)?.[1]).filter(Boolean);
+    const istio = vendored.map((f) => /^istio-(\d+)\.(\d+)\.\d+\.json$/.exec(f)).filter((m) => m !== null);
+    expect(kubernetes).toHaveLength(1);
+    expect(istio).toHaveLength(1);
+    for (const node of kind.nodes) {
+      expect(node.image).toMatch(new RegExp(`^kindest/node:v${(kubernetes[0] ?? '').replace('.', '\\.')}\\.\\d+@sha256:[0-9a-f]{64}$`));
+    }
+    const prerequisites = readFileSync(join(root, 'tools/kind/prerequisites.sh'), 'utf8');
+    const [, major, minor] = istio[0] ?? [];
+    expect(prerequisites).toContain(`TANDEM_ISTIOCTL_MIN=${major}.${minor}.0\n`);
+    expect(prerequisites).toContain(`TANDEM_ISTIOCTL_BELOW=${major}.${Number(minor) + 1}.0\n`);
   });
 });

@@ -29,9 +29,9 @@ describe('kind:up prerequisites', () => {
     expect(result.stderr).toContain(
       'docker: not found on PATH. Install Docker Desktop (macOS, Windows) or Docker Engine (Linux): https://docs.docker.com/',
     );
-    expect(result.stderr).toContain('kind: not found on PATH. Install kind 0.23.0 or newer: https://kind.sigs.k8s.io/');
-    expect(result.stderr).toContain('kubectl: not found on PATH. Install kubectl 1.30.0 or newer: https://kubernetes.io/docs/tasks/tools/');
-    expect(result.stderr).toContain('istioctl: not found on PATH. Install istioctl 1.24.0 or newer: https://istio.io/');
+    expect(result.stderr).toContain('kind: not found on PATH. Install kind 0.31.0 or newer: https://kind.sigs.k8s.io/');
+    expect(result.stderr).toContain('kubectl: not found on PATH. Install kubectl 1.34.0 or newer: https://kubernetes.io/docs/tasks/tools/');
+    expect(result.stderr).toContain('istioctl: not found on PATH. Install istioctl 1.30.0 up to (not including) 1.31.0: https://istio.io/');
   });
 
   it('down.sh without docker and kind names both and exits 1', () => {
@@ -58,20 +58,30 @@ describe('kind:up prerequisites', () => {
   });
 
   it('too-old versions name the version found and the minimum required, all at once', () => {
-    const b = workingTools(bin(), { kind: '0.20.0', kubectl: '1.29.9', istioctl: '1.23.4' });
+    const b = workingTools(bin(), { kind: '0.30.0', kubectl: '1.33.9', istioctl: '1.29.4' });
     const result = b.run('up.sh');
     expect(result.status).toBe(1);
-    expect(result.stderr).toContain('kind: version 0.20.0 is too old; 0.23.0 or newer is required');
-    expect(result.stderr).toContain('kubectl: version 1.29.9 is too old; 1.30.0 or newer is required');
-    expect(result.stderr).toContain('istioctl: version 1.23.4 is too old; 1.24.0 or newer is required');
+    expect(result.stderr).toContain('kind: version 0.30.0 is too old; 0.31.0 or newer is required');
+    expect(result.stderr).toContain('kubectl: version 1.33.9 is too old; 1.34.0 or newer is required');
+    expect(result.stderr).toContain('istioctl: version 1.29.4 is too old; 1.30.0 up to (not including) 1.31.0 is required');
     expect(mutating(result.calls)).toEqual([]);
   });
 
-  it('versions are compared as numbers: the minimums pass, and so does 0.100.0 (which sorts before 0.23.0 as text)', () => {
-    expect(workingTools(bin(), { kind: '0.23.0', kubectl: '1.30.0', istioctl: '1.24.0' }).run('up.sh', ['--check'])).toMatchObject({
+  // istioctl installs its own Istio: a newer one would install CRDs whose rules deploy:check has not checked against.
+  it('an istioctl of another Istio minor than the vendored schemas is refused as too new', () => {
+    const result = workingTools(bin(), { istioctl: '1.31.0' }).run('up.sh');
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain(
+      "istioctl: version 1.31.0 is too new; 1.30.0 up to (not including) 1.31.0 is required (deploy:check checks the manifests against that release's schemas)",
+    );
+    expect(mutating(result.calls)).toEqual([]);
+  });
+
+  it('versions are compared as numbers: the minimums pass, and so does 0.100.0 (which sorts before 0.31.0 as text)', () => {
+    expect(workingTools(bin(), { kind: '0.31.0', kubectl: '1.34.0', istioctl: '1.30.0' }).run('up.sh', ['--check'])).toMatchObject({
       status: 0,
     });
-    const result = workingTools(bin(), { kind: '0.100.0', kubectl: '1.100.1', istioctl: '2.0.0' }).run('up.sh', ['--check']);
+    const result = workingTools(bin(), { kind: '0.100.0', kubectl: '1.100.1', istioctl: '1.30.10' }).run('up.sh', ['--check']);
     expect(result.stderr).toBe('');
     expect(result).toMatchObject({ status: 0, stdout: expect.stringContaining('prerequisites present') });
     expect(mutating(result.calls)).toEqual([]);

@@ -1,0 +1,312 @@
+/**
+ * Writes deploy:check's vendored schemas (tools/deploy-check/src/schemas/*.json) from their
+ * sources, made strict the way `kubectl apply` is (its default, `--validate=strict`): an
+ * object with declared fields refuses any other field, unless the schema says to keep
+ * unknown fields (`x-kubernetes-preserve-unknown-fields`) or is a map. Descriptions,
+ * defaults and patch hints are dropped; types, enums, formats, required fields, bounds,
+ * `oneOf`s and the CRDs' CEL rules (`x-kubernetes-validations`) are kept.
+ *
+ *   npm run deploy:schemas -- --kubernetes <kubectl-validate checkout> --istio <istio checkout at the pinned tag>
+ *
+ * Runs on Node 24 as it is (type stripping): it imports nothing of the project's own.
+ * tools/deploy-check/src/schemas/SOURCES.md names the commits the vendored files came from.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { parseAllDocuments } from 'yaml';
+
+type Schema = Record<string, unknown>;
+
+/** The Kubernetes version whose built-in API schemas are vendored (the kind node image's minor). */
+const KUBERNETES_VERSION = '1.35';
+
+/** Kinds whose Kubernetes schemas are vendored: what deploy/ uses, and their close relatives. */
+const KUBERNETES_KINDS: Record<string, readonly string[]> = {
+  'api/v1': ['ConfigMap', 'LimitRange', 'Namespace', 'PersistentVolumeClaim', 'ResourceQuota', 'Secret', 'Service', 'ServiceAccount'],
+  'apis/apps/v1': ['DaemonSet', 'Deployment', 'StatefulSet'],
+  'apis/batch/v1': ['CronJob', 'Job'],
+  'apis/policy/v1': ['PodDisruptionBudget'],
+  'apis/autoscaling/v2': ['HorizontalPodAutoscaler'],
+  'apis/networking.k8s.io/v1': ['NetworkPolicy'],
+  'apis/rbac.authorization.k8s.io/v1': ['ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding'],
+};
+
+/** Keywords kept from the sources; everything else (descriptions, defaults, patch hints) goes. */
+const KEPT = new Set([
+  '$ref',
+  'type',
+  'format',
+  'enum',
+  'required',
+  'properties',
+  'additionalProperties',
+  'items',
+  'allOf',
+  'anyOf',
+  'oneOf',
+  'not',
+  'minimum',
+  'maximum',
+  'exclusiveMinimum',
+  'exclusiveMaximum',
+  'minLength',
+  'maxLength',
+  'pattern',
+  'minItems',
+  'maxItems',
+  'uniqueItems',
+  'minProperties',
+  'maxProperties',
+  'nullable',
+  'x-kubernetes-preserve-unknown-fields',
+  'x-kubernetes-int-or-string',
+  'x-kubernetes-validations',
+]);
+
+function isSchema(value: unknown): value is Schema {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * A schema made strict and trimmed: `additionalProperties: false` on every object that
+ * declares properties and neither keeps unknown fields nor is a map; `$ref`s re-pointed.
+ */
+function strictify(schema: Schema, ref: (target: string) => string): Schema {
+  const out: Schema = {};
+  for (const [key, value] of Object.entries(schema)) {
+    if (!KEPT.has(key)) continue;
+    if (key === '$ref' && typeof value === 'string') out[key] = ref(value);
+    else if (key === 'properties' && isSchema(value)) {
+      out[key] = Object.fromEntries(Object.entries(value).map(([name, child]) => [name, isSchema(child) ? strictify(child, ref) : child]));
+    } else if ((key === 'items' || key === 'additionalProperties' || key === 'not') && isSchema(value)) out[key] = strictify(value, ref);
+    else if ((key === 'allOf' || key === 'anyOf' || key === 'oneOf') && Array.isArray(value)) {
+      out[key] = value.map((child: unknown) => (isSchema(child) ? strictify(child, ref) : child));
+    } else if (key === 'x-kubernetes-validations' && Array.isArray(value)) {
+      out[key] = value.map((rule: unknown) =>
+        isSchema(rule) ? pick(rule, ['rule', 'message', 'messageExpression', 'fieldPath', 'reason', 'optionalOldSelf']) : rule,
+      );
+    } else out[key] = value;
+  }
+  if (isSchema(out['properties']) && out['additionalProperties'] === undefined && out['x-kubernetes-preserve-unknown-fields'] !== true) {
+    out['additionalProperties'] = false;
+  }
+  return out;
+}
+
+function pick(source: Schema, keys: readonly string[]): Schema {
+  return Object.fromEntries(keys.filter((key) => source[key] !== undefined).map((key) => [key, source[key]]));
+}
+
+interface SourceFile {
+  readonly path: string;
+  readonly sha256: string;
+}
+
+function read(root: string, path: string, files: SourceFile[]): string {
+  const text = readFileSync(join(root, path), 'utf8');
+  files.push({ path, sha256: createHash('sha256').update(text).digest('hex') });
+  return text;
+}
+
+const K8S_REF = '#/components/schemas/';
+
+/** Kubernetes' built-in kinds: the named definitions and every definition they reach. */
+function kubernetesSchemas(checkout: string): Schema {
+  const files: SourceFile[] = [];
+  const definitions = new Map<string, Schema>();
+  const kinds: Record<string, Record<string, string>> = {};
+  const roots: string[] = [];
+  for (const [file, wanted] of Object.entries(KUBERNETES_KINDS)) {
+    const path = `pkg/openapiclient/builtins/${KUBERNETES_VERSION}/${file}.json`;
+    const document = JSON.parse(read(checkout, path, files)) as { components: { schemas: Record<string, Schema> } };
+    for (const [name, schema] of Object.entries(document.components.schemas)) definitions.set(name, schema);
+    for (const kind of wanted) {
+      const entry = Object.entries(document.components.schemas).find(([, schema]) =>
+        (schema['x-kubernetes-group-version-kind'] as { kind: string; group: string; version: string }[] | undefined)?.some(
+          (gvk) => gvk.kind === kind && `${gvk.group ? `${gvk.group}/` : ''}${gvk.version}` === apiVersionOf(file),
+        ),
+      );
+      if (!entry) throw new Error(`${path} has no schema for kind ${kind}`);
+      (kinds[apiVersionOf(file)] ??= {})[kind] = entry[0];
+      roots.push(entry[0]);
+    }
+  }
+  const $defs: Record<string, Schema> = {};
+  const pending = [...roots];
+  while (pending.length > 0) {
+    const name = pending.pop() as string;
+    if ($defs[name]) continue;
+    const source = definitions.get(name);
+    if (!source) throw new Error(`definition ${name} is referenced but not found`);
+    $defs[name] = strictify(source, (target) => {
+      const referenced = target.replace(K8S_REF, '');
+      pending.push(referenced);
+      return `#/$defs/${referenced}`;
+    });
+  }
+  return {
+    source: {
+      repository: 'https://github.com/kubernetes-sigs/kubectl-validate',
+      license: 'Apache-2.0',
+      kubernetes: KUBERNETES_VERSION,
+      files,
+    },
+    kinds,
+    schema: { $id: `kubernetes-${KUBERNETES_VERSION}.json`, $defs: sortKeys($defs) },
+  };
+}
+
+function apiVersionOf(file: string): string {
+  return file.replace(/^apis?\//, '');
+}
+
+const CRD_FILE = 'manifests/charts/base/files/crd-all.gen.yaml';
+
+interface Crd {
+  spec: { group: string; names: { kind: string }; versions: { name: string; served: boolean; schema?: { openAPIV3Schema?: Schema } }[] };
+}
+
+/** Istio's CRDs, the served `v1` version of each kind that has one, plus the IstioOperator. */
+function istioSchemas(checkout: string, istioVersion: string): Schema {
+  const files: SourceFile[] = [];
+  const kinds: Record<string, Record<string, string>> = {};
+  const $defs: Record<string, Schema> = {};
+  const objectMeta = `kubernetes-${KUBERNETES_VERSION}.json#/$defs/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta`;
+  for (const doc of parseAllDocuments(read(checkout, CRD_FILE, files))) {
+    const crd = doc.toJS() as Crd | null;
+    if (!crd?.spec?.versions) continue;
+    const version = crd.spec.versions.find((candidate) => candidate.name === 'v1' && candidate.served);
+    const schema = version?.schema?.openAPIV3Schema;
+    if (!schema) continue;
+    const apiVersion = `${crd.spec.group}/v1`;
+    const name = `${apiVersion}/${crd.spec.names.kind}`;
+    (kinds[apiVersion] ??= {})[crd.spec.names.kind] = name;
+    const strict = strictify(schema, (target) => target);
+    $defs[name] = {
+      ...strict,
+      properties: {
+        apiVersion: { type: 'string' },
+        kind: { type: 'string' },
+        metadata: { $ref: objectMeta },
+        ...(strict['properties'] as Schema),
+      },
+      additionalProperties: false,
+    };
+  }
+  kinds['install.istio.io/v1alpha1'] = { IstioOperator: 'install.istio.io/v1alpha1/IstioOperator' };
+  $defs['install.istio.io/v1alpha1/IstioOperator'] = istioOperatorSchema(objectMeta);
+  return {
+    source: { repository: 'https://github.com/istio/istio', license: 'Apache-2.0', istio: istioVersion, files },
+    kinds: sortKeys(kinds),
+    schema: { $id: `istio-${istioVersion}.json`, $defs: sortKeys($defs) },
+  };
+}
+
+/**
+ * The IstioOperator has had no CRD since Istio 1.24: istioctl decodes it into the Go type
+ * `operator/pkg/apis/types.go` with unknown fields refused. This is that type, transcribed;
+ * `meshConfig` and `values` stay open here (istioctl checks them against protobuf messages
+ * that have no published schema).
+ */
+function istioOperatorSchema(objectMeta: string): Schema {
+  const k8s = (name: string): Schema => ({ $ref: `kubernetes-${KUBERNETES_VERSION}.json#/$defs/${name}` });
+  const strict = (properties: Schema): Schema => ({ type: 'object', properties, additionalProperties: false });
+  const stringMap = { type: 'object', additionalProperties: { type: 'string' } };
+  const open = { type: 'object', 'x-kubernetes-preserve-unknown-fields': true };
+  const tag = { anyOf: [{ type: 'string' }, { type: 'integer' }] };
+  const kubernetesResources = strict({
+    affinity: k8s('io.k8s.api.core.v1.Affinity'),
+    env: { type: 'array', items: k8s('io.k8s.api.core.v1.EnvVar') },
+    hpaSpec: k8s('io.k8s.api.autoscaling.v2.HorizontalPodAutoscalerSpec'),
+    imagePullPolicy: { type: 'string' },
+    nodeSelector: stringMap,
+    podDisruptionBudget: k8s('io.k8s.api.policy.v1.PodDisruptionBudgetSpec'),
+    podAnnotations: stringMap,
+    priorityClassName: { type: 'string' },
+    readinessProbe: k8s('io.k8s.api.core.v1.Probe'),
+    replicaCount: { type: 'integer', minimum: 0, format: 'int32' },
+    resources: k8s('io.k8s.api.core.v1.ResourceRequirements'),
+    service: k8s('io.k8s.api.core.v1.ServiceSpec'),
+    strategy: k8s('io.k8s.api.apps.v1.DeploymentStrategy'),
+    tolerations: { type: 'array', items: k8s('io.k8s.api.core.v1.Toleration') },
+    serviceAnnotations: stringMap,
+    securityContext: k8s('io.k8s.api.core.v1.PodSecurityContext'),
+    volumes: { type: 'array', items: k8s('io.k8s.api.core.v1.Volume') },
+    volumeMounts: { type: 'array', items: k8s('io.k8s.api.core.v1.VolumeMount') },
+    overlays: {
+      type: 'array',
+      items: strict({
+        apiVersion: { type: 'string' },
+        kind: { type: 'string' },
+        name: { type: 'string' },
+        patches: { type: 'array', items: strict({ path: { type: 'string' }, value: {} }) },
+      }),
+    },
+  });
+  const component = {
+    enabled: { type: 'boolean' },
+    namespace: { type: 'string' },
+    hub: { type: 'string' },
+    tag,
+    k8s: kubernetesResources,
+  };
+  const gateway = strict({ ...component, name: { type: 'string' }, label: stringMap });
+  return strict({
+    apiVersion: { type: 'string' },
+    kind: { type: 'string' },
+    metadata: { $ref: objectMeta },
+    spec: strict({
+      profile: { type: 'string' },
+      installPackagePath: { type: 'string' },
+      hub: { type: 'string' },
+      tag,
+      namespace: { type: 'string' },
+      revision: { type: 'string' },
+      compatibilityVersion: { type: 'string' },
+      meshConfig: open,
+      components: strict({
+        base: strict({ enabled: { type: 'boolean' }, k8s: kubernetesResources }),
+        pilot: strict(component),
+        cni: strict(component),
+        ztunnel: strict(component),
+        istiodRemote: strict(component),
+        ingressGateways: { type: 'array', items: gateway },
+        egressGateways: { type: 'array', items: gateway },
+      }),
+      values: open,
+      unvalidatedValues: open,
+    }),
+  });
+}
+
+function sortKeys<T>(record: Record<string, T>): Record<string, T> {
+  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+function main(): void {
+  const { values } = parseArgs({
+    options: {
+      kubernetes: { type: 'string' },
+      istio: { type: 'string' },
+      'istio-version': { type: 'string' },
+      out: { type: 'string', default: 'tools/deploy-check/src/schemas' },
+    },
+    strict: true,
+  });
+  if (!values.kubernetes || !values.istio || !values['istio-version']) {
+    process.stderr.write(
+      'Usage: npm run deploy:schemas -- --kubernetes <kubectl-validate checkout> --istio <istio checkout> --istio-version <x.y.z>\n',
+    );
+    process.exit(2);
+  }
+  const write = (name: string, content: Schema): void => {
+    writeFileSync(join(values.out as string, name), `${JSON.stringify(content, null, 2)}\n`);
+    process.stdout.write(`wrote ${join(values.out as string, name)}\n`);
+  };
+  write(`kubernetes-${KUBERNETES_VERSION}.json`, kubernetesSchemas(values.kubernetes));
+  write(`istio-${values['istio-version']}.json`, istioSchemas(values.istio, values['istio-version']));
+}
+
+main();
