@@ -84,7 +84,7 @@ export class SchemaValidator {
         },
       ];
     }
-    if (validate(object)) return [];
+    if (validate(withoutNulls(object))) return [];
     return describeErrors(object, validate.errors ?? []);
   }
 
@@ -104,6 +104,21 @@ export class SchemaValidator {
   }
 }
 
+/**
+ * The object as the API server reads it: a field set to null (`creationTimestamp: null`
+ * from `kubectl create --dry-run`, or a key left empty in YAML) is as if absent. Items of a
+ * list are kept as they are.
+ */
+export function withoutNulls(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map((item) => (isRecord(item) ? withoutNulls(item) : item));
+  if (!isRecord(value)) return value;
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([, child]) => child !== null)
+      .map(([key, child]) => [key, withoutNulls(child)]),
+  );
+}
+
 function pointerToken(name: string): string {
   return name.replace(/~/g, '~0').replace(/\//g, '~1');
 }
@@ -116,7 +131,14 @@ const FORMATS: Record<string, Format> = {
   int32: { type: 'number', validate: (value: number) => Number.isInteger(value) && value >= -INT32 && value < INT32 },
   int64: { type: 'number', validate: (value: number) => Number.isInteger(value) },
   double: { type: 'number', validate: () => true },
-  byte: { type: 'string', validate: (value: string) => /^[A-Za-z0-9+/]*={0,2}$/.test(value) && value.length % 4 === 0 },
+  // Base64; Go's decoder skips line breaks (a value written as a YAML block).
+  byte: {
+    type: 'string',
+    validate: (value: string) => {
+      const text = value.replace(/[\r\n]/g, '');
+      return /^[A-Za-z0-9+/]*={0,2}$/.test(text) && text.length % 4 === 0;
+    },
+  },
   'date-time': { type: 'string', validate: (value: string) => RFC3339.test(value) && !Number.isNaN(Date.parse(value)) },
   'int-or-string': { type: 'string', validate: () => true },
 };

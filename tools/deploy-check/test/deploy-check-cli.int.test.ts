@@ -9,8 +9,12 @@ import { deployCopy, REPO_ROOT, type Edit } from './deploy-fixture';
  */
 const CLI = join(REPO_ROOT, 'dist/tools/deploy-check/main.js');
 
-function run(args: string[], edits?: readonly Edit[]): { status: number | null; stdout: string; stderr: string } {
-  const copy = edits ? deployCopy(edits) : undefined;
+function run(
+  args: string[],
+  edits?: readonly Edit[],
+  added?: Readonly<Record<string, string>>,
+): { status: number | null; stdout: string; stderr: string } {
+  const copy = edits || added ? deployCopy(edits, added) : undefined;
   try {
     const result = spawnSync(process.execPath, [CLI, ...(copy ? ['--root', copy.root] : []), ...args], {
       cwd: REPO_ROOT,
@@ -144,6 +148,61 @@ describe('deploy:check CLI', () => {
     expect(result.stdout).toContain('deploy:check: 1 finding(s)');
   });
 
+  // Strict is not stricter than the API server: each of these is accepted by kubectl apply (or istioctl).
+  it('passes what the API server accepts: nulls, status, other served versions and kinds, istioctl defaults', () => {
+    const result = run(
+      [],
+      [
+        {
+          file: 'deploy/k8s/base/gateway.yaml',
+          from: 'kind: Deployment\nmetadata:\n',
+          to: 'kind: Deployment\nmetadata:\n  creationTimestamp: null\n  annotations:\n',
+        },
+        {
+          file: 'deploy/istio/install/istio-operator.yaml',
+          from: '        k8s:\n          service:\n',
+          to: '        k8s:\n          hpaSpec:\n            minReplicas: 2\n            maxReplicas: 4\n          service:\n',
+        },
+        { file: 'deploy/istio/install/istio-operator.yaml', from: '  profile: default\n', to: '  profile: default\n  tag: 1.30\n' },
+      ],
+      {
+        'deploy/extra.yaml': [
+          'apiVersion: networking.istio.io/v1beta1',
+          'kind: VirtualService',
+          'metadata: { name: old-version, namespace: tandem }',
+          'spec: { hosts: [order], http: [{ route: [{ destination: { host: order } }] }] }',
+          '---',
+          'apiVersion: networking.istio.io/v1alpha3',
+          'kind: EnvoyFilter',
+          'metadata: { name: filter, namespace: tandem }',
+          'spec: { configPatches: [] }',
+          '---',
+          'apiVersion: networking.k8s.io/v1',
+          'kind: Ingress',
+          'metadata: { name: web, namespace: tandem }',
+          'spec: { defaultBackend: { service: { name: gateway, port: { number: 80 } } } }',
+          '---',
+          'apiVersion: v1',
+          'kind: Secret',
+          'metadata: { name: wrapped, namespace: tandem }',
+          'data:',
+          '  key: |',
+          '    aGVsbG8g',
+          '    d29ybGQ=',
+          '---',
+          'apiVersion: policy/v1',
+          'kind: PodDisruptionBudget',
+          'metadata: { name: with-status, namespace: tandem }',
+          'spec: { maxUnavailable: 1 }',
+          'status: {}',
+          '',
+        ].join('\n'),
+      },
+    );
+    expect(result.stdout).toContain('deploy:check: no findings');
+    expect(result.status).toBe(0);
+  });
+
   it('an int-or-string and a quantity are checked as such', () => {
     const result = run(
       [],
@@ -181,6 +240,16 @@ describe('deploy:check CLI', () => {
     expect(result.status).toBe(1);
     expect(result.stdout).toMatch(
       /^deploy\/istio\/order-destinationrule\.yaml:\d+: \[cel\] DestinationRule tandem\/order spec\.trafficPolicy\.outlierDetection\.interval: must be a valid duration greater than 1ms/m,
+    );
+    expect(result.stdout).toContain('deploy:check: 1 finding(s)');
+  });
+
+  // The API server runs a node's CEL rules only on a value of the node's type: one mistake, one finding.
+  it('a value of the wrong type is reported by the schema alone, not again by its CEL rule', () => {
+    const result = run([], [{ file: 'deploy/istio/ingress.yaml', from: 'perTryTimeout: 14s', to: 'perTryTimeout: 14' }]);
+    expect(result.status).toBe(1);
+    expect(result.stdout).toMatch(
+      /^deploy\/istio\/ingress\.yaml:\d+: \[schema\] VirtualService tandem\/gateway spec\.http\[\d\]\.retries\.perTryTimeout: must be string/m,
     );
     expect(result.stdout).toContain('deploy:check: 1 finding(s)');
   });

@@ -12,10 +12,14 @@ export interface Edit {
   readonly to: string;
 }
 
-/** A temporary copy of the repository's deploy/ with edits applied; `dispose()` removes it. */
-export function deployCopy(edits: readonly Edit[] = []): { root: string; read(file: string): string; dispose(): void } {
+/** A temporary copy of the repository's deploy/ with edits applied and files added; `dispose()` removes it. */
+export function deployCopy(
+  edits: readonly Edit[] = [],
+  added: Readonly<Record<string, string>> = {},
+): { root: string; read(file: string): string; dispose(): void } {
   const root = mkdtempSync(join(tmpdir(), 'deploy-check-'));
   cpSync(join(REPO_ROOT, 'deploy'), join(root, 'deploy'), { recursive: true });
+  for (const [file, text] of Object.entries(added)) writeFileSync(join(root, file), text);
   for (const edit of edits) {
     const path = join(root, edit.file);
     const text = readFileSync(path, 'utf8');

@@ -1,4 +1,4 @@
-import { toCel } from './cel';
+import { parseUrl, toCel } from './cel';
 
 // The API server hands CEL whole numbers as ints; cel-js represents ints as BigInt and doubles as numbers.
 describe('toCel', () => {
@@ -21,5 +21,25 @@ describe('toCel', () => {
       ratio: 0.5,
       name: 'x',
     });
+  });
+});
+
+// Kubernetes' CEL url() is Go's url.ParseRequestURI: no port range check, no default ports, absolute paths allowed.
+describe('parseUrl', () => {
+  it('splits a URL as Go does', () => {
+    expect(parseUrl('https://user@example.com:99999/jwks?x=1')).toMatchObject({
+      scheme: 'https',
+      host: 'example.com:99999',
+      path: '/jwks',
+    });
+    expect(parseUrl('https://example.com:99999/jwks')).toMatchObject({ hostname: 'example.com', port: '99999' });
+    expect(parseUrl('https://[fe80::1%25eth0]:8443/')).toMatchObject({ hostname: 'fe80::1%25eth0', port: '8443' });
+    expect(parseUrl('http://example.com')).toMatchObject({ scheme: 'http', port: '', path: '' });
+    expect(parseUrl('/jwks')).toMatchObject({ scheme: '', host: '', path: '/jwks' });
+    expect(parseUrl('https://example.com/keys#current')).toMatchObject({ scheme: 'https', path: '/keys' });
+  });
+
+  it.each(['example.com/jwks', 'jwks', ''])('refuses %s (not an absolute URI or path)', (value) => {
+    expect(() => parseUrl(value)).toThrow(/is not an absolute URI or an absolute path/);
   });
 });

@@ -14,8 +14,25 @@ interface ValidationRule {
   readonly optionalOldSelf?: boolean;
 }
 
+/** A URL as Go's url.Parse splits it, which Kubernetes' CEL URL library is built on. */
 class KubernetesURL {
-  constructor(readonly url: URL) {}
+  constructor(
+    readonly scheme: string,
+    readonly host: string,
+    readonly path: string,
+  ) {}
+
+  get hostname(): string {
+    const host = this.host;
+    if (host.startsWith('[')) return host.slice(1, host.indexOf(']'));
+    const colon = host.lastIndexOf(':');
+    return colon === -1 ? host : host.slice(0, colon);
+  }
+
+  get port(): string {
+    const match = /:(\d*)$/.exec(this.host.startsWith('[') ? this.host.slice(this.host.indexOf(']')) : this.host);
+    return match?.[1] ?? '';
+  }
 }
 
 /**
@@ -28,7 +45,7 @@ export async function createCelEnvironment(): Promise<CelEnvironment> {
   return new Environment()
     .registerVariable('self', 'dyn')
     .registerType('URL', KubernetesURL)
-    .registerFunction('url(string): URL', (value: string) => new KubernetesURL(parseUrl(value)))
+    .registerFunction('url(string): URL', (value: string) => parseUrl(value))
     .registerFunction('isURL(string): bool', (value: string) => {
       try {
         parseUrl(value);
@@ -37,17 +54,24 @@ export async function createCelEnvironment(): Promise<CelEnvironment> {
         return false;
       }
     })
-    .registerFunction('URL.getScheme(): string', (value: KubernetesURL) => value.url.protocol.replace(/:$/, ''))
-    .registerFunction('URL.getHost(): string', (value: KubernetesURL) => value.url.host)
-    .registerFunction('URL.getHostname(): string', (value: KubernetesURL) => value.url.hostname.replace(/^\[|\]$/g, ''))
-    .registerFunction('URL.getPort(): string', (value: KubernetesURL) => value.url.port)
-    .registerFunction('URL.getEscapedPath(): string', (value: KubernetesURL) => value.url.pathname);
+    .registerFunction('URL.getScheme(): string', (value: KubernetesURL) => value.scheme)
+    .registerFunction('URL.getHost(): string', (value: KubernetesURL) => value.host)
+    .registerFunction('URL.getHostname(): string', (value: KubernetesURL) => value.hostname)
+    .registerFunction('URL.getPort(): string', (value: KubernetesURL) => value.port)
+    .registerFunction('URL.getEscapedPath(): string', (value: KubernetesURL) => value.path);
 }
 
-/** Kubernetes' `url()` takes an absolute URI or an absolute path. */
-function parseUrl(value: string): URL {
-  if (value.startsWith('/')) return new URL(value, 'relative:///');
-  return new URL(value);
+const ABSOLUTE_URI = /^([A-Za-z][A-Za-z0-9+.-]*):(?:\/\/(?:[^/?#@]*@)?([^/?#]*))?([^?#]*)(?:\?[^#]*)?(?:#.*)?$/;
+
+/**
+ * Kubernetes' `url()`: an absolute URI or an absolute path (Go's url.ParseRequestURI), split
+ * as Go splits it (no port range check, no default ports).
+ */
+export function parseUrl(value: string): KubernetesURL {
+  if (value.startsWith('/')) return new KubernetesURL('', '', value.split(/[?#]/)[0] ?? '');
+  const match = ABSOLUTE_URI.exec(value);
+  if (!match) throw new Error(`URL parse error: ${JSON.stringify(value)} is not an absolute URI or an absolute path`);
+  return new KubernetesURL(match[1] ?? '', match[2] ?? '', match[3] ?? '');
 }
 
 /** Whether a rule compares with the old object: such a rule applies only to an update. */
@@ -76,6 +100,8 @@ export function celRules(environment: CelEnvironment): KeywordDefinition {
           return { rule, program: environment.parse(rule.rule) };
         });
       const validate: SchemaValidateFunction = (data: unknown) => {
+        // As the API server: rules run on values of their node's type; a type error is reported once, by the schema.
+        if (!hasDeclaredType(data, parentSchema)) return true;
         const value = toCel(data, parentSchema);
         const errors = [];
         for (const { rule, program } of programs) {
@@ -83,7 +109,8 @@ export function celRules(environment: CelEnvironment): KeywordDefinition {
           try {
             outcome = program({ self: value });
           } catch (error) {
-            errors.push(celError(rule, `rule ${JSON.stringify(rule.rule)} cannot be evaluated here: ${(error as Error).message}`));
+            const reason = (error as Error).message.split('\n')[0] ?? '';
+            errors.push(celError(rule, `rule ${JSON.stringify(rule.rule)} cannot be evaluated here: ${reason}`));
             continue;
           }
           if (outcome !== true) errors.push(celError(rule, rule.message ?? `failed rule: ${rule.rule}`));
@@ -94,6 +121,26 @@ export function celRules(environment: CelEnvironment): KeywordDefinition {
       return validate;
     },
   };
+}
+
+function hasDeclaredType(data: unknown, schema: unknown): boolean {
+  const type = isRecord(schema) ? schema['type'] : undefined;
+  switch (type) {
+    case 'object':
+      return isRecord(data);
+    case 'array':
+      return Array.isArray(data);
+    case 'string':
+      return typeof data === 'string';
+    case 'integer':
+      return Number.isInteger(data);
+    case 'number':
+      return typeof data === 'number';
+    case 'boolean':
+      return typeof data === 'boolean';
+    default:
+      return true;
+  }
 }
 
 function celError(rule: ValidationRule, message: string): { keyword: string; message: string; params: Record<string, unknown> } {

@@ -6,7 +6,7 @@
  * defaults and patch hints are dropped; types, enums, formats, required fields, bounds,
  * `oneOf`s and the CRDs' CEL rules (`x-kubernetes-validations`) are kept.
  *
- *   npm run deploy:schemas -- --kubernetes <kubectl-validate checkout> --istio <istio checkout at the pinned tag>
+ *   npm run deploy:schemas -- --kubernetes <kubectl-validate checkout> --istio <istio checkout at the tag> --istio-version <the tag>
  *
  * Runs on Node 24 as it is (type stripping): it imports nothing of the project's own.
  * tools/deploy-check/src/schemas/SOURCES.md names the commits the vendored files came from.
@@ -22,16 +22,30 @@ type Schema = Record<string, unknown>;
 /** The Kubernetes version whose built-in API schemas are vendored (the kind node image's minor). */
 const KUBERNETES_VERSION = '1.35';
 
-/** Kinds whose Kubernetes schemas are vendored: what deploy/ uses, and their close relatives. */
-const KUBERNETES_KINDS: Record<string, readonly string[]> = {
-  'api/v1': ['ConfigMap', 'LimitRange', 'Namespace', 'PersistentVolumeClaim', 'ResourceQuota', 'Secret', 'Service', 'ServiceAccount'],
-  'apis/apps/v1': ['DaemonSet', 'Deployment', 'StatefulSet'],
-  'apis/batch/v1': ['CronJob', 'Job'],
-  'apis/policy/v1': ['PodDisruptionBudget'],
-  'apis/autoscaling/v2': ['HorizontalPodAutoscaler'],
-  'apis/networking.k8s.io/v1': ['NetworkPolicy'],
-  'apis/rbac.authorization.k8s.io/v1': ['ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding'],
-};
+/**
+ * The API groups whose kinds are vendored (every kind of each, lists aside): those deploy/
+ * uses and their neighbours. Another group is one more line here.
+ */
+const KUBERNETES_GROUPS = [
+  'api/v1',
+  'apis/apps/v1',
+  'apis/autoscaling/v1',
+  'apis/autoscaling/v2',
+  'apis/batch/v1',
+  'apis/networking.k8s.io/v1',
+  'apis/policy/v1',
+  'apis/rbac.authorization.k8s.io/v1',
+  'apis/scheduling.k8s.io/v1',
+  'apis/storage.k8s.io/v1',
+];
+
+/**
+ * Definitions whose OpenAPI `required` the API server does not enforce: status (written by
+ * controllers, ignored on apply) and fields whose Go validation accepts the empty value.
+ */
+function requiredIsEnforced(name: string): boolean {
+  return !/(Status|Condition)$/.test(name) && name !== 'io.k8s.api.core.v1.HTTPHeader' && name !== 'io.k8s.api.core.v1.Sysctl';
+}
 
 /** Keywords kept from the sources; everything else (descriptions, defaults, patch hints) goes. */
 const KEPT = new Set([
@@ -112,25 +126,23 @@ function read(root: string, path: string, files: SourceFile[]): string {
 
 const K8S_REF = '#/components/schemas/';
 
-/** Kubernetes' built-in kinds: the named definitions and every definition they reach. */
-function kubernetesSchemas(checkout: string): Schema {
+/** Kubernetes' built-in kinds: every kind of the groups read, and every definition they reach. */
+function kubernetesSchemas(checkout: string): { vendored: Schema; $defs: Record<string, Schema> } {
   const files: SourceFile[] = [];
   const definitions = new Map<string, Schema>();
   const kinds: Record<string, Record<string, string>> = {};
   const roots: string[] = [];
-  for (const [file, wanted] of Object.entries(KUBERNETES_KINDS)) {
+  for (const file of KUBERNETES_GROUPS) {
     const path = `pkg/openapiclient/builtins/${KUBERNETES_VERSION}/${file}.json`;
     const document = JSON.parse(read(checkout, path, files)) as { components: { schemas: Record<string, Schema> } };
-    for (const [name, schema] of Object.entries(document.components.schemas)) definitions.set(name, schema);
-    for (const kind of wanted) {
-      const entry = Object.entries(document.components.schemas).find(([, schema]) =>
-        (schema['x-kubernetes-group-version-kind'] as { kind: string; group: string; version: string }[] | undefined)?.some(
-          (gvk) => gvk.kind === kind && `${gvk.group ? `${gvk.group}/` : ''}${gvk.version}` === apiVersionOf(file),
-        ),
-      );
-      if (!entry) throw new Error(`${path} has no schema for kind ${kind}`);
-      (kinds[apiVersionOf(file)] ??= {})[kind] = entry[0];
-      roots.push(entry[0]);
+    for (const [name, schema] of Object.entries(document.components.schemas)) {
+      definitions.set(name, schema);
+      const gvks = (schema['x-kubernetes-group-version-kind'] ?? []) as { kind: string; group: string; version: string }[];
+      for (const gvk of gvks) {
+        if (`${gvk.group ? `${gvk.group}/` : ''}${gvk.version}` !== apiVersionOf(file) || !isManifestKind(gvk.kind)) continue;
+        (kinds[apiVersionOf(file)] ??= {})[gvk.kind] = name;
+        roots.push(name);
+      }
     }
   }
   const $defs: Record<string, Schema> = {};
@@ -140,22 +152,33 @@ function kubernetesSchemas(checkout: string): Schema {
     if ($defs[name]) continue;
     const source = definitions.get(name);
     if (!source) throw new Error(`definition ${name} is referenced but not found`);
-    $defs[name] = strictify(source, (target) => {
+    const strict = strictify(source, (target) => {
       const referenced = target.replace(K8S_REF, '');
       pending.push(referenced);
       return `#/$defs/${referenced}`;
     });
+    if (!requiredIsEnforced(name)) delete strict['required'];
+    $defs[name] = strict;
   }
+  const sorted = sortKeys($defs);
   return {
-    source: {
-      repository: 'https://github.com/kubernetes-sigs/kubectl-validate',
-      license: 'Apache-2.0',
-      kubernetes: KUBERNETES_VERSION,
-      files,
+    vendored: {
+      source: {
+        repository: 'https://github.com/kubernetes-sigs/kubectl-validate',
+        license: 'Apache-2.0',
+        kubernetes: KUBERNETES_VERSION,
+        files,
+      },
+      kinds: sortKeys(Object.fromEntries(Object.entries(kinds).map(([apiVersion, byKind]) => [apiVersion, sortKeys(byKind)]))),
+      schema: { $id: `kubernetes-${KUBERNETES_VERSION}.json`, $defs: sorted },
     },
-    kinds,
-    schema: { $id: `kubernetes-${KUBERNETES_VERSION}.json`, $defs: sortKeys($defs) },
+    $defs: sorted,
   };
+}
+
+/** Lists and the API's own envelopes (every group declares them) are not written in manifests. */
+function isManifestKind(kind: string): boolean {
+  return !kind.endsWith('List') && kind !== 'DeleteOptions' && kind !== 'WatchEvent' && kind !== 'Status';
 }
 
 function apiVersionOf(file: string): string {
@@ -168,8 +191,11 @@ interface Crd {
   spec: { group: string; names: { kind: string }; versions: { name: string; served: boolean; schema?: { openAPIV3Schema?: Schema } }[] };
 }
 
-/** Istio's CRDs, the served `v1` version of each kind that has one, plus the IstioOperator. */
-function istioSchemas(checkout: string, istioVersion: string): Schema {
+/**
+ * Istio's CRDs, every served version (a version whose schema equals an earlier one's shares
+ * its definition), plus the IstioOperator.
+ */
+function istioSchemas(checkout: string, istioVersion: string, kubernetes: Record<string, Schema>): Schema {
   const files: SourceFile[] = [];
   const kinds: Record<string, Record<string, string>> = {};
   const $defs: Record<string, Schema> = {};
@@ -177,29 +203,35 @@ function istioSchemas(checkout: string, istioVersion: string): Schema {
   for (const doc of parseAllDocuments(read(checkout, CRD_FILE, files))) {
     const crd = doc.toJS() as Crd | null;
     if (!crd?.spec?.versions) continue;
-    const version = crd.spec.versions.find((candidate) => candidate.name === 'v1' && candidate.served);
-    const schema = version?.schema?.openAPIV3Schema;
-    if (!schema) continue;
-    const apiVersion = `${crd.spec.group}/v1`;
-    const name = `${apiVersion}/${crd.spec.names.kind}`;
-    (kinds[apiVersion] ??= {})[crd.spec.names.kind] = name;
-    const strict = strictify(schema, (target) => target);
-    $defs[name] = {
-      ...strict,
-      properties: {
-        apiVersion: { type: 'string' },
-        kind: { type: 'string' },
-        metadata: { $ref: objectMeta },
-        ...(strict['properties'] as Schema),
-      },
-      additionalProperties: false,
-    };
+    const seen = new Map<string, string>();
+    for (const version of crd.spec.versions) {
+      const schema = version.schema?.openAPIV3Schema;
+      if (!version.served || !schema) continue;
+      const apiVersion = `${crd.spec.group}/${version.name}`;
+      const strict = strictify(schema, (target) => target);
+      const definition = {
+        ...strict,
+        properties: {
+          apiVersion: { type: 'string' },
+          kind: { type: 'string' },
+          metadata: { $ref: objectMeta },
+          ...(strict['properties'] as Schema),
+        },
+        additionalProperties: false,
+      };
+      const text = JSON.stringify(definition);
+      const name = seen.get(text) ?? `${apiVersion}/${crd.spec.names.kind}`;
+      seen.set(text, name);
+      $defs[name] = definition;
+      (kinds[apiVersion] ??= {})[crd.spec.names.kind] = name;
+    }
   }
   kinds['install.istio.io/v1alpha1'] = { IstioOperator: 'install.istio.io/v1alpha1/IstioOperator' };
   $defs['install.istio.io/v1alpha1/IstioOperator'] = istioOperatorSchema(objectMeta);
+  Object.assign($defs, lenientCopies(kubernetes, ISTIO_OPERATOR_KUBERNETES_TYPES));
   return {
     source: { repository: 'https://github.com/istio/istio', license: 'Apache-2.0', istio: istioVersion, files },
-    kinds: sortKeys(kinds),
+    kinds: sortKeys(Object.fromEntries(Object.entries(kinds).map(([apiVersion, byKind]) => [apiVersion, sortKeys(byKind)]))),
     schema: { $id: `istio-${istioVersion}.json`, $defs: sortKeys($defs) },
   };
 }
@@ -211,11 +243,12 @@ function istioSchemas(checkout: string, istioVersion: string): Schema {
  * that have no published schema).
  */
 function istioOperatorSchema(objectMeta: string): Schema {
-  const k8s = (name: string): Schema => ({ $ref: `kubernetes-${KUBERNETES_VERSION}.json#/$defs/${name}` });
+  const k8s = (name: string): Schema => ({ $ref: `#/$defs/${ISTIOCTL_PREFIX}${name}` });
   const strict = (properties: Schema): Schema => ({ type: 'object', properties, additionalProperties: false });
   const stringMap = { type: 'object', additionalProperties: { type: 'string' } };
   const open = { type: 'object', 'x-kubernetes-preserve-unknown-fields': true };
-  const tag = { anyOf: [{ type: 'string' }, { type: 'integer' }] };
+  // `any` in Go: a YAML `tag: 1.30` is a number, which istioctl turns into a string.
+  const tag = { anyOf: [{ type: 'string' }, { type: 'number' }] };
   const kubernetesResources = strict({
     affinity: k8s('io.k8s.api.core.v1.Affinity'),
     env: { type: 'array', items: k8s('io.k8s.api.core.v1.EnvVar') },
@@ -226,7 +259,7 @@ function istioOperatorSchema(objectMeta: string): Schema {
     podAnnotations: stringMap,
     priorityClassName: { type: 'string' },
     readinessProbe: k8s('io.k8s.api.core.v1.Probe'),
-    replicaCount: { type: 'integer', minimum: 0, format: 'int32' },
+    replicaCount: { type: 'integer', minimum: 0, maximum: 4294967295 },
     resources: k8s('io.k8s.api.core.v1.ResourceRequirements'),
     service: k8s('io.k8s.api.core.v1.ServiceSpec'),
     strategy: k8s('io.k8s.api.apps.v1.DeploymentStrategy'),
@@ -281,8 +314,62 @@ function istioOperatorSchema(objectMeta: string): Schema {
   });
 }
 
+/** The Kubernetes types the IstioOperator embeds (operator/pkg/apis/types.go). */
+const ISTIO_OPERATOR_KUBERNETES_TYPES = [
+  'io.k8s.api.core.v1.Affinity',
+  'io.k8s.api.core.v1.EnvVar',
+  'io.k8s.api.autoscaling.v2.HorizontalPodAutoscalerSpec',
+  'io.k8s.api.policy.v1.PodDisruptionBudgetSpec',
+  'io.k8s.api.core.v1.Probe',
+  'io.k8s.api.core.v1.ResourceRequirements',
+  'io.k8s.api.core.v1.ServiceSpec',
+  'io.k8s.api.apps.v1.DeploymentStrategy',
+  'io.k8s.api.core.v1.Toleration',
+  'io.k8s.api.core.v1.PodSecurityContext',
+  'io.k8s.api.core.v1.Volume',
+  'io.k8s.api.core.v1.VolumeMount',
+];
+
+const ISTIOCTL_PREFIX = 'istioctl.';
+
+/**
+ * Copies of Kubernetes definitions, and all they reach, as istioctl reads them: Go's JSON
+ * decoder refuses unknown fields but requires none (an `hpaSpec` without `scaleTargetRef`
+ * is fine: istioctl fills it in).
+ */
+function lenientCopies(kubernetes: Record<string, Schema>, roots: readonly string[]): Record<string, Schema> {
+  const out: Record<string, Schema> = {};
+  const pending = [...roots];
+  while (pending.length > 0) {
+    const name = pending.pop() as string;
+    if (out[`${ISTIOCTL_PREFIX}${name}`]) continue;
+    const source = kubernetes[name];
+    if (!source) throw new Error(`the IstioOperator embeds ${name}, which the Kubernetes schemas lack`);
+    out[`${ISTIOCTL_PREFIX}${name}`] = withoutRequired(source, (referenced) => {
+      pending.push(referenced);
+      return `#/$defs/${ISTIOCTL_PREFIX}${referenced}`;
+    }) as Schema;
+  }
+  return out;
+}
+
+function withoutRequired(value: unknown, ref: (referenced: string) => string): unknown {
+  if (Array.isArray(value)) return value.map((item) => withoutRequired(item, ref));
+  if (!isSchema(value)) return value;
+  const out: Schema = {};
+  for (const [key, child] of Object.entries(value)) {
+    if (key === 'required') continue;
+    if (key === '$ref' && typeof child === 'string') out[key] = ref(child.replace('#/$defs/', ''));
+    else if (key === 'properties' && isSchema(child)) {
+      out[key] = Object.fromEntries(Object.entries(child).map(([field, schema]) => [field, withoutRequired(schema, ref)]));
+    } else out[key] = withoutRequired(child, ref);
+  }
+  return out;
+}
+
+/** Keys in code-point order, whatever the locale: the output must not depend on the machine. */
 function sortKeys<T>(record: Record<string, T>): Record<string, T> {
-  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => a.localeCompare(b)));
+  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
 function main(): void {
@@ -305,8 +392,9 @@ function main(): void {
     writeFileSync(join(values.out as string, name), `${JSON.stringify(content, null, 2)}\n`);
     process.stdout.write(`wrote ${join(values.out as string, name)}\n`);
   };
-  write(`kubernetes-${KUBERNETES_VERSION}.json`, kubernetesSchemas(values.kubernetes));
-  write(`istio-${values['istio-version']}.json`, istioSchemas(values.istio, values['istio-version']));
+  const kubernetes = kubernetesSchemas(values.kubernetes);
+  write(`kubernetes-${KUBERNETES_VERSION}.json`, kubernetes.vendored);
+  write(`istio-${values['istio-version']}.json`, istioSchemas(values.istio, values['istio-version'], kubernetes.$defs));
 }
 
 main();
