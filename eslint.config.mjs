@@ -1,22 +1,25 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import nx from '@nx/eslint-plugin';
 
 /**
  * Which kind of project may import which (CONVENTIONS.md, principle 4):
- * - apps wire platform, domain and contract libs; never tools, never the testing lib, never other apps
- * - the composite app (all-in-one) composes apps into one process
+ * - apps are entry points: they start service libs (all-in-one starts three in one process);
+ *   never tools, never the testing lib, never another app
+ * - a service lib (order-service, gateway-service, fulfilment-service) holds one service's
+ *   config, routes, handlers and adapters; it imports platform, domain and contract libs, no other service
  * - platform libs (runtime, messaging, telemetry) import only each other: no domain, no contracts
  * - the domain imports only contracts; contracts import no other lib
  * - the testing lib and tools never end up in a deployable
  * Test files may also import the testing lib.
  */
 export const sourceConstraints = [
-  { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:platform', 'type:domain', 'type:contracts'] },
+  { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:service', 'type:platform', 'type:domain', 'type:contracts'] },
+  { sourceTag: 'type:service', onlyDependOnLibsWithTags: ['type:platform', 'type:domain', 'type:contracts'] },
   { sourceTag: 'type:platform', onlyDependOnLibsWithTags: ['type:platform'] },
   { sourceTag: 'type:domain', onlyDependOnLibsWithTags: ['type:domain', 'type:contracts'] },
   { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: [] },
   { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:platform', 'type:contracts'] },
   { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:platform', 'type:contracts', 'type:testing'] },
-  { sourceTag: 'type:composite', onlyDependOnLibsWithTags: ['type:app', 'type:platform', 'type:domain', 'type:contracts'] },
   { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['*'] },
 ];
 const testConstraints = sourceConstraints.map((c) => ({
@@ -40,6 +43,36 @@ export const libraryConfig = [
         'error',
         { object: 'process', property: 'exit', message: 'Only the process edge (runMain) exits.' },
         { object: 'process', property: 'env', message: 'Libraries take configuration as arguments; apps parse the environment.' },
+      ],
+    },
+  },
+];
+
+/** The package names of the apps (apps/<name>/package.json): nothing imports them. */
+const appPackages = readdirSync(new URL('./apps/', import.meta.url))
+  .map((dir) => new URL(`./apps/${dir}/package.json`, import.meta.url))
+  .filter((file) => existsSync(file))
+  .map((file) => JSON.parse(readFileSync(file, 'utf8')).name);
+
+/**
+ * Extra rules for apps, added by each app's eslint.config.mjs (paths relative to the app): an
+ * app is an entry point that starts service libs, and no app imports another app, the
+ * all-in-one composition included.
+ */
+export const appConfig = [
+  {
+    files: ['src/**/*.ts', 'test/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: appPackages.flatMap((name) => [name, `${name}/*`]),
+              message: 'No app imports an app: what two apps share lives in a lib (a service lib: libs/*-service).',
+            },
+          ],
+        },
       ],
     },
   },

@@ -1,6 +1,6 @@
-import { loadConsumerConfig, type ConsumerConfig } from '@tandem/consumer';
-import { loadGatewayConfig, type GatewayConfig } from '@tandem/gateway';
-import { loadOrderConfig, type OrderConfig } from '@tandem/order';
+import { loadConsumerConfig, type ConsumerConfig } from '@tandem/fulfilment-service';
+import { loadGatewayConfig, type GatewayConfig } from '@tandem/gateway-service';
+import { loadOrderConfig, type OrderConfig } from '@tandem/order-service';
 import { Env, parseEnv } from '@tandem/runtime';
 import Type from 'typebox';
 

@@ -1,7 +1,7 @@
-import { consumerComponents } from '@tandem/consumer';
-import { gatewayComponents, InProcessOrderClient } from '@tandem/gateway';
+import { consumerComponents } from '@tandem/fulfilment-service';
+import { gatewayComponents, InProcessOrderClient } from '@tandem/gateway-service';
 import { NatsConnectionComponent } from '@tandem/messaging';
-import { composeOrder } from '@tandem/order';
+import { composeOrder } from '@tandem/order-service';
 import { Supervisor, type ServiceHandle } from '@tandem/runtime';
 import { createLogger, TelemetryComponent, type Telemetry } from '@tandem/telemetry';
 import type { AllInOneConfig } from './config';

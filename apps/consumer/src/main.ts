@@ -3,8 +3,7 @@
 import '@tandem/runtime/boot';
 import { telemetry } from './instrument';
 import { ConfigError, runMain } from '@tandem/runtime';
-import { loadConsumerConfig } from './config';
-import { buildConsumerService } from './service';
+import { buildConsumerService, loadConsumerConfig } from '@tandem/fulfilment-service';
 
 runMain({
   name: 'consumer',

@@ -3,8 +3,7 @@
 import '@tandem/runtime/boot';
 import { telemetry } from './instrument';
 import { ConfigError, runMain } from '@tandem/runtime';
-import { loadGatewayConfig } from './config';
-import { buildGatewayService } from './service';
+import { buildGatewayService, loadGatewayConfig } from '@tandem/gateway-service';
 
 runMain({
   name: 'gateway',

@@ -3,8 +3,7 @@
 import '@tandem/runtime/boot';
 import { telemetry } from './instrument';
 import { ConfigError, runMain } from '@tandem/runtime';
-import { loadOrderConfig } from './config';
-import { buildOrderService } from './service';
+import { buildOrderService, loadOrderConfig } from '@tandem/order-service';
 
 runMain({
   name: 'order',

@@ -55,10 +55,19 @@ describe('dependency rules are enforced by lint, not hoped for', () => {
     expect(lint('apps/order/src/fixture.ts', code)).toEqual([]);
   });
 
-  it('apps may not import each other; only the all-in-one composition may', () => {
-    const code = "import { orderComponents } from '@tandem/order';\nexport const x = orderComponents;\n";
-    expect(lint('apps/gateway/src/fixture.ts', code).map((m) => m.ruleId)).toEqual([rule]);
+  it('no app imports another app, the all-in-one composition included', () => {
+    const code = "import { run } from '@tandem/order';\nexport const x = run;\n";
+    for (const file of ['apps/gateway/src/fixture.ts', 'apps/all-in-one/src/fixture.ts', 'apps/order/test/fixture.int.test.ts']) {
+      expect(lint(file, code)).toContainEqual(
+        expect.objectContaining({ ruleId: 'no-restricted-imports', message: expect.stringContaining('No app imports an app') }),
+      );
+    }
+  });
+
+  it('apps start service libs; a service lib may not import another service', () => {
+    const code = "import { composeOrder } from '@tandem/order-service';\nexport const x = composeOrder;\n";
     expect(lint('apps/all-in-one/src/fixture.ts', code)).toEqual([]);
+    expect(lint('libs/gateway-service/src/fixture.ts', code).map((m) => m.ruleId)).toEqual([rule]);
   });
 
   it('libraries may not exit the process or read the environment', () => {

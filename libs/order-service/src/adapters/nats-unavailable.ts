@@ -1,7 +1,7 @@
 import { isNatsUnavailable } from '@tandem/messaging';
 import { RuntimeError } from '@tandem/runtime';
 
-/** The catalogue code the order API answers with 503 and `Retry-After` (apps/order/src/app.ts). */
+/** The catalogue code the order API answers with 503 and `Retry-After` (libs/order-service/src/app.ts). */
 export const NATS_UNAVAILABLE = 'TANDEM_ERR_NATS_UNAVAILABLE';
 
 /**

@@ -10,7 +10,7 @@ const OrderEnv = Type.Object({
   ...natsEnvProperties(),
   ORDER_ID_SECRET: Env.optionalString(SECRET_FORM, { secret: true }),
   EVENTS_MAX_STREAMS: Env.integer(2_000, 1, 100_000),
-  // Under the gateway's 60 s wait for upstream bytes (apps/gateway/src/order-client.ts).
+  // Under the gateway's 60 s wait for upstream bytes (libs/gateway-service/src/order-client.ts).
   EVENTS_HEARTBEAT_MS: Env.integer(15_000, 100, 30_000),
   EVENTS_IDLE_TIMEOUT_MS: Env.integer(300_000, 1_000, 3_600_000),
   NODE_ENV: Type.Optional(Type.String()),
