@@ -2,7 +2,8 @@ import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jet
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { orderSubject } from '@tandem/contracts';
 import { orderIdFor } from '@tandem/orders';
-import { AppProcess, NatsServer, readStream, TEST_ORDER_ID_SECRET, waitFor, waitForPortClosed } from '@tandem/testing';
+import { AppProcess, NatsServer, TEST_ORDER_ID_SECRET, waitFor, waitForPortClosed } from '@tandem/testing';
+import { readStream } from './support/order-audit';
 
 interface OrderBody {
   id: string;

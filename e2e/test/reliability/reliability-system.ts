@@ -3,21 +3,9 @@ import { join } from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { orderIdFor } from '@tandem/orders';
-import {
-  AppProcess,
-  formatAudit,
-  NatsCluster,
-  NatsServer,
-  OrderLoad,
-  settleAndAudit,
-  TEST_ORDER_ID_SECRET,
-  workspaceRoot,
-  type LoadMark,
-  type OrderAttempt,
-  type OrderAudit,
-  type OrderLoadOptions,
-  type OrderStoreSnapshot,
-} from '@tandem/testing';
+import { AppProcess, NatsCluster, NatsServer, TEST_ORDER_ID_SECRET, workspaceRoot } from '@tandem/testing';
+import { formatAudit, settleAndAudit, type OrderAudit, type OrderStoreSnapshot } from '../support/order-audit';
+import { OrderLoad, type LoadMark, type OrderAttempt, type OrderLoadOptions } from '../support/order-load';
 
 export interface SystemOptions {
   /** One nats-server (default) or a 3-node JetStream cluster with `JETSTREAM_REPLICAS=3`. */

@@ -13,7 +13,3 @@ export { waitFor } from './wait-for';
 export { bundleFixture } from './bundle-fixture';
 export { OtlpCapture } from './otlp-capture';
 export type { CapturedSpan, OtlpTransport } from './otlp-capture';
-export { OrderLoad } from './order-load';
-export type { LoadMark, OrderAttempt, OrderLoadOptions, OrderRequestBody } from './order-load';
-export { auditOrders, consumersIdle, formatAudit, readOrderStore, readStream, settleAndAudit } from './order-audit';
-export type { AuditOptions, DeadLetter, OrderAudit, OrderStoreNames, OrderStoreSnapshot, StoredEvent } from './order-audit';
