@@ -1,10 +1,9 @@
 import { consumerComponents } from '@tandem/fulfilment-service';
 import { gatewayComponents, InProcessOrderClient } from '@tandem/gateway-service';
-import { NatsConnectionComponent } from '@tandem/messaging';
 import { composeOrder } from '@tandem/order-service';
-import { Supervisor, type ServiceHandle } from '@tandem/runtime';
-import { createLogger, TelemetryComponent, type Telemetry } from '@tandem/telemetry';
-import type { AllInOneConfig } from './config';
+import { defineService } from '@tandem/service';
+import { createLogger } from '@tandem/telemetry';
+import { loadAllInOneConfig } from './config';
 
 /**
  * The one-process topology (SPEC §5): gateway, order and consumer under one supervisor,
@@ -16,39 +15,23 @@ import type { AllInOneConfig } from './config';
  * first, so its in-flight calls into order finish while order still accepts them), then
  * drains the shared connection.
  */
-export function buildAllInOneService(config: AllInOneConfig, telemetry?: Telemetry): ServiceHandle {
-  const { gateway, order, consumer } = config;
-  const logger = createLogger({ service: 'all-in-one', version: order.version, level: order.logLevel, format: order.logFormat });
-  const supervisor = new Supervisor({ logger, shutdownDelayMs: order.shutdownDelayMs, shutdownTimeoutMs: order.shutdownTimeoutMs });
-  if (telemetry) {
-    telemetry.attachLogger(logger);
-    supervisor.add(new TelemetryComponent(telemetry));
-  }
-  const nats = new NatsConnectionComponent({ ...order.nats, clientName: `all-in-one-${order.version}` });
-  const serviceLogger = (service: string, version: string, level: string) =>
-    createLogger({ service, version, level, format: order.logFormat });
-  supervisor.add(nats);
-  const orderService = composeOrder(order, {
-    logger: serviceLogger('order', order.version, order.logLevel),
-    health: supervisor,
-    nats,
-    namePrefix: 'order.',
-  });
-  const components = [
-    ...orderService.components,
-    ...consumerComponents(consumer, {
-      logger: serviceLogger('consumer', consumer.version, consumer.logLevel),
-      health: supervisor,
-      nats,
-      namePrefix: 'consumer.',
-    }),
-    ...gatewayComponents(gateway, {
-      logger: serviceLogger('gateway', gateway.version, gateway.logLevel),
-      health: supervisor,
-      namePrefix: 'gateway.',
-      orders: new InProcessOrderClient({ app: orderService.app, accepting: orderService.accepting }),
-    }),
-  ];
-  for (const component of components) supervisor.add(component);
-  return { name: 'all-in-one', logger, supervisor, shutdownTimeoutMs: order.shutdownTimeoutMs };
-}
+export const allInOneService = defineService({
+  name: 'all-in-one',
+  config: loadAllInOneConfig,
+  components: (config, parts) => {
+    const { gateway, order, consumer } = config;
+    const logger = (service: string, settings: { version: string; logLevel: string }) =>
+      createLogger({ service, version: settings.version, level: settings.logLevel, format: config.logFormat });
+    const orderService = composeOrder(order, { ...parts, logger: logger('order', order), namePrefix: 'order.' });
+    return [
+      ...orderService.components,
+      ...consumerComponents(consumer, { ...parts, logger: logger('consumer', consumer), namePrefix: 'consumer.' }),
+      ...gatewayComponents(gateway, {
+        ...parts,
+        logger: logger('gateway', gateway),
+        namePrefix: 'gateway.',
+        orders: new InProcessOrderClient({ app: orderService.app, accepting: orderService.accepting }),
+      }),
+    ];
+  },
+});

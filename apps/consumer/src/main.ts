@@ -2,14 +2,6 @@
 // after boot, and instrument patches modules before they load
 import '@tandem/runtime/boot';
 import { telemetry } from './instrument';
-import { ConfigError, runMain } from '@tandem/runtime';
-import { buildConsumerService, loadConsumerConfig } from '@tandem/fulfilment-service';
+import { consumerService } from '@tandem/fulfilment-service';
 
-runMain({
-  name: 'consumer',
-  loadConfig: () => {
-    if (telemetry.problems.length > 0) throw new ConfigError(telemetry.problems);
-    return loadConsumerConfig(process.env);
-  },
-  build: (config) => buildConsumerService(config, telemetry),
-});
+consumerService.main(process.env, telemetry);

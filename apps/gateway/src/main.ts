@@ -2,14 +2,6 @@
 // after boot, and instrument patches modules before they load
 import '@tandem/runtime/boot';
 import { telemetry } from './instrument';
-import { ConfigError, runMain } from '@tandem/runtime';
-import { buildGatewayService, loadGatewayConfig } from '@tandem/gateway-service';
+import { gatewayService } from '@tandem/gateway-service';
 
-runMain({
-  name: 'gateway',
-  loadConfig: () => {
-    if (telemetry.problems.length > 0) throw new ConfigError(telemetry.problems);
-    return loadGatewayConfig(process.env);
-  },
-  build: (config) => buildGatewayService(config, telemetry),
-});
+gatewayService.main(process.env, telemetry);

@@ -2,14 +2,6 @@
 // after boot, and instrument patches modules before they load
 import '@tandem/runtime/boot';
 import { telemetry } from './instrument';
-import { ConfigError, runMain } from '@tandem/runtime';
-import { buildOrderService, loadOrderConfig } from '@tandem/order-service';
+import { orderService } from '@tandem/order-service';
 
-runMain({
-  name: 'order',
-  loadConfig: () => {
-    if (telemetry.problems.length > 0) throw new ConfigError(telemetry.problems);
-    return loadOrderConfig(process.env);
-  },
-  build: (config) => buildOrderService(config, telemetry),
-});
+orderService.main(process.env, telemetry);

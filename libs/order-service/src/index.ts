@@ -1,5 +1,4 @@
-/** The order service as a module, for compositions such as the one-process topology (apps/all-in-one). */
 export { loadOrderConfig } from './config';
 export type { OrderConfig } from './config';
-export { buildOrderService, composeOrder, orderComponents } from './service';
-export type { OrderComposition, OrderParts } from './service';
+export { composeOrder, orderService } from './service';
+export type { OrderComposition } from './service';

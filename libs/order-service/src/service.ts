@@ -1,27 +1,17 @@
 import { Topology } from '@tandem/contracts';
-import { messagingMetrics, NatsConnectionComponent, Publisher, TopologyComponent } from '@tandem/messaging';
+import { messagingMetrics, Publisher, TopologyComponent } from '@tandem/messaging';
 import { orderIdFor } from '@tandem/orders';
-import { EventStreamHub, HttpServerComponent, Supervisor, type Component, type HealthSource, type ServiceHandle } from '@tandem/runtime';
-import { createLogger, createServiceMetrics, registerOpenStreamsGauge, TelemetryComponent, type Telemetry } from '@tandem/telemetry';
+import { EventStreamHub, HttpServerComponent, type Component } from '@tandem/runtime';
+import { defineService, type ServiceParts } from '@tandem/service';
+import { createServiceMetrics, registerOpenStreamsGauge } from '@tandem/telemetry';
 import type { FastifyInstance } from 'fastify';
-import type { Logger } from 'pino';
 import { JetStreamOrderLog } from './adapters/jetstream-order-log';
 import { buildOrderApp } from './app';
-import type { OrderConfig } from './config';
+import { loadOrderConfig, type OrderConfig } from './config';
 import { OrderChangeFeed } from './status/order-change-feed';
-
-/** What the order service's components share with the process they run in. */
-export interface OrderParts {
-  readonly logger: Logger;
-  readonly health: HealthSource;
-  /** The process's NATS connection (shared in the one-process topology). */
-  readonly nats: NatsConnectionComponent;
-  readonly namePrefix?: string;
-}
 
 /** The order service composed into a process: its components, and its API for callers in the same process. */
 export interface OrderComposition {
-  /** As {@link orderComponents} returns them. */
   readonly components: Component[];
   /** The order API's Fastify app, for `inject()` from the same process (the one-process gateway, docs/decisions/0009). */
   readonly app: FastifyInstance;
@@ -30,22 +20,18 @@ export interface OrderComposition {
 }
 
 /**
- * The order service's components: its topology (the streams it owns), the feed of order
- * changes (subscriptions while clients wait), its HTTP API and the open event streams.
- * Orders are their events in the stream (docs/decisions/0012); waiting clients are served
- * from the same process (docs/decisions/0014). Stop order: event streams (clients told to
- * reconnect), HTTP, the feed, then the connection.
+ * The order service's components, and its API's app for in-process callers: its topology
+ * (the streams it owns), the feed of order changes (subscriptions while clients wait), its
+ * HTTP API and the open event streams. Orders are their events in the stream
+ * (docs/decisions/0012); waiting clients are served from the same process
+ * (docs/decisions/0014). Stop order: event streams (clients told to reconnect), HTTP, the
+ * feed, then the connection.
  */
-export function orderComponents(config: OrderConfig, parts: OrderParts): Component[] {
-  return composeOrder(config, parts).components;
-}
-
-/** {@link orderComponents}, plus the order API's app for in-process callers. */
-export function composeOrder(config: OrderConfig, parts: OrderParts): OrderComposition {
-  const prefix = parts.namePrefix ?? '';
+export function composeOrder(config: OrderConfig, parts: ServiceParts): OrderComposition {
+  const prefix = parts.namePrefix;
   const metrics = createServiceMetrics({ service: 'order', version: config.version });
   const messaging = messagingMetrics(metrics.registry);
-  const { nats } = parts;
+  const nats = parts.nats(config.nats);
   const log = new JetStreamOrderLog(new Publisher(nats, { metrics: messaging, ackTimeoutMs: 2_000 }), nats);
   const changes = new OrderChangeFeed(nats, { name: `${prefix}order-changes` });
   const streams = new EventStreamHub({
@@ -78,17 +64,9 @@ export function composeOrder(config: OrderConfig, parts: OrderParts): OrderCompo
   return { components: [topology, changes, http, streams], app, accepting: () => http.health().ready };
 }
 
-/** The order service as its own process (the default topology). */
-export function buildOrderService(config: OrderConfig, telemetry?: Telemetry): ServiceHandle {
-  const name = 'order';
-  const logger = createLogger({ service: name, version: config.version, level: config.logLevel, format: config.logFormat });
-  const supervisor = new Supervisor({ logger, shutdownDelayMs: config.shutdownDelayMs, shutdownTimeoutMs: config.shutdownTimeoutMs });
-  if (telemetry) {
-    telemetry.attachLogger(logger);
-    supervisor.add(new TelemetryComponent(telemetry));
-  }
-  const nats = new NatsConnectionComponent({ ...config.nats, clientName: `${name}-${config.version}` });
-  supervisor.add(nats);
-  for (const component of orderComponents(config, { logger, health: supervisor, nats })) supervisor.add(component);
-  return { name, logger, supervisor, shutdownTimeoutMs: config.shutdownTimeoutMs };
-}
+/** The order service: what apps/order runs. */
+export const orderService = defineService({
+  name: 'order',
+  config: loadOrderConfig,
+  components: (config, parts) => composeOrder(config, parts).components,
+});

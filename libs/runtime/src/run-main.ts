@@ -6,9 +6,8 @@ import type { Supervisor } from './supervisor';
 export interface ServiceHandle {
   readonly name: string;
   readonly logger: Logger;
+  /** Runs the components; holds the shutdown delay and deadline. */
   readonly supervisor: Supervisor;
-  /** Hard bound on the whole shutdown; past it the process exits 1 whatever is still running. */
-  readonly shutdownTimeoutMs: number;
 }
 
 export interface RunMainOptions<C> {
@@ -28,7 +27,7 @@ export const EXIT_CONFIG = 78;
  * builds the service, starts its supervisor, and turns the first SIGTERM/SIGINT, an
  * uncaught exception, an unhandled rejection or a fatal component failure into the
  * orderly shutdown of SPEC §5. Exit 0 when everything stopped in time; 1 on a second
- * signal, past `shutdownTimeoutMs`, or after a fatal error.
+ * signal, past the supervisor's shutdown deadline, or after a fatal error.
  */
 export function runMain<C>(options: RunMainOptions<C>): void {
   void runMainAsync(options);
@@ -69,7 +68,7 @@ async function runMainAsync<C>(options: RunMainOptions<C>): Promise<void> {
     setTimeout(() => {
       logger.error({ unfinished: supervisor.unfinished() }, 'shutdown: hard deadline passed, exiting');
       exit(1);
-    }, service.shutdownTimeoutMs + 1_000).unref();
+    }, supervisor.shutdownTimeoutMs + 1_000).unref();
     void supervisor.shutdown(reason).then((result) => {
       exit(result.ok ? exitCode : 1);
     });

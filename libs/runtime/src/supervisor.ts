@@ -125,6 +125,11 @@ export class Supervisor implements HealthSource {
     return this.phase === 'shutting-down';
   }
 
+  /** The hard bound on the whole shutdown; past it the process edge exits 1 whatever still runs. */
+  get shutdownTimeoutMs(): number {
+    return this.options.shutdownTimeoutMs;
+  }
+
   /**
    * Starts every component in dependency order. A component whose start fails is handled
    * like a run-time failure (restart with backoff, or `onFatal`); start itself only throws

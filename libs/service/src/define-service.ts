@@ -1,0 +1,93 @@
+import { NatsConnectionComponent, type NatsSettings } from '@tandem/messaging';
+import {
+  ConfigError,
+  runMain,
+  Supervisor,
+  type Component,
+  type HealthSource,
+  type ServiceConfig,
+  type ServiceHandle,
+} from '@tandem/runtime';
+import { createLogger, TelemetryComponent, type Telemetry } from '@tandem/telemetry';
+import type { Logger } from 'pino';
+
+/** What a process's settings must hold, whatever services it runs. */
+export type ProcessConfig = Pick<ServiceConfig, 'version' | 'logLevel' | 'logFormat' | 'shutdownDelayMs' | 'shutdownTimeoutMs'>;
+
+type Environment = Readonly<Record<string, string | undefined>>;
+
+/** What a service's components share with the process they run in. */
+export interface ServiceParts {
+  /** The service's logger (its `service` field names it). */
+  readonly logger: Logger;
+  /** The process's readiness, for `/readyz`. */
+  readonly health: HealthSource;
+  /**
+   * The process's one NATS connection: made on first use, started before and drained after
+   * every component that uses it. Services sharing a process share it.
+   */
+  readonly nats: (settings: NatsSettings) => NatsConnectionComponent;
+  /** Prefix of component names, when several services share a process (`order.`). */
+  readonly namePrefix: string;
+}
+
+export interface ServiceDefinition<C extends ProcessConfig> {
+  /** The service's name: its logs' `service`, its NATS client name's prefix. */
+  readonly name: string;
+  /** Reads and checks the service's variables once (a ConfigError names each bad one). */
+  readonly config: (env: Environment) => C;
+  /** The service's components, given its configuration and what the process shares. */
+  readonly components: (config: C, parts: ServiceParts) => Component[];
+}
+
+/** A service: its definition, and how to run it as a process of its own. */
+export interface Service<C extends ProcessConfig> extends ServiceDefinition<C> {
+  /** The service under its own supervisor: what {@link Service.main} runs. */
+  build(config: C, telemetry?: Telemetry): ServiceHandle;
+  /** The process edge: configuration from `env` (exit 78 on error), then run until a signal. */
+  main(env: Environment, telemetry: Telemetry): void;
+}
+
+/**
+ * The one way a Tandem service is defined. The definition says what is the service's own
+ * (its variables, its components); this adds what every process has: one logger, one
+ * supervisor holding the shutdown delay and deadline, telemetry, one NATS connection.
+ */
+export function defineService<C extends ProcessConfig>(definition: ServiceDefinition<C>): Service<C> {
+  const build = (config: C, telemetry?: Telemetry): ServiceHandle => {
+    const logger = createLogger({ service: definition.name, version: config.version, level: config.logLevel, format: config.logFormat });
+    const supervisor = new Supervisor({ logger, shutdownDelayMs: config.shutdownDelayMs, shutdownTimeoutMs: config.shutdownTimeoutMs });
+    if (telemetry) {
+      telemetry.attachLogger(logger);
+      supervisor.add(new TelemetryComponent(telemetry));
+    }
+    let nats: NatsConnectionComponent | undefined;
+    const parts: ServiceParts = {
+      logger,
+      health: supervisor,
+      namePrefix: '',
+      nats: (settings) => {
+        if (!nats) {
+          nats = new NatsConnectionComponent({ ...settings, clientName: `${definition.name}-${config.version}` });
+          supervisor.add(nats);
+        }
+        return nats;
+      },
+    };
+    for (const component of definition.components(config, parts)) supervisor.add(component);
+    return { name: definition.name, logger, supervisor };
+  };
+  return {
+    ...definition,
+    build,
+    main: (env, telemetry) =>
+      runMain({
+        name: definition.name,
+        loadConfig: () => {
+          if (telemetry.problems.length > 0) throw new ConfigError(telemetry.problems);
+          return definition.config(env);
+        },
+        build: (config) => build(config, telemetry),
+      }),
+  };
+}
