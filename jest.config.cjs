@@ -4,5 +4,10 @@
  * @type {import('jest').Config}
  */
 module.exports = {
-  projects: ['<rootDir>/apps/*/jest.config.cjs', '<rootDir>/libs/*/jest.config.cjs', '<rootDir>/tools/*/jest.config.cjs', '<rootDir>/e2e/jest.config.cjs'],
+  projects: [
+    '<rootDir>/apps/*/jest.config.cjs',
+    '<rootDir>/libs/*/jest.config.cjs',
+    '<rootDir>/tools/*/jest.config.cjs',
+    '<rootDir>/e2e/jest.config.cjs',
+  ],
 };

@@ -69,9 +69,14 @@ const ownSourcesOnlyMap = {
       map.sources.forEach((/** @type {string} */ source, /** @type {number} */ index) => {
         if (/(^|[\\/])node_modules[\\/]/.test(source)) thirdParty.add(index);
       });
-      const lines = decode(map.mappings).map((segments) => segments.filter((segment) => segment.length === 1 || !thirdParty.has(segment[1])));
+      const lines = decode(map.mappings).map((segments) =>
+        segments.filter((segment) => segment.length === 1 || !thirdParty.has(segment[1])),
+      );
       map.mappings = encode(lines);
-      if (map.sourcesContent) map.sourcesContent = map.sourcesContent.map((/** @type {string|null} */ content, /** @type {number} */ index) => (thirdParty.has(index) ? null : content));
+      if (map.sourcesContent)
+        map.sourcesContent = map.sourcesContent.map((/** @type {string|null} */ content, /** @type {number} */ index) =>
+          thirdParty.has(index) ? null : content,
+        );
       writeFileSync(file, JSON.stringify(map));
     });
   },

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # npm test: a supported Node, dependencies and nats-server first; then workspace sync
-# check, lint, type-check, build, and every Jest test (unit, integration against a real
+# check, lint, formatting, type-check, build, and every Jest test (unit, integration against a real
 # nats-server, end to end against the built apps). Every stage runs even when an earlier
 # one failed; the last line is "N passed, N failed" (each check counts as one, each Jest
 # test as one) and the exit code is non-zero on any failure. shellcheck is installed
@@ -38,6 +38,7 @@ check() {
 
 check "workspace in sync (nx sync:check)" nx sync:check
 check "lint" nx run-many -t lint --outputStyle=static
+check "formatting (prettier --check)" prettier --check --log-level warn .
 check "type-check" nx run-many -t typecheck --outputStyle=static
 check "build" nx run-many -t build --outputStyle=static
 check "deploy:check (manifests under deploy/)" node dist/tools/deploy-check/main.js
