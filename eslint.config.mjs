@@ -7,7 +7,8 @@ import nx from '@nx/eslint-plugin';
  *   never tools, never the testing lib, never another app
  * - a service lib (order-service, gateway-service, fulfilment-service) holds one service's
  *   config, routes, handlers and adapters; it imports platform, domain and contract libs, no other service
- * - platform libs (runtime, messaging, telemetry) import only each other: no domain, no contracts
+ * - platform libs (lifecycle, http, messaging, telemetry, service) import only each other, each
+ *   only those its job needs (scope:*): no domain, no contracts
  * - the domain imports only contracts; contracts import no other lib
  * - the testing lib and tools never end up in a deployable
  * Test files may also import the testing lib.
@@ -16,6 +17,12 @@ export const sourceConstraints = [
   { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:service', 'type:platform', 'type:domain', 'type:contracts'] },
   { sourceTag: 'type:service', onlyDependOnLibsWithTags: ['type:platform', 'type:domain', 'type:contracts'] },
   { sourceTag: 'type:platform', onlyDependOnLibsWithTags: ['type:platform'] },
+  // Platform libs by job (scope:*): each imports only the platform libs its job needs.
+  { sourceTag: 'scope:lifecycle', onlyDependOnLibsWithTags: [] },
+  { sourceTag: 'scope:http', onlyDependOnLibsWithTags: ['scope:lifecycle'] },
+  { sourceTag: 'scope:messaging', onlyDependOnLibsWithTags: ['scope:lifecycle'] },
+  { sourceTag: 'scope:telemetry', onlyDependOnLibsWithTags: ['scope:lifecycle', 'scope:http'] },
+  { sourceTag: 'scope:service', onlyDependOnLibsWithTags: ['scope:lifecycle', 'scope:messaging', 'scope:telemetry'] },
   { sourceTag: 'type:domain', onlyDependOnLibsWithTags: ['type:domain', 'type:contracts'] },
   { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: [] },
   { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:platform', 'type:contracts'] },

@@ -1,5 +1,6 @@
 import { consumerComponents } from '@tandem/fulfilment-service';
 import { gatewayComponents, InProcessOrderClient } from '@tandem/gateway-service';
+import { NatsConnectionComponent } from '@tandem/messaging';
 import { composeOrder } from '@tandem/order-service';
 import { defineService } from '@tandem/service';
 import { createLogger } from '@tandem/telemetry';
@@ -18,6 +19,7 @@ import { loadAllInOneConfig } from './config';
 export const allInOneService = defineService({
   name: 'all-in-one',
   config: loadAllInOneConfig,
+  connectNats: (options) => new NatsConnectionComponent(options),
   components: (config, parts) => {
     const { gateway, order, consumer } = config;
     const logger = (service: string, settings: { version: string; logLevel: string }) =>

@@ -1,4 +1,5 @@
-import { AccessLogController, healthPlugin, httpServerTimeouts, requestIdPlugin, type HealthSource } from '@tandem/runtime';
+import { AccessLogController, healthPlugin, httpServerTimeouts, requestIdPlugin } from '@tandem/http';
+import { type HealthSource } from '@tandem/lifecycle';
 import { metricsPlugin, type ServiceMetrics } from '@tandem/telemetry';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 

@@ -4,10 +4,12 @@ import {
   deadLetterFromAdvisory,
   maxDeliveriesEvent,
   messagingMetrics,
+  NatsConnectionComponent,
   Publisher,
   TopologyComponent,
 } from '@tandem/messaging';
-import { HttpServerComponent, type Component } from '@tandem/runtime';
+import { HttpServerComponent } from '@tandem/http';
+import { type Component } from '@tandem/lifecycle';
 import { defineService, type ServiceParts } from '@tandem/service';
 import { createServiceMetrics } from '@tandem/telemetry';
 import { buildConsumerApp } from './app';
@@ -62,4 +64,9 @@ export function consumerComponents(config: ConsumerConfig, parts: ServiceParts):
 }
 
 /** The fulfilment worker: what apps/consumer runs. */
-export const consumerService = defineService({ name: 'consumer', config: loadConsumerConfig, components: consumerComponents });
+export const consumerService = defineService({
+  name: 'consumer',
+  config: loadConsumerConfig,
+  components: consumerComponents,
+  connectNats: (options) => new NatsConnectionComponent(options),
+});

@@ -1,4 +1,5 @@
-import { EventStreamHub, Supervisor } from '@tandem/runtime';
+import { EventStreamHub } from '@tandem/http';
+import { Supervisor } from '@tandem/lifecycle';
 import { createServiceMetrics } from '@tandem/telemetry';
 import pino from 'pino';
 import { buildGatewayApp } from './app';

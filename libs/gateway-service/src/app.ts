@@ -8,8 +8,8 @@ import {
   problemPlugin,
   requestIdPlugin,
   type EventStreamHub,
-  type HealthSource,
-} from '@tandem/runtime';
+} from '@tandem/http';
+import { type HealthSource } from '@tandem/lifecycle';
 import { metricsPlugin, type ServiceMetrics } from '@tandem/telemetry';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { OrderService } from './order-service';

@@ -1,4 +1,5 @@
-import { EventStreamHub, Supervisor } from '@tandem/runtime';
+import { EventStreamHub } from '@tandem/http';
+import { Supervisor } from '@tandem/lifecycle';
 import { createServiceMetrics } from '@tandem/telemetry';
 import type { ServerResponse } from 'node:http';
 import { EventStreamClient, waitFor } from '@tandem/testing';

@@ -1,4 +1,5 @@
-import { EventStreamHub, HttpServerComponent, type Component } from '@tandem/runtime';
+import { EventStreamHub, HttpServerComponent } from '@tandem/http';
+import { type Component } from '@tandem/lifecycle';
 import { defineService, type ServiceParts } from '@tandem/service';
 import { createServiceMetrics, registerOpenStreamsGauge } from '@tandem/telemetry';
 import { buildGatewayApp } from './app';

@@ -1,4 +1,4 @@
-import { ConfigError, parseEnv } from '@tandem/runtime';
+import { ConfigError, parseEnv } from '@tandem/lifecycle';
 import { NatsEnvSchema, toNatsSettings } from './nats-config';
 import { redactServerUrl } from './nats-connection.component';
 
@@ -19,6 +19,11 @@ describe('NATS settings', () => {
       expect(() => settings({ NATS_INBOX_PREFIX: bad })).toThrow(ConfigError);
       expect(() => settings({ NATS_INBOX_PREFIX: bad })).toThrow(/NATS_INBOX_PREFIX/);
     }
+  });
+
+  it('reads NATS_URL as one or more nats:// (or tls://) URLs, and names it when it is not', () => {
+    expect(settings({ NATS_URL: 'nats://a:4222, tls://b:4222' }).servers).toEqual(['nats://a:4222', 'tls://b:4222']);
+    expect(() => settings({ NATS_URL: 'http://x' })).toThrow(/NATS_URL: expected a comma-separated list of nats:\/\//);
   });
 
   it('never echoes NATS_PASS in a configuration error', () => {

@@ -1,11 +1,20 @@
-import { ConfigError, Env, type ConfigIssue } from '@tandem/runtime';
+import { ConfigError, Env, type ConfigIssue } from '@tandem/lifecycle';
 import Type, { type Static } from 'typebox';
 import { parseServers } from './nats-connection.component';
+
+/** NATS_URL: one or more server URLs, comma-separated (the grammar parseServers reads). */
+function natsUrls(defaultUrls = 'nats://127.0.0.1:4222') {
+  return Type.String({
+    pattern: '^(nats|tls|ws|wss)://[^\\s,/]+(,\\s*(nats|tls|ws|wss)://[^\\s,/]+)*$',
+    default: defaultUrls,
+    description: 'a comma-separated list of nats:// (or tls://) URLs, e.g. nats://127.0.0.1:4222',
+  });
+}
 
 /** The NATS variables of SPEC §2, as TypeBox properties to spread into an app's env schema. */
 export function natsEnvProperties() {
   return {
-    NATS_URL: Env.natsUrls(),
+    NATS_URL: natsUrls(),
     NATS_USER: Env.optionalString('a NATS user name (with NATS_PASS)'),
     NATS_PASS: Env.optionalString('the NATS password for NATS_USER', { secret: true }),
     NATS_CREDS: Env.optionalString('the path of a NATS .creds file'),

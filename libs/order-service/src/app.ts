@@ -5,8 +5,8 @@ import {
   problemFrameworkErrors,
   problemPlugin,
   requestIdPlugin,
-  type HealthSource,
-} from '@tandem/runtime';
+} from '@tandem/http';
+import { type HealthSource } from '@tandem/lifecycle';
 import type { OrderIdSource, OrderLog } from '@tandem/orders';
 import type { OrderEventsRoutesOptions } from './routes/order-events.routes';
 import { metricsPlugin, type ServiceMetrics } from '@tandem/telemetry';

@@ -1,7 +1,8 @@
 import { Topology } from '@tandem/contracts';
-import { messagingMetrics, Publisher, TopologyComponent } from '@tandem/messaging';
+import { messagingMetrics, NatsConnectionComponent, Publisher, TopologyComponent } from '@tandem/messaging';
 import { orderIdFor } from '@tandem/orders';
-import { EventStreamHub, HttpServerComponent, type Component } from '@tandem/runtime';
+import { EventStreamHub, HttpServerComponent } from '@tandem/http';
+import { type Component } from '@tandem/lifecycle';
 import { defineService, type ServiceParts } from '@tandem/service';
 import { createServiceMetrics, registerOpenStreamsGauge } from '@tandem/telemetry';
 import type { FastifyInstance } from 'fastify';
@@ -69,4 +70,5 @@ export const orderService = defineService({
   name: 'order',
   config: loadOrderConfig,
   components: (config, parts) => composeOrder(config, parts).components,
+  connectNats: (options) => new NatsConnectionComponent(options),
 });

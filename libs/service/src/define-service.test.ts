@@ -1,4 +1,5 @@
-import type { Component } from '@tandem/runtime';
+import type { Component } from '@tandem/lifecycle';
+import { NatsConnectionComponent } from '@tandem/messaging';
 import { NatsServer, waitFor } from '@tandem/testing';
 import { defineService, type ProcessConfig, type ServiceParts } from './define-service';
 
@@ -36,6 +37,7 @@ describe('defineService', () => {
         throw new Error('not read by build()');
       },
       components: (config, parts) => [probe(parts, config)],
+      connectNats: (options) => new NatsConnectionComponent(options),
     });
     const config: ProbeConfig = {
       version: 'v9',

@@ -1,4 +1,5 @@
-import { NatsConnectionComponent, type NatsSettings } from '@tandem/messaging';
+// Types only: a service that uses no NATS (the gateway) must not bundle the NATS client.
+import type { NatsConnectionComponent, NatsConnectionOptions, NatsSettings } from '@tandem/messaging';
 import {
   ConfigError,
   runMain,
@@ -7,7 +8,7 @@ import {
   type HealthSource,
   type ServiceConfig,
   type ServiceHandle,
-} from '@tandem/runtime';
+} from '@tandem/lifecycle';
 import { createLogger, TelemetryComponent, type Telemetry } from '@tandem/telemetry';
 import type { Logger } from 'pino';
 
@@ -38,6 +39,12 @@ export interface ServiceDefinition<C extends ProcessConfig> {
   readonly config: (env: Environment) => C;
   /** The service's components, given its configuration and what the process shares. */
   readonly components: (config: C, parts: ServiceParts) => Component[];
+  /**
+   * How the process connects to NATS, for a service that uses it: messaging's
+   * `(options) => new NatsConnectionComponent(options)`. Passed in, so that a service without
+   * NATS does not carry the client.
+   */
+  readonly connectNats?: (options: NatsConnectionOptions) => NatsConnectionComponent;
 }
 
 /** A service: its definition, and how to run it as a process of its own. */
@@ -67,8 +74,9 @@ export function defineService<C extends ProcessConfig>(definition: ServiceDefini
       health: supervisor,
       namePrefix: '',
       nats: (settings) => {
+        if (!definition.connectNats) throw new Error(`service ${definition.name} uses NATS but its definition has no connectNats`);
         if (!nats) {
-          nats = new NatsConnectionComponent({ ...settings, clientName: `${definition.name}-${config.version}` });
+          nats = definition.connectNats({ ...settings, clientName: `${definition.name}-${config.version}` });
           supervisor.add(nats);
         }
         return nats;

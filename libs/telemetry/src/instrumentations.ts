@@ -1,5 +1,5 @@
 import type { InstrumentationConfigMap } from '@opentelemetry/auto-instrumentations-node';
-import type { ConfigIssue } from '@tandem/runtime';
+import type { ConfigIssue } from '@tandem/lifecycle';
 
 /**
  * Every instrumentation `@opentelemetry/auto-instrumentations-node` (0.82.0) carries, by the

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import Fastify from 'fastify';
-import { AccessLogController } from '@tandem/runtime';
+import { AccessLogController } from '@tandem/http';
 import { createLogger, REDACTED_PARENTS, REDACTED_PATHS, redactQuery } from './logger';
 
 function capture() {

@@ -13,3 +13,4 @@ export { waitFor } from './wait-for';
 export { bundleFixture } from './bundle-fixture';
 export { OtlpCapture } from './otlp-capture';
 export type { CapturedSpan, OtlpTransport } from './otlp-capture';
+export { NODE_FLAGS } from './node-flags';

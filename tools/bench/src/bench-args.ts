@@ -1,6 +1,6 @@
 import { existsSync, realpathSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { NODE_FLAGS } from '@tandem/runtime';
+import { NODE_FLAGS } from '@tandem/testing';
 import { APPS } from './bench-context';
 
 /** What `npm run bench -- …` was asked to do. */

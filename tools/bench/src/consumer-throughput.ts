@@ -4,7 +4,7 @@ import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jet
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { eventMessageId, orderSubject, Subjects, Topology, type OrderCreatedV1 } from '@tandem/contracts';
 import { ensureTopology, type ConsumerSpec } from '@tandem/messaging';
-import { NODE_FLAGS } from '@tandem/runtime';
+import { NODE_FLAGS } from '@tandem/testing';
 import { freePort, NatsServer } from '@tandem/testing';
 import { appScript, benchScript, type BenchContext } from './bench-context';
 import { BenchProcess, recordProcess, track } from './bench-process';

@@ -3,7 +3,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { Subjects, Topology } from '@tandem/contracts';
 import { ensureTopology, type TopologySpec } from '@tandem/messaging';
-import { NODE_FLAGS } from '@tandem/runtime';
+import { NODE_FLAGS } from '@tandem/testing';
 import { freePort, NatsServer } from '@tandem/testing';
 import { appScript, benchScript, type BenchContext } from './bench-context';
 import { BenchProcess, recordProcess, track } from './bench-process';

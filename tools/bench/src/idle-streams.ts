@@ -1,6 +1,6 @@
 import { request, type ClientRequest } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { NODE_FLAGS } from '@tandem/runtime';
+import { NODE_FLAGS } from '@tandem/testing';
 import { freePort, NatsServer } from '@tandem/testing';
 import { appScript, type BenchContext } from './bench-context';
 import { BenchProcess, recordProcess, track } from './bench-process';

@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { NODE_FLAGS } from '@tandem/runtime';
+import { NODE_FLAGS } from '@tandem/testing';
 import { natsServerBinary, workspaceRoot } from '@tandem/testing';
 import { AB_ROUNDS, renderAbReport, summarizeAb, type AbResults } from './ab-report';
 import { runAbRounds } from './ab-run';

@@ -1,4 +1,4 @@
-import { NODE_FLAGS } from '@tandem/runtime';
+import { NODE_FLAGS } from '@tandem/testing';
 import type { ChartPanel } from './svg-chart';
 import type { BenchResults, ConsumerScenarioResult, HttpScenarioResult } from './results';
 import { peakMemory } from './targets';

@@ -1,8 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { NODE_FLAGS } from '@tandem/runtime';
-import { workspaceRoot } from '@tandem/testing';
+import { NODE_FLAGS, workspaceRoot } from '@tandem/testing';
 import { expand, parseDockerfile, stageNamed, type Instruction } from './dockerfile';
 import { readObjects, workloads } from './manifests';
 
@@ -14,6 +13,12 @@ import { readObjects, workloads } from './manifests';
 const root = workspaceRoot();
 const dockerfile = parseDockerfile(join(root, 'deploy/docker/Dockerfile'));
 const apps = ['gateway', 'order', 'consumer'] as const;
+/** Where each app's service, and so its default port, lives. */
+const SERVICE_LIBS: Record<(typeof apps)[number], string> = {
+  gateway: 'gateway-service',
+  order: 'order-service',
+  consumer: 'fulfilment-service',
+};
 const runtime = stageNamed(dockerfile, 'runtime');
 const cluster = workloads(readObjects(root, ['deploy/k8s/base']));
 const of = (instructions: readonly Instruction[], keyword: string) => instructions.filter((i) => i.keyword === keyword);
@@ -65,7 +70,9 @@ describe('deploy/docker/Dockerfile', () => {
     (app) => {
       const stage = stageNamed(dockerfile, `app-${app}`);
       expect(stage.from).toBe('runtime');
-      const defaultPort = Number(/serviceEnvProperties\((\d+)\)/.exec(readFileSync(join(root, `apps/${app}/src/config.ts`), 'utf8'))?.[1]);
+      const defaultPort = Number(
+        /serviceEnvProperties\((\d+)\)/.exec(readFileSync(join(root, `libs/${SERVICE_LIBS[app]}/src/config.ts`), 'utf8'))?.[1],
+      );
       expect(of(stage.instructions, 'EXPOSE').map((i) => i.args)).toEqual([String(defaultPort)]);
       const ports = cluster.flatMap((w) => w.containers.filter((c) => c.image.startsWith(`tandem/${app}:`)).flatMap((c) => c.ports ?? []));
       expect(ports.length).toBeGreaterThan(0);

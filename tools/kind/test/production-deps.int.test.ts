@@ -152,12 +152,11 @@ describe('the images runtime: each app from its production-only directory', () =
     }
     expect(existsSync(join(dirs.gateway, 'node_modules/@nats-io'))).toBe(false);
     expect(existsSync(join(dirs.order, 'node_modules/@nats-io/jetstream'))).toBe(true);
-    // The topology image: its bundle and the NATS client; no build tools, no workspace code. (It
-    // still carries fastify and prom-client: the runtime and messaging libs it imports pull them
-    // in until those libs are split by job, issue 19.)
+    // The topology image: its bundle and the NATS client; no build tools, no workspace code, and
+    // no HTTP server (it imports the lifecycle and messaging libs, not the HTTP one).
     expect(existsSync(join(dirs.topology, 'main.js'))).toBe(true);
     expect(existsSync(join(dirs.topology, 'node_modules/@nats-io/jetstream'))).toBe(true);
-    for (const absent of ['typescript', 'nx', 'esbuild', 'jest', '@tandem'])
+    for (const absent of ['typescript', 'nx', 'esbuild', 'jest', '@tandem', 'fastify'])
       expect({ absent, present: existsSync(join(dirs.topology, 'node_modules', absent)) }).toEqual({ absent, present: false });
   });
 

@@ -29,7 +29,7 @@ const rule = '@nx/enforce-module-boundaries';
 
 describe('dependency rules are enforced by lint, not hoped for', () => {
   it('the domain may not import platform libs', () => {
-    const messages = lint('libs/orders/src/fixture.ts', "import { Supervisor } from '@tandem/runtime';\nexport const x = Supervisor;\n");
+    const messages = lint('libs/orders/src/fixture.ts', "import { Supervisor } from '@tandem/lifecycle';\nexport const x = Supervisor;\n");
     expect(messages).toEqual([
       expect.objectContaining({
         ruleId: rule,
@@ -49,10 +49,25 @@ describe('dependency rules are enforced by lint, not hoped for', () => {
     expect(lint('apps/order/test/fixture.int.test.ts', code)).toEqual([]);
   });
 
-  it('allowed imports pass: an app wiring messaging and runtime', () => {
+  it('allowed imports pass: an app starting its service lib under the lifecycle', () => {
     const code =
-      "import { NatsConnectionComponent } from '@tandem/messaging';\nimport { Supervisor } from '@tandem/runtime';\nexport const x = [NatsConnectionComponent, Supervisor];\n";
+      "import { orderService } from '@tandem/order-service';\nimport { Supervisor } from '@tandem/lifecycle';\nexport const x = [orderService, Supervisor];\n";
     expect(lint('apps/order/src/fixture.ts', code)).toEqual([]);
+  });
+
+  it('platform libs import only the platform libs their job needs (scope:*)', () => {
+    const messaging = "import { Publisher } from '@tandem/messaging';\nexport const x = Publisher;\n";
+    expect(lint('libs/http/src/fixture.ts', messaging)).toContainEqual(
+      expect.objectContaining({
+        ruleId: rule,
+        message: expect.stringContaining('"scope:http" can only depend on libs tagged with "scope:lifecycle"'),
+      }),
+    );
+    expect(lint('libs/telemetry/src/fixture.ts', messaging)).toContainEqual(
+      expect.objectContaining({ ruleId: rule, message: expect.stringContaining('"scope:telemetry" can only depend on libs tagged with') }),
+    );
+    const http = "import { healthPlugin } from '@tandem/http';\nexport const x = healthPlugin;\n";
+    expect(lint('libs/messaging/src/fixture.ts', http)).toContainEqual(expect.objectContaining({ ruleId: rule }));
   });
 
   it('no app imports another app, the all-in-one composition included', () => {

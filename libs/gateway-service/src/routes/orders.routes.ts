@@ -1,5 +1,5 @@
 import { CreateOrderRequest, OrderEventsHeaders, OrderEventStreamResponse, OrderId, OrderResponse, Problem } from '@tandem/contracts';
-import type { EventStreamHub } from '@tandem/runtime';
+import type { EventStreamHub } from '@tandem/http';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import Type from 'typebox';
 import { isEventStream, orderUnavailable, routingHeaders, type OrderService, type OrderServiceResponse } from '../order-service';

@@ -1,5 +1,6 @@
 import type { Order } from '@tandem/orders';
-import { EventStreamHub, RuntimeError } from '@tandem/runtime';
+import { EventStreamHub } from '@tandem/http';
+import { RuntimeError } from '@tandem/lifecycle';
 import { EventStreamClient, waitFor } from '@tandem/testing';
 import Fastify, { type FastifyInstance } from 'fastify';
 import pino from 'pino';

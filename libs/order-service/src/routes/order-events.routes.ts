@@ -1,6 +1,6 @@
 import { OrderEventsHeaders, OrderEventStreamResponse, OrderId, Problem } from '@tandem/contracts';
 import { isFinalStatus, statusRank, type Order, type OrderLog, type OrderStatus } from '@tandem/orders';
-import type { EventStream, EventStreamHub } from '@tandem/runtime';
+import type { EventStream, EventStreamHub } from '@tandem/http';
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
 import type { ChangeHint, OrderChangeFeed } from '../status/order-change-feed';

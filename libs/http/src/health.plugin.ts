@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import type { HealthSource } from './supervisor';
+import type { HealthSource } from '@tandem/lifecycle';
 
 export interface HealthPluginOptions {
   readonly health: HealthSource;

@@ -97,12 +97,6 @@ export const Env = {
       default: defaultUrl,
       description: 'an http:// or https:// URL, e.g. http://127.0.0.1:3001',
     }),
-  natsUrls: (defaultUrls = 'nats://127.0.0.1:4222') =>
-    Type.String({
-      pattern: '^(nats|tls|ws|wss)://[^\\s,/]+(,\\s*(nats|tls|ws|wss)://[^\\s,/]+)*$',
-      default: defaultUrls,
-      description: 'a comma-separated list of nats:// (or tls://) URLs, e.g. nats://127.0.0.1:4222',
-    }),
   optionalString: (description: string, options: EnvFieldOptions = {}) =>
     Type.Optional(Type.String({ minLength: 1, description, ...options })),
 } as const;

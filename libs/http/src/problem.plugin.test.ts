@@ -1,5 +1,5 @@
 import Fastify from 'fastify';
-import { RuntimeError } from './errors';
+import { RuntimeError } from '@tandem/lifecycle';
 import { problemFrameworkErrors, problemPlugin } from './problem.plugin';
 
 describe('problem+json errors', () => {

@@ -1,6 +1,6 @@
 import Fastify from 'fastify';
 import { healthPlugin } from './health.plugin';
-import type { HealthReport } from './supervisor';
+import type { HealthReport } from '@tandem/lifecycle';
 
 describe('health routes', () => {
   let report: HealthReport;

@@ -5,7 +5,7 @@ import { serviceEnvProperties, toServiceConfig } from './service-config';
 
 const Schema = Type.Object({
   ...serviceEnvProperties(3000),
-  NATS_URL: Env.natsUrls(),
+  ORDER_URL: Env.httpUrl('http://127.0.0.1:3001'),
   TOKEN: Env.optionalString('a token', { secret: true }),
 });
 
@@ -29,17 +29,17 @@ describe('parseEnv', () => {
       LOG_LEVEL: 'info',
       SHUTDOWN_DELAY_MS: 0,
       SHUTDOWN_TIMEOUT_MS: 25_000,
-      NATS_URL: 'nats://127.0.0.1:4222',
+      ORDER_URL: 'http://127.0.0.1:3001',
     });
     expect(Object.isFrozen(config)).toBe(true);
   });
 
   it('reports every bad variable with the expected form and the received value', () => {
-    const issues = issuesOf({ PORT: 'abc', NATS_URL: 'http://x', LOG_LEVEL: 'loud', SHUTDOWN_TIMEOUT_MS: '1.5' });
+    const issues = issuesOf({ PORT: 'abc', ORDER_URL: 'ftp://x', LOG_LEVEL: 'loud', SHUTDOWN_TIMEOUT_MS: '1.5' });
     expect(issues).toEqual(
       expect.arrayContaining([
         { variable: 'PORT', expected: 'an integer port 1..65535', received: 'abc' },
-        { variable: 'NATS_URL', expected: expect.stringContaining('nats://'), received: 'http://x' },
+        { variable: 'ORDER_URL', expected: expect.stringContaining('http://'), received: 'ftp://x' },
         { variable: 'LOG_LEVEL', expected: expect.stringContaining('one of fatal'), received: 'loud' },
         { variable: 'SHUTDOWN_TIMEOUT_MS', expected: expect.stringContaining('whole number of milliseconds'), received: '1.5' },
       ]),
@@ -47,9 +47,8 @@ describe('parseEnv', () => {
     expect(issues).toHaveLength(4);
   });
 
-  it('rejects out-of-range ports and accepts comma-separated NATS URLs', () => {
+  it('rejects out-of-range ports', () => {
     expect(issuesOf({ PORT: '70000' })).toEqual([{ variable: 'PORT', expected: 'an integer port 1..65535', received: '70000' }]);
-    expect(parseEnv(Schema, { NATS_URL: 'nats://a:4222, nats://b:4222' }).NATS_URL).toBe('nats://a:4222, nats://b:4222');
   });
 
   it('never echoes a secret', () => {

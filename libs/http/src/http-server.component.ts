@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Component, ComponentHealth } from './component';
+import type { Component, ComponentHealth } from '@tandem/lifecycle';
 
 export interface HttpServerOptions {
   readonly port: number;

@@ -1,7 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff';
-import { whenAborted } from './deadline';
+import { backoffDelay, DEFAULT_BACKOFF, whenAborted, type BackoffPolicy } from '@tandem/lifecycle';
 
 /** One child process run by a {@link ProcessSupervisor}. */
 export interface ChildSpec {

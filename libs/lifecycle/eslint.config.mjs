@@ -1,0 +1,3 @@
+import root, { libraryConfig } from '../../eslint.config.mjs';
+
+export default [...root, ...libraryConfig];
