@@ -13,3 +13,5 @@ export {
   Quantity,
   Sku,
 } from './orders.schemas';
+export { Problems } from './problems';
+export type { ProblemCode, ProblemType } from './problems';

@@ -1,4 +1,12 @@
-import { AccessLogController, healthPlugin, httpServerTimeouts, requestIdPlugin } from '@tandem/http';
+import { Problems } from '@tandem/contracts';
+import {
+  AccessLogController,
+  healthPlugin,
+  httpServerTimeouts,
+  problemFrameworkErrors,
+  problemPlugin,
+  requestIdPlugin,
+} from '@tandem/http';
 import { type HealthSource } from '@tandem/lifecycle';
 import { metricsPlugin, type ServiceMetrics } from '@tandem/telemetry';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
@@ -16,10 +24,12 @@ export function buildConsumerApp(deps: ConsumerHttpDeps): FastifyInstance {
   const app = Fastify({
     loggerInstance: deps.logger,
     logController: new AccessLogController(),
+    frameworkErrors: problemFrameworkErrors,
     bodyLimit: 1024,
     ...httpServerTimeouts(deps.requestTimeoutMs ?? 10_000),
   });
   app.register(requestIdPlugin);
+  app.register(problemPlugin, { catalogue: Problems });
   app.register(healthPlugin, { health: deps.health });
   app.register(metricsPlugin, { metrics: deps.metrics });
   return app;

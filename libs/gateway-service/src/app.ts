@@ -1,3 +1,4 @@
+import { Problems } from '@tandem/contracts';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import {
@@ -52,13 +53,7 @@ export function buildGatewayApp(deps: GatewayDeps): FastifyInstance {
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: true } },
   });
   app.register(requestIdPlugin);
-  app.register(problemPlugin, {
-    mappings: {
-      TANDEM_ERR_ORDER_UNAVAILABLE: { status: 503, title: 'Service Unavailable', retryAfterSeconds: 2 },
-      TANDEM_ERR_STREAM_LIMIT: { status: 503, title: 'Service Unavailable', retryAfterSeconds: 5 },
-      TANDEM_ERR_STREAMS_CLOSED: { status: 503, title: 'Service Unavailable', retryAfterSeconds: 1 },
-    },
-  });
+  app.register(problemPlugin, { catalogue: Problems });
   // helmet's defaults, computed once (not per request as @fastify/helmet does).
   app.register(securityHeadersPlugin);
   app.register(swagger, {

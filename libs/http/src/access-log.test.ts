@@ -2,13 +2,19 @@ import Fastify from 'fastify';
 import { captureLogger } from '../test/log-capture';
 import { AccessLogController } from './access-log';
 import { problemPlugin } from './problem.plugin';
+
+const CATALOGUE = {
+  TANDEM_ERR_NOT_FOUND: { status: 404, title: 'Not Found', type: 'about:blank' },
+  TANDEM_ERR_INVALID_REQUEST: { status: 400, title: 'Bad Request', type: 'about:blank' },
+  TANDEM_ERR_INTERNAL: { status: 500, title: 'Internal Server Error', type: 'about:blank', detail: 'the request could not be completed' },
+};
 import { requestIdPlugin } from './request-id.plugin';
 
 describe('AccessLogController: one access line per request', () => {
   const { logger, lines } = captureLogger();
   const app = Fastify({ loggerInstance: logger, logController: new AccessLogController() });
   app.register(requestIdPlugin);
-  app.register(problemPlugin);
+  app.register(problemPlugin, { catalogue: CATALOGUE });
   app.get('/ok', async () => ({ ok: true }));
   app.get('/quiet', { logLevel: 'warn' }, async () => ({ ok: true }));
   app.get('/boom', async () => {

@@ -2,13 +2,20 @@ import Fastify from 'fastify';
 import { RuntimeError } from '@tandem/lifecycle';
 import { problemFrameworkErrors, problemPlugin } from './problem.plugin';
 
+const CATALOGUE = {
+  TANDEM_ERR_NOT_FOUND: { status: 404, title: 'Not Found', type: 'about:blank' },
+  TANDEM_ERR_INVALID_REQUEST: { status: 400, title: 'Bad Request', type: 'about:blank' },
+  TANDEM_ERR_INTERNAL: { status: 500, title: 'Internal Server Error', type: 'about:blank', detail: 'the request could not be completed' },
+};
+
 describe('problem+json errors', () => {
   const app = Fastify({ bodyLimit: 64, ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: true } } });
   app.register(problemPlugin, {
-    mappings: {
-      TANDEM_ERR_EVENT_NOT_STORED: { status: 503, title: 'Service Unavailable', retryAfterSeconds: 2 },
-      TANDEM_ERR_UPSTREAM: { status: 503, title: 'Service Unavailable', retryAfterSeconds: 2 },
-      TANDEM_ERR_FIXED: { status: 503, title: 'Service Unavailable', detail: 'try again shortly' },
+    catalogue: {
+      ...CATALOGUE,
+      TANDEM_ERR_EVENT_NOT_STORED: { status: 503, title: 'Service Unavailable', type: 'about:blank', retryAfterSeconds: 2 },
+      TANDEM_ERR_UPSTREAM: { status: 503, title: 'Service Unavailable', type: 'about:blank', retryAfterSeconds: 2 },
+      TANDEM_ERR_FIXED: { status: 503, title: 'Service Unavailable', type: 'about:blank', detail: 'try again shortly' },
     },
   });
   app.register(async (scope) => {
@@ -103,7 +110,7 @@ describe('problem+json errors', () => {
 
 describe('router errors as problem bodies (frameworkErrors)', () => {
   const app = Fastify({ frameworkErrors: problemFrameworkErrors });
-  app.register(problemPlugin);
+  app.register(problemPlugin, { catalogue: CATALOGUE });
   app.get('/items/:id', async (request) => ({ id: (request.params as { id: string }).id }));
 
   it('answers a path parameter over the router limit with 414 and a problem body, not Fastify JSON', async () => {

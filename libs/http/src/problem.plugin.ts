@@ -6,15 +6,26 @@ import { publicDetail } from './public-detail';
 export interface ProblemMapping {
   readonly status: number;
   readonly title: string;
+  /** The RFC 9457 problem type. */
+  readonly type: string;
   /** Seconds for a `Retry-After` header (503s). */
   readonly retryAfterSeconds?: number;
   /** The `detail` callers see, instead of the error's message (which is logged). */
   readonly detail?: string;
 }
 
+/**
+ * The error catalogue (contracts' `Problems`): error `code` → HTTP answer. It names the
+ * answers the plugin gives itself: no route, an invalid request, anything unforeseen.
+ */
+export type ProblemCatalogue = Readonly<Record<string, ProblemMapping>> & {
+  readonly TANDEM_ERR_NOT_FOUND: ProblemMapping;
+  readonly TANDEM_ERR_INVALID_REQUEST: ProblemMapping;
+  readonly TANDEM_ERR_INTERNAL: ProblemMapping;
+};
+
 export interface ProblemPluginOptions {
-  /** Error `code` → HTTP answer, e.g. `TANDEM_ERR_EVENT_NOT_STORED` → 503. */
-  readonly mappings?: Readonly<Record<string, ProblemMapping>>;
+  readonly catalogue: ProblemCatalogue;
 }
 
 const PROBLEM = 'application/problem+json';
@@ -28,17 +39,9 @@ const PROBLEM = 'application/problem+json';
  * {@link publicDetail} (first line, addresses, host names and file paths replaced).
  */
 async function problems(app: FastifyInstance, options: ProblemPluginOptions): Promise<void> {
-  const mappings = options.mappings ?? {};
+  const { catalogue } = options;
   app.setNotFoundHandler(async (request, reply) =>
-    reply
-      .code(404)
-      .type(PROBLEM)
-      .send({
-        type: 'about:blank',
-        title: 'Not Found',
-        status: 404,
-        detail: publicDetail(`no route for ${request.method} ${request.url.split('?')[0]}`),
-      }),
+    sendProblem(reply, catalogue.TANDEM_ERR_NOT_FOUND, publicDetail(`no route for ${request.method} ${request.url.split('?')[0]}`)),
   );
   app.setErrorHandler(async (error: FastifyError & { code?: string }, request, reply) => {
     if (error.validation) {
@@ -46,39 +49,46 @@ async function problems(app: FastifyInstance, options: ProblemPluginOptions): Pr
         field: fieldOf(v.instancePath, v.params as Record<string, unknown>, error.validationContext),
         message: v.message ?? 'is invalid',
       }));
-      return reply
-        .code(400)
-        .type(PROBLEM)
-        .send({
-          type: 'about:blank',
-          title: 'Bad Request',
-          status: 400,
-          detail: `invalid ${error.validationContext ?? 'request'}`,
-          errors,
-        });
+      return sendProblem(reply, catalogue.TANDEM_ERR_INVALID_REQUEST, `invalid ${error.validationContext ?? 'request'}`, { errors });
     }
-    const mapped = error.code ? mappings[error.code] : undefined;
+    const mapped = error.code ? catalogue[error.code] : undefined;
     if (mapped) {
-      if (mapped.retryAfterSeconds !== undefined) reply.header('retry-after', String(mapped.retryAfterSeconds));
       if (mapped.status >= 500) request.log.warn({ err: error }, mapped.title);
-      return reply
-        .code(mapped.status)
-        .type(PROBLEM)
-        .send({ type: 'about:blank', title: mapped.title, status: mapped.status, detail: mapped.detail ?? publicDetail(error.message) });
+      return sendProblem(reply, mapped, mapped.detail ?? publicDetail(error.message));
     }
     const status = typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
     if (status === 500) {
       request.log.error({ err: error }, 'unhandled error');
-      return reply
-        .code(500)
-        .type(PROBLEM)
-        .send({ type: 'about:blank', title: 'Internal Server Error', status: 500, detail: 'the request could not be completed' });
+      return sendProblem(
+        reply,
+        catalogue.TANDEM_ERR_INTERNAL,
+        catalogue.TANDEM_ERR_INTERNAL.detail ?? 'the request could not be completed',
+      );
     }
+    // Fastify's own 4xx errors (413, 415, …): the framework's table, as Fastify keeps it.
     return reply
       .code(status)
       .type(PROBLEM)
       .send({ type: 'about:blank', title: titleFor(status), status, detail: publicDetail(error.message) });
   });
+}
+
+/**
+ * Answers with a catalogue entry: its status, `Retry-After` when it has one, and an RFC 9457
+ * body (`extra` adds members, e.g. `errors`). For routes that answer a problem themselves
+ * (a 405 with its `Allow`).
+ */
+export function sendProblem(
+  reply: FastifyReply,
+  problem: ProblemMapping,
+  detail: string,
+  extra: Record<string, unknown> = {},
+): FastifyReply {
+  if (problem.retryAfterSeconds !== undefined) reply.header('retry-after', String(problem.retryAfterSeconds));
+  return reply
+    .code(problem.status)
+    .type(PROBLEM)
+    .send({ type: problem.type, title: problem.title, status: problem.status, detail, ...extra });
 }
 
 function fieldOf(instancePath: string, params: Record<string, unknown>, context: string | undefined): string {

@@ -1,6 +1,12 @@
 import Fastify from 'fastify';
 import { captureLogger } from '../test/log-capture';
 import { problemPlugin } from './problem.plugin';
+
+const CATALOGUE = {
+  TANDEM_ERR_NOT_FOUND: { status: 404, title: 'Not Found', type: 'about:blank' },
+  TANDEM_ERR_INVALID_REQUEST: { status: 400, title: 'Bad Request', type: 'about:blank' },
+  TANDEM_ERR_INTERNAL: { status: 500, title: 'Internal Server Error', type: 'about:blank', detail: 'the request could not be completed' },
+};
 import { requestIdPlugin } from './request-id.plugin';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -9,7 +15,7 @@ describe('request ids', () => {
   const { logger, lines } = captureLogger();
   const app = Fastify({ loggerInstance: logger, bodyLimit: 64 });
   app.register(requestIdPlugin);
-  app.register(problemPlugin);
+  app.register(problemPlugin, { catalogue: CATALOGUE });
   app.register(async (scope) => {
     // An early answer from a hook (what a rate limiter does) still carries the id.
     scope.addHook('onRequest', async (request, reply) => {

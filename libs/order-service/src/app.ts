@@ -1,3 +1,4 @@
+import { Problems } from '@tandem/contracts';
 import {
   AccessLogController,
   healthPlugin,
@@ -26,16 +27,6 @@ export interface OrderDeps {
   readonly events?: Omit<OrderEventsRoutesOptions, 'log'>;
 }
 
-/** Error codes of the catalogue and how the order API answers them. */
-export const ORDER_PROBLEMS = {
-  TANDEM_ERR_EVENT_NOT_STORED: { status: 503, title: 'Service Unavailable', retryAfterSeconds: 2 },
-  TANDEM_ERR_NATS_UNAVAILABLE: { status: 503, title: 'Service Unavailable', retryAfterSeconds: 2 },
-  TANDEM_ERR_IDEMPOTENCY_CONFLICT: { status: 409, title: 'Conflict' },
-  TANDEM_ERR_ORDER_UNREADABLE: { status: 500, title: 'Internal Server Error' },
-  TANDEM_ERR_STREAM_LIMIT: { status: 503, title: 'Service Unavailable', retryAfterSeconds: 5 },
-  TANDEM_ERR_STREAMS_CLOSED: { status: 503, title: 'Service Unavailable', retryAfterSeconds: 1 },
-} as const;
-
 /** Builds the order service's HTTP app; never listens (tests drive it with `inject()`). */
 export function buildOrderApp(deps: OrderDeps): FastifyInstance {
   const app = Fastify({
@@ -49,7 +40,7 @@ export function buildOrderApp(deps: OrderDeps): FastifyInstance {
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: true } },
   });
   app.register(requestIdPlugin);
-  app.register(problemPlugin, { mappings: ORDER_PROBLEMS });
+  app.register(problemPlugin, { catalogue: Problems });
   app.register(healthPlugin, { health: deps.health });
   app.register(metricsPlugin, { metrics: deps.metrics });
   app.register(ordersRoutes, {

@@ -1,5 +1,13 @@
-import { CreateOrderRequest, OrderEventsHeaders, OrderEventStreamResponse, OrderId, OrderResponse, Problem } from '@tandem/contracts';
-import type { EventStreamHub } from '@tandem/http';
+import {
+  CreateOrderRequest,
+  OrderEventsHeaders,
+  OrderEventStreamResponse,
+  OrderId,
+  OrderResponse,
+  Problem,
+  Problems,
+} from '@tandem/contracts';
+import { sendProblem, type EventStreamHub } from '@tandem/http';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import Type from 'typebox';
 import { isEventStream, orderUnavailable, routingHeaders, type OrderService, type OrderServiceResponse } from '../order-service';
@@ -125,16 +133,11 @@ export async function ordersRoutes(app: FastifyInstance, options: GatewayOrdersR
       url,
       schema: { hide: true },
       handler: async (request, reply) =>
-        reply
-          .code(405)
-          .header('allow', allow)
-          .type('application/problem+json')
-          .send({
-            type: 'about:blank',
-            title: 'Method Not Allowed',
-            status: 405,
-            detail: `${request.method} is not allowed on ${url}; use ${allow}`,
-          }),
+        sendProblem(
+          reply.header('allow', allow),
+          Problems.TANDEM_ERR_METHOD_NOT_ALLOWED,
+          `${request.method} is not allowed on ${url}; use ${allow}`,
+        ),
     });
   }
 }
