@@ -4,6 +4,8 @@ export { eventMessageId, OrderCreatedV1, OrderEvents, OrderFulfilledV1 } from '.
 export {
   CreateOrderRequest,
   CustomerId,
+  IdempotencyHeaders,
+  OrderIdParams,
   OrderEventsHeaders,
   OrderEventStreamResponse,
   OrderId,

@@ -14,6 +14,19 @@ export const Sku = Type.String({
 export const Quantity = Type.Integer({ minimum: 1, maximum: 1000, description: 'How many, 1–1000' });
 export const CustomerId = Type.String({ minLength: 1, maxLength: 128, description: 'Opaque customer reference, 1–128 characters' });
 export const OrderId = Type.String({ format: 'uuid', description: 'Order id (UUID)' });
+/** Path parameters of `/orders/:id` and `/orders/:id/events`. */
+export const OrderIdParams = Type.Object({ id: OrderId });
+
+/**
+ * Headers of `POST /orders`: an `Idempotency-Key` (optional) makes a retry return the same
+ * order. The gateway validates it and the order service again, with this one schema.
+ */
+export const IdempotencyHeaders = Type.Object({
+  'idempotency-key': Type.Optional(
+    Type.String({ minLength: 1, maxLength: 255, description: 'Retries with the same key return the same order' }),
+  ),
+});
+
 export const OrderStatusSchema = Type.Union([Type.Literal('accepted'), Type.Literal('fulfilled')], { description: 'accepted → fulfilled' });
 
 export const CreateOrderRequest = Type.Object(

@@ -1,15 +1,16 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import {
   CreateOrderRequest,
+  IdempotencyHeaders,
   OrderEventsHeaders,
   OrderEventStreamResponse,
-  OrderId,
+  OrderIdParams,
   OrderResponse,
   Problem,
   Problems,
 } from '@tandem/contracts';
 import { sendProblem, type EventStreamHub } from '@tandem/http';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import Type from 'typebox';
 import { isEventStream, orderUnavailable, routingHeaders, type OrderService, type OrderServiceResponse } from '../order-service';
 
 export interface GatewayOrdersRoutesOptions {
@@ -18,15 +19,14 @@ export interface GatewayOrdersRoutesOptions {
   readonly streams: Pick<EventStreamHub, 'admit' | 'closing' | 'handOff'>;
 }
 
-const IdempotencyHeaders = Type.Object({ 'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 255 })) });
-
 /**
  * The public order API (SPEC §3). Requests are validated here with the same schemas the
  * order service uses, then forwarded through the {@link OrderService} port (HTTP, or in
  * process); the order service's status, body and headers (`Location`, `x-order-version`,
  * `Retry-After`, …) come back unchanged.
  */
-export async function ordersRoutes(app: FastifyInstance, options: GatewayOrdersRoutesOptions): Promise<void> {
+export async function ordersRoutes(fastify: FastifyInstance, options: GatewayOrdersRoutesOptions): Promise<void> {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const relay = (reply: FastifyReply, response: OrderServiceResponse) => {
     // A 5xx that is not the order service's own problem body comes from something between
     // (in the mesh: Envoy's text "upstream connect error …", naming pod addresses); the
@@ -49,7 +49,7 @@ export async function ordersRoutes(app: FastifyInstance, options: GatewayOrdersR
       },
     },
     async (request, reply) => {
-      const key = (request.headers as { 'idempotency-key'?: string })['idempotency-key'];
+      const key = request.headers['idempotency-key'];
       return relay(
         reply,
         await options.orders.create(request.body, key, { requestId: request.id, routing: routingHeaders(request.headers) }),
@@ -62,14 +62,14 @@ export async function ordersRoutes(app: FastifyInstance, options: GatewayOrdersR
     {
       schema: {
         summary: 'Read an order',
-        params: Type.Object({ id: OrderId }),
+        params: OrderIdParams,
         response: { 200: OrderResponse, 404: Problem, 503: Problem },
       },
     },
     async (request, reply) =>
       relay(
         reply,
-        await options.orders.get((request.params as { id: string }).id, {
+        await options.orders.get(request.params.id, {
           requestId: request.id,
           routing: routingHeaders(request.headers),
         }),
@@ -83,7 +83,7 @@ export async function ordersRoutes(app: FastifyInstance, options: GatewayOrdersR
         summary: 'Follow an order',
         description:
           'Server-sent events: the order now, then each status change; ends after fulfilled. Reconnect with Last-Event-ID to resume.',
-        params: Type.Object({ id: OrderId }),
+        params: OrderIdParams,
         headers: OrderEventsHeaders,
         response: {
           200: OrderEventStreamResponse,
@@ -95,8 +95,8 @@ export async function ordersRoutes(app: FastifyInstance, options: GatewayOrdersR
       },
     },
     async (request, reply) => {
-      const { id } = request.params as { id: string };
-      const lastEventId = (request.headers as { 'last-event-id'?: string })['last-event-id'];
+      const { id } = request.params;
+      const lastEventId = request.headers['last-event-id'];
       if (options.streams.closing) return options.streams.handOff(reply);
       // The place is held while order is asked, so a burst from one client cannot exceed its bound.
       const admission = options.streams.admit(request.ip);

@@ -1,8 +1,8 @@
-import { OrderEventsHeaders, OrderEventStreamResponse, OrderId, Problem } from '@tandem/contracts';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { OrderEventsHeaders, OrderEventStreamResponse, OrderIdParams, Problem } from '@tandem/contracts';
 import { isFinalStatus, statusRank, type Order, type OrderLog, type OrderStatus } from '@tandem/orders';
 import type { EventStream, EventStreamHub } from '@tandem/http';
 import type { FastifyInstance } from 'fastify';
-import Type from 'typebox';
 import type { ChangeHint, OrderChangeFeed } from '../status/order-change-feed';
 
 export interface OrderEventsRoutesOptions {
@@ -30,19 +30,20 @@ const FIRST_RECHECK_MS = 250;
  * is retried with backoff while the client waits (docs/decisions/0014). A new stream while
  * shutting down is handed off (200 with only `retry:`).
  */
-export async function orderEventsRoutes(app: FastifyInstance, options: OrderEventsRoutesOptions): Promise<void> {
+export async function orderEventsRoutes(fastify: FastifyInstance, options: OrderEventsRoutesOptions): Promise<void> {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   app.get(
     '/orders/:id/events',
     {
       schema: {
-        params: Type.Object({ id: OrderId }),
+        params: OrderIdParams,
         headers: OrderEventsHeaders,
         response: { 200: OrderEventStreamResponse, 204: { description: 'Nothing after the final status' }, 404: Problem, 503: Problem },
       },
     },
     async (request, reply) => {
-      const { id } = request.params as { id: string };
-      const lastSeen = (request.headers as { 'last-event-id'?: OrderStatus })['last-event-id'];
+      const { id } = request.params;
+      const lastSeen: OrderStatus | undefined = request.headers['last-event-id'];
       if (lastSeen !== undefined && isFinalStatus(lastSeen)) return reply.code(204).send();
       if (options.streams.closing) return options.streams.handOff(reply);
       const admission = options.streams.admit();

@@ -1,7 +1,8 @@
-import { CreateOrderRequest, OrderId, OrderResponse, Problem } from '@tandem/contracts';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { CreateOrderRequest, IdempotencyHeaders, OrderIdParams, OrderResponse, Problem, Problems } from '@tandem/contracts';
+import { sendProblem } from '@tandem/http';
 import { createOrder, type OrderIdSource, type OrderLog } from '@tandem/orders';
 import type { FastifyInstance } from 'fastify';
-import Type from 'typebox';
 import { orderEventsRoutes, type OrderEventsRoutesOptions } from './order-events.routes';
 
 export interface OrdersRoutesOptions {
@@ -15,10 +16,9 @@ export interface OrdersRoutesOptions {
   readonly events?: Omit<OrderEventsRoutesOptions, 'log'>;
 }
 
-const IdempotencyHeaders = Type.Object({ 'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 255 })) });
-
 /** The order service's API: create (one write, idempotent) and read orders (from the stream). */
-export async function ordersRoutes(app: FastifyInstance, options: OrdersRoutesOptions): Promise<void> {
+export async function ordersRoutes(fastify: FastifyInstance, options: OrdersRoutesOptions): Promise<void> {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   app.addHook('onSend', (_request, reply, payload, done) => {
     reply.header('x-order-version', options.version);
     done(null, payload);
@@ -35,11 +35,11 @@ export async function ordersRoutes(app: FastifyInstance, options: OrdersRoutesOp
       },
     },
     async (request, reply) => {
-      const key = (request.headers as { 'idempotency-key'?: string })['idempotency-key'];
+      const key = request.headers['idempotency-key'];
       const { order, created } = await createOrder(
         { log: options.log, orderIds: options.orderIds },
         {
-          request: request.body as CreateOrderRequest,
+          request: request.body,
           ...(key === undefined ? {} : { idempotencyKey: key }),
           version: options.version,
           now: new Date(),
@@ -50,19 +50,10 @@ export async function ordersRoutes(app: FastifyInstance, options: OrdersRoutesOp
     },
   );
 
-  app.get(
-    '/orders/:id',
-    { schema: { params: Type.Object({ id: OrderId }), response: { 200: OrderResponse, 404: Problem } } },
-    async (request, reply) => {
-      const { id } = request.params as { id: string };
-      const order = await options.log.get(id);
-      if (!order) {
-        return reply
-          .code(404)
-          .type('application/problem+json')
-          .send({ type: 'about:blank', title: 'Not Found', status: 404, detail: `order ${id} does not exist` });
-      }
-      return order;
-    },
-  );
+  app.get('/orders/:id', { schema: { params: OrderIdParams, response: { 200: OrderResponse, 404: Problem } } }, async (request, reply) => {
+    const { id } = request.params;
+    const order = await options.log.get(id);
+    if (!order) return sendProblem(reply, Problems.TANDEM_ERR_NOT_FOUND, `order ${id} does not exist`);
+    return order;
+  });
 }
