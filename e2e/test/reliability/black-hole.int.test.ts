@@ -3,7 +3,7 @@ import { AppProcess, NatsServer, TcpProxy, waitFor } from '@tandem/testing';
 type Readyz = { components: Array<{ name: string; ready: boolean; detail?: string }> };
 
 /**
- * A black-holed path to NATS (issue 17 item 6, SPEC §4 "a dead connection is noticed within
+ * A black-holed path to NATS (SPEC §4 "a dead connection is noticed within
  * 10 s"): the services reach nats-server through a TCP proxy the test controls, which then
  * stops forwarding without closing anything — no FIN, no RST, as when a network drops
  * packets. Only the client's pings can tell. Order and consumer as built, NATS with the

@@ -3,7 +3,7 @@ import { connect, nanos, type NatsConnection } from '@nats-io/transport-node';
 import { AppProcess, NatsServer, waitFor } from '@tandem/testing';
 
 /**
- * SPEC §4 and §7, issue 17 item 1: a message that reaches `max_deliver` for any reason ends in
+ * SPEC §4 and §7, a message that reaches `max_deliver` for any reason ends in
  * ORDERS_DLQ with its headers — never parked silently. On its last delivery the runner
  * dead-letters itself; when it cannot (the DLQ refused, the process died, the stop deadline
  * came), the server's MAX_DELIVERIES advisory, kept in stream ORDERS_MAX_DELIVERIES, is turned

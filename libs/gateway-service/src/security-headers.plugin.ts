@@ -49,7 +49,7 @@ export function helmetHeaders(options: HelmetOptions = {}): Readonly<Record<stri
  * on every answer of the app, errors and 404s included: computed once by
  * {@link helmetHeaders}, set from an `onRequest` hook. The same headers as
  * `@fastify/helmet` with the same options, without rebuilding helmet's middleware per
- * request (docs/benchmarks: 1.9 % of the gateway's CPU, more in `setHeader`).
+ * request (what that costs: docs/benchmarks).
  */
 async function securityHeaders(app: FastifyInstance, options: SecurityHeadersPluginOptions): Promise<void> {
   const headers = helmetHeaders(options.helmet);

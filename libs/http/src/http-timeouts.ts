@@ -4,7 +4,7 @@ import type { ServerOptions } from 'node:http';
 export const MAX_HEADER_BYTES = 16 * 1024;
 
 /**
- * Fastify options that cut slow clients off (issue 17): a request — headers and body — must
+ * Fastify options that cut slow clients off: a request — headers and body — must
  * arrive within `requestTimeoutMs`, or Node answers 408 and closes the connection; a header
  * block over {@link MAX_HEADER_BYTES} is answered 431. Node checks these every
  * `connectionsCheckingInterval` (30 s by default, which would stretch a 10 s limit to 40 s):

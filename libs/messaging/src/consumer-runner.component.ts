@@ -16,7 +16,6 @@ import type { Static, TSchema } from 'typebox';
 import { describePermissionViolation, permissionViolationOf, SchemaViolationError } from './errors';
 import { EventCodec, type EventType } from './event-codec';
 import { deadLetter, isLastDelivery } from './middleware/dead-letter';
-import { idempotency, type ProcessedStore } from './middleware/idempotency';
 import { metrics as metricsMiddleware, type MessagingMetrics } from './middleware/metrics';
 import { chain, type Delivery, type Middleware, type Outcome, type Processor } from './middleware/middleware';
 import { retry } from './middleware/retry';
@@ -61,8 +60,6 @@ export interface ConsumerRunnerOptions<S extends TSchema> {
   readonly name?: string;
   /** Record the messaging metrics here. */
   readonly metrics?: MessagingMetrics;
-  /** Skip messages already processed (by `Nats-Msg-Id`). */
-  readonly processed?: ProcessedStore;
   /** A component that must be ready before the first pull (e.g. the TopologyComponent creating the consumer). */
   readonly requires?: Component;
   /** Replicas when the runner has to recreate its consumer. Default 1. */
@@ -166,7 +163,6 @@ export class ConsumerRunner<S extends TSchema> implements Component {
           { connected: () => options.connection.connection() !== undefined, stopping: () => this.stopped.signal },
           options.retryBackoff ?? DEFAULT_BACKOFF,
         ),
-        ...(options.processed ? [idempotency(options.processed)] : []),
         ...(options.middleware ?? []),
       ],
       (delivery) => this.process(delivery),
@@ -407,7 +403,7 @@ export class ConsumerRunner<S extends TSchema> implements Component {
         logger,
       });
     } catch (error) {
-      // A middleware failed (e.g. the processed-store): retry the message later.
+      // A middleware failed: retry the message later.
       logger.error({ err: error }, 'message pipeline failed');
       outcome = { action: 'nak', delayMs: backoffDelay(msg.info.deliveryCount - 1, this.options.retryBackoff ?? DEFAULT_BACKOFF), error };
     } finally {

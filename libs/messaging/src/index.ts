@@ -25,8 +25,6 @@ export type { PublisherOptions, PublishOptions } from './publisher';
 export { checkTopology, CONSUMER_DEFAULTS, ensureTopology } from './topology';
 export type { BucketSpec, ConsumerSpec, StreamSpec, TopologyChange, TopologySpec } from './topology';
 export { deadLetter } from './middleware/dead-letter';
-export { idempotency, KvProcessedStore } from './middleware/idempotency';
-export type { ProcessedStore } from './middleware/idempotency';
 export { messagingMetrics, metrics } from './middleware/metrics';
 export type { MessagingMetrics } from './middleware/metrics';
 export { chain } from './middleware/middleware';

@@ -218,8 +218,8 @@ export class NatsConnectionComponent implements Component {
           pingInterval: this.options.pingIntervalMs ?? DEAD_CONNECTION.pingIntervalMs,
           maxPingOut: this.options.maxPingsOut ?? DEAD_CONNECTION.maxPingsOut,
           // By default every request/reply builds two errors with stack traces up front, in
-          // case it fails: ~15 % of a busy service's CPU (docs/benchmarks). The errors and
-          // their causes are the same without; only the extra async stack is not captured.
+          // case it fails (the cost: docs/benchmarks). The errors and their causes are the
+          // same without; only the extra async stack is not captured.
           noAsyncTraces: true,
           ...(this.options.inboxPrefix === undefined ? {} : { inboxPrefix: this.options.inboxPrefix }),
           ...(this.options.user === undefined ? {} : { user: this.options.user, pass: this.options.pass }),

@@ -5,8 +5,7 @@ import { RequestOne } from '@nats-io/nats-core/internal';
  * every request/reply that succeeds ends in `RequestOne.cancel()`, which rejects the
  * request's promise — already resolved, so the rejection is a no-op — with a freshly built
  * `RequestError("cancelled")`, stack trace and all. Every JetStream publish and `ackAck()` is
- * such a request: the thrown-away errors were 6.7 % of the fulfilment consumer's busy CPU and
- * ~2 % of the order service's (`--cpu-prof`, docs/benchmarks).
+ * such a request, so the thrown-away errors cost real CPU (profiles: docs/benchmarks).
  *
  * The patch marks a request settled when its answer (or error) arrives; a later `cancel()`
  * without an error then only does the bookkeeping — stop the timer, leave the mux — and skips

@@ -13,7 +13,7 @@ const fast = { initialMs: 100, secondMs: 200, factor: 1.5, maxMs: 1_000, jitter:
 const context = (): StartContext => ({ signal: new AbortController().signal, logger: pino({ level: 'silent' }), fail: () => undefined });
 
 /**
- * A broker outage does not burn deliveries (issue 17 item 2, SPEC §4): a handler whose publish
+ * A broker outage does not burn deliveries (SPEC §4): a handler whose publish
  * fails because NATS went away is run again, in the same delivery, once NATS is back. Real
  * nats-server, SIGKILLed while the handler holds its message, restarted on its store.
  */

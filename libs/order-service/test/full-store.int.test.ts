@@ -14,7 +14,7 @@ const SECRET = 'a-test-secret-for-the-full-store-0123456789';
 const ctx = (): StartContext => ({ signal: new AbortController().signal, logger: pino({ level: 'silent' }), fail: () => undefined });
 
 /**
- * A full store (issue 17 item 7): ORDERS with the shipped settings (`discard: new`) but a byte
+ * A full store: ORDERS with the shipped settings (`discard: new`) but a byte
  * limit of 16 KiB, so a few dozen orders fill it, on a real nats-server. The order API runs
  * in process (its app with the JetStream order log); the stream is declared here, since the
  * service would declare the shipped 256 MiB.

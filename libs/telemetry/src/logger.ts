@@ -30,9 +30,8 @@ const SECRET_HEADERS = ['authorization', 'cookie', '["proxy-authorization"]', '[
 
 /**
  * Paths whose values never reach a log line. All are anchored at a named top-level key: a
- * leading wildcard (`*.password`) makes pino walk every key of every line — measured 14.3 µs
- * per access line against 3.3 µs with these paths (docs/benchmarks), ~2.5–3 % of each
- * service's CPU under load.
+ * leading wildcard (`*.password`) makes pino walk every key of every line (the cost:
+ * docs/benchmarks/ab-redaction.md).
  */
 export const REDACTED_PATHS: readonly string[] = [
   ...['req.headers', 'res.headers', 'headers'].flatMap((parent) =>

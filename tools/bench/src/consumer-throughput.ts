@@ -16,7 +16,7 @@ import { storedMessages } from './stored-messages';
 const BARE: ConsumerSpec = { ...Topology.fulfilmentConsumer, durable: 'bench-bare' };
 
 /**
- * Consumer throughput (issue 10, scenario 4): a backlog of `orders.created.<id>` events, then
+ * Consumer throughput (scenario 4): a backlog of `orders.created.<id>` events, then
  * the bare loop doing the fulfilment's broker work (consume, publish expecting an empty
  * subject, ack) drains it through its own durable, then the fulfilment
  * consumer (built app, zero simulated work) drains the same backlog through `fulfilment`.

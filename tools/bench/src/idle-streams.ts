@@ -9,7 +9,7 @@ import { cpuMs, rssMiB } from './proc-stats';
 import type { IdleStreamsResult } from './results';
 
 /**
- * Many clients waiting on their orders (issue 22): `streams` event streams
+ * Many clients waiting on their orders: `streams` event streams
  * (`GET /orders/:id/events`), one per order, held open through the gateway to the order
  * service while nothing happens (no consumer runs, so no order changes), for `idleSec`.
  * Measures what they cost each process: resident memory before and after (per stream), and

@@ -71,7 +71,7 @@ export interface ConsumerScenarioResult {
 
 export type ScenarioResult = HttpScenarioResult | ConsumerScenarioResult;
 
-/** Order event streams held open while nothing happens (issue 22): what they cost each process. */
+/** Order event streams held open while nothing happens: what they cost each process. */
 export interface IdleStreamsResult {
   readonly streams: number;
   /** Streams whose first event arrived (all of them, or the run failed). */
@@ -128,7 +128,7 @@ export interface BenchResults {
     readonly maxMs: number;
   }>;
   readonly targets: readonly TargetResult[];
-  /** Idle order event streams; absent in reports made before issue 22. */
+  /** Idle order event streams; absent in older reports. */
   readonly idleStreams?: IdleStreamsResult;
   /** Whether processes ran in memory cgroups under their deploy/ limits, the limits, and why not. */
   readonly memory?: { readonly cgroups: boolean; readonly reason?: string; readonly limitsMiB: Readonly<Record<string, number>> };

@@ -46,7 +46,7 @@ const consumer = (id: string, messagesPerSec: number, processes: ProcessResult[]
   leftOver: 0,
 });
 
-describe('targets (issue 16), as ratios to the same run’s yardsticks', () => {
+describe('targets, as ratios to the same run’s yardsticks', () => {
   // Each just at its bound, or just beyond it where the expectation is false.
   const scenarios = [
     http('ceiling', 1000, 10, [proc('ceiling-gateway', 100), proc('ceiling-service', 100)]),

@@ -33,7 +33,7 @@ export function ceilingOf(scenarios: readonly ScenarioResult[]): BenchResults['c
 }
 
 /**
- * The order pipeline's targets (issue 16, docs/decisions/0012), each as measured in this run:
+ * The order pipeline's targets (docs/decisions/0012), each as measured in this run:
  * ratios to the ceiling, to the same-broker-work yardstick, or to the bare fulfilment loop of
  * the same run. A target whose scenario is missing counts as missed.
  */

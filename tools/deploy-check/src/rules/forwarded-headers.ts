@@ -27,7 +27,7 @@ function calledHosts(set: RenderedSet, namespace: string, container: Record<stri
 /**
  * A VirtualService route that matches a request header on a hop inside the mesh only sees
  * that header if the calling service forwards it from the request it serves: otherwise the
- * route never matches (issue 18: `x-canary: always` never reached order v2). For each mesh
+ * route never matches (`x-canary: always` never reached order v2). For each mesh
  * VirtualService, the Tandem workloads that call its hosts (a URL in their env, literal or
  * from a ConfigMap) must forward every header it matches, beyond those every call carries;
  * a route on a header that no known caller sends is reported too. What the gateway forwards

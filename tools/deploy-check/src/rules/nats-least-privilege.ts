@@ -86,7 +86,7 @@ function usersOf(conf: string): NatsUser[] {
 }
 
 /**
- * Least privilege on NATS (SPEC §4, issue 17 item 5): the services' NATS users cannot create,
+ * Least privilege on NATS (SPEC §4): the services' NATS users cannot create,
  * update, delete or purge a stream or consumer of the topology — only the user the topology
  * Job connects as may — and no service connects as that user.
  */

@@ -4,7 +4,7 @@ import { selects, type Rule, type RuleFinding } from '../rule';
 const HOSTNAME = 'kubernetes.io/hostname';
 
 /**
- * NATS servers on separate nodes (issue 18 item 4): a StatefulSet running more than one
+ * NATS servers on separate nodes: a StatefulSet running more than one
  * nats-server keeps its pods apart by node — a required pod anti-affinity on
  * `kubernetes.io/hostname` selecting its own pods, or a topology spread with maxSkew 1 that
  * does not schedule otherwise. Without it two of three servers can share a node, and that

@@ -5,7 +5,7 @@ const VARIABLE = 'OTEL_EXPORTER_OTLP_ENDPOINT';
 const EXCLUDE = 'traffic.sidecar.istio.io/excludeOutboundPorts';
 
 /**
- * Where the services send their spans (issue 18 item 3): every Tandem service has an OTLP
+ * Where the services send their spans: every Tandem service has an OTLP
  * endpoint in every render (literal or from a ConfigMap the render ships); one inside a
  * namespace the render ships names a Service that exists there; and when that namespace has
  * no sidecars (a collector outside the mesh) while the service has one, the port is excluded

@@ -6,7 +6,7 @@ import type { Rule, RuleFinding } from '../rule';
 export const STORE_SHARE_OF_VOLUME = 0.85;
 
 /**
- * The NATS store fits its disk, and the streams fit the store (issue 17 item 7): the
+ * The NATS store fits its disk, and the streams fit the store: the
  * `max_file_store` of the NATS config stays below {@link STORE_SHARE_OF_VOLUME} of the volume
  * each NATS pod claims, and the byte limits of the streams the services declare
  * (libs/contracts `TandemTopology`, every stream bounded) add up to no more than that store. A store

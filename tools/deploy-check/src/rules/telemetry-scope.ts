@@ -5,7 +5,7 @@ import type { Rule, RuleFinding } from '../rule';
 const ROOT_NAMESPACE = 'istio-system';
 
 /**
- * Tracing configuration that works on a shared mesh (issue 18 item 3): no Telemetry applies
+ * Tracing configuration that works on a shared mesh: no Telemetry applies
  * mesh-wide. One in the root namespace (taken to be istio-system, Istio's default) must select
  * workloads (`selector` or `targetRefs`); anything else is namespace-scoped by where it lives.
  */

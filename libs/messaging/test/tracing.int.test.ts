@@ -1,5 +1,3 @@
-import { Kvm } from '@nats-io/kv';
-import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { context, propagation, SpanKind, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
@@ -9,7 +7,6 @@ import { NatsServer, waitFor } from '@tandem/testing';
 import pino from 'pino';
 import Type from 'typebox';
 import { ConsumerRunner } from '../src/consumer-runner.component';
-import { KvProcessedStore } from '../src/middleware/idempotency';
 import { NatsConnectionComponent } from '../src/nats-connection.component';
 import { Publisher } from '../src/publisher';
 import { ensureTopology, type ConsumerSpec } from '../src/topology';
@@ -18,7 +15,7 @@ const Job = Type.Object({ id: Type.String() });
 const fast = { initialMs: 50, secondMs: 100, factor: 1.5, maxMs: 500, jitter: 0 };
 const ctx = (): StartContext => ({ signal: new AbortController().signal, logger: pino({ level: 'silent' }), fail: () => undefined });
 
-describe('tracing and idempotency over real NATS', () => {
+describe('tracing over real NATS', () => {
   let server: NatsServer;
   let nats: NatsConnectionComponent;
   const exporter = new InMemorySpanExporter();
@@ -126,57 +123,6 @@ describe('tracing and idempotency over real NATS', () => {
     } finally {
       sub.unsubscribe();
       await runner.stop(deadlineIn(5_000));
-    }
-  });
-
-  it('skips a message whose id was already processed, across runners, with a KV-backed store', async () => {
-    const nc = await nats.whenConnected();
-    const kv = await new Kvm(nc).create('processed', { ttl: 60_000 });
-    const processed = new KvProcessedStore(kv);
-    const consumer: ConsumerSpec = { stream: 'IDEM', durable: 'idem', filterSubject: 'idem.job' };
-    // A tiny dedupe window, so the same Nats-Msg-Id can be stored again: a replay.
-    await ensureTopology(
-      nc,
-      { streams: [{ name: 'IDEM', subjects: ['idem.>'], duplicateWindowMs: 100 }], consumers: [consumer] },
-      { replicas: 1 },
-    );
-    const calls: string[] = [];
-    const make = () =>
-      new ConsumerRunner({
-        connection: nats,
-        consumer,
-        event: { subject: 'idem.job', schema: Job },
-        processed,
-        handler: async (job) => {
-          calls.push(job.id);
-        },
-      });
-    const js = jetstream(nc);
-    const jsm = await jetstreamManager(nc);
-    const first = make();
-    await first.start(ctx());
-    await js.publish('idem.job', JSON.stringify({ id: 'a' }), { msgID: 'same-id' });
-    await waitFor(() => calls.length === 1, { description: 'first processing' });
-    await first.stop(deadlineIn(5_000));
-
-    await new Promise((resolve) => setTimeout(resolve, 300)); // past the dedupe window
-    const replay = await js.publish('idem.job', JSON.stringify({ id: 'a' }), { msgID: 'same-id' });
-    expect(replay.duplicate).toBe(false);
-    const second = make();
-    await second.start(ctx());
-    try {
-      await waitFor(
-        async () => {
-          const info = await jsm.consumers.info('IDEM', 'idem');
-          return info.num_pending === 0 && info.num_ack_pending === 0 && info.ack_floor.stream_seq === replay.seq;
-        },
-        { description: 'the replay acked' },
-      );
-      expect(calls).toEqual(['a']);
-      expect(await processed.has('same-id')).toBe(true);
-      expect(await processed.has('other-id')).toBe(false);
-    } finally {
-      await second.stop(deadlineIn(5_000));
     }
   });
 });
