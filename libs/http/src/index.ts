@@ -1,10 +1,10 @@
 export { AccessLogController } from './access-log';
-export { EventStream, EventStreamHub, formatServerSentEvent, STREAM_LIMIT_REACHED, STREAMS_CLOSED } from './event-streams';
+export { EventStream, EventStreamHub, STREAM_LIMIT_REACHED, STREAMS_CLOSED } from './event-streams';
 export type { EventStreamHubOptions, ServerSentEvent, StreamAdmission } from './event-streams';
 export { healthPlugin } from './health.plugin';
 export type { HealthPluginOptions } from './health.plugin';
 export { HttpServerComponent } from './http-server.component';
-export { httpServerTimeouts, MAX_HEADER_BYTES } from './http-timeouts';
+export { httpServerTimeouts } from './http-timeouts';
 export type { HttpServerOptions } from './http-server.component';
 export { problemFrameworkErrors, problemPlugin, sendProblem } from './problem.plugin';
 export type { ProblemCatalogue, ProblemMapping, ProblemPluginOptions } from './problem.plugin';

@@ -1,5 +1,5 @@
 export type { Component, ComponentHealth, Deadline, StartContext } from './component';
-export { backoffBase, backoffDelay, DEFAULT_BACKOFF } from './backoff';
+export { backoffDelay, DEFAULT_BACKOFF } from './backoff';
 export type { BackoffPolicy } from './backoff';
 export { deadlineIn, delay, whenAborted } from './deadline';
 export { ComponentFailedError, ComponentGraphError, ConfigError, RuntimeError } from './errors';
@@ -18,6 +18,5 @@ export type {
   SupervisorOptions,
   UnfinishedComponent,
 } from './supervisor';
-export { topologicalOrder } from './topological-order';
 export { serviceEnvProperties, toServiceConfig } from './service-config';
 export type { ServiceConfig } from './service-config';

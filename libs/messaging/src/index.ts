@@ -17,9 +17,8 @@ export { EventCodec } from './event-codec';
 export type { EventType } from './event-codec';
 export { natsEnvProperties, NatsEnvSchema, toNatsSettings } from './nats-config';
 export type { NatsSettings } from './nats-config';
-export { DEAD_CONNECTION, NatsConnectionComponent, parseServers, redactServerUrl } from './nats-connection.component';
+export { DEAD_CONNECTION, NatsConnectionComponent, redactServerUrl } from './nats-connection.component';
 export type { NatsConnectionOptions, PermissionViolationNotice } from './nats-connection.component';
-export { natsRequestPatch } from './nats-request-patch';
 export { Publisher } from './publisher';
 export type { PublisherOptions, PublishOptions } from './publisher';
 export { checkTopology, CONSUMER_DEFAULTS, ensureTopology } from './topology';
@@ -32,5 +31,5 @@ export type { Delivery, Middleware, Outcome, Processor } from './middleware/midd
 export { retry } from './middleware/retry';
 export { waitForBroker } from './middleware/wait-for-broker';
 export type { BrokerState } from './middleware/wait-for-broker';
-export { extractContext, natsHeaderGetter, natsHeaderSetter, tracing } from './middleware/tracing';
+export { tracing } from './middleware/tracing';
 export { TopologyComponent } from './topology.component';

@@ -7,7 +7,6 @@ export { TcpProxy } from './tcp-proxy';
 export { NatsCluster } from './nats-cluster';
 export { natsServerBinary, NatsServer, waitForPortClosed } from './nats-server';
 export type { NatsServerOptions } from './nats-server';
-export { natsPasswordVariable } from './nats-server';
 export type { NatsUserCredentials, TandemNatsUser } from './nats-server';
 export { waitFor } from './wait-for';
 export { bundleFixture } from './bundle-fixture';
