@@ -85,6 +85,25 @@ export const appConfig = [
   },
 ];
 
+/**
+ * For the apps that run one service (gateway, order, consumer): `src` holds the entry points
+ * only, `main.ts` (start the service) and `instrument.ts` (OpenTelemetry first), short; any
+ * other source file there is an error: it belongs in the service's lib.
+ */
+export const entryPointConfig = [
+  {
+    files: ['src/**/*.ts'],
+    ignores: ['src/main.ts', 'src/instrument.ts', ...testFiles],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        { selector: 'Program', message: 'An app holds only main.ts and instrument.ts: put this in its service lib (libs/*-service).' },
+      ],
+    },
+  },
+  { files: ['src/main.ts', 'src/instrument.ts'], rules: { 'max-lines': ['error', { max: 40 }] } },
+];
+
 export default [
   ...nx.configs['flat/base'],
   ...nx.configs['flat/typescript'],

@@ -1,3 +1,3 @@
-import root, { appConfig } from '../../eslint.config.mjs';
+import root, { appConfig, entryPointConfig } from '../../eslint.config.mjs';
 
-export default [...root, ...appConfig];
+export default [...root, ...appConfig, ...entryPointConfig];

@@ -45,14 +45,14 @@ describe('dependency rules are enforced by lint, not hoped for', () => {
 
   it('app source may not import the testing lib, but app tests may', () => {
     const code = "import { waitFor } from '@tandem/testing';\nexport const x = waitFor;\n";
-    expect(lint('apps/order/src/fixture.ts', code).map((m) => m.ruleId)).toEqual([rule]);
+    expect(lint('apps/order/src/main.ts', code).map((m) => m.ruleId)).toEqual([rule]);
     expect(lint('apps/order/test/fixture.int.test.ts', code)).toEqual([]);
   });
 
   it('allowed imports pass: an app starting its service lib under the lifecycle', () => {
     const code =
       "import { orderService } from '@tandem/order-service';\nimport { Supervisor } from '@tandem/lifecycle';\nexport const x = [orderService, Supervisor];\n";
-    expect(lint('apps/order/src/fixture.ts', code)).toEqual([]);
+    expect(lint('apps/order/src/main.ts', code)).toEqual([]);
   });
 
   it('platform libs import only the platform libs their job needs (scope:*)', () => {
@@ -75,6 +75,21 @@ describe('dependency rules are enforced by lint, not hoped for', () => {
     for (const file of ['apps/gateway/src/fixture.ts', 'apps/all-in-one/src/fixture.ts', 'apps/order/test/fixture.int.test.ts']) {
       expect(lint(file, code)).toContainEqual(
         expect.objectContaining({ ruleId: 'no-restricted-imports', message: expect.stringContaining('No app imports an app') }),
+      );
+    }
+  });
+
+  it('the service apps hold their entry points only: any other source file is an error', () => {
+    const code = 'export const helper = 1;\n';
+    for (const app of ['gateway', 'order', 'consumer']) {
+      expect(lint(`apps/${app}/src/helper.ts`, code)).toContainEqual(
+        expect.objectContaining({
+          ruleId: 'no-restricted-syntax',
+          message: expect.stringContaining('An app holds only main.ts and instrument.ts'),
+        }),
+      );
+      expect(lint(`apps/${app}/src/main.ts`, `${'// filler\n'.repeat(45)}export {};\n`)).toContainEqual(
+        expect.objectContaining({ ruleId: 'max-lines' }),
       );
     }
   });
