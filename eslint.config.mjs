@@ -37,7 +37,7 @@ const testFiles = ['**/*.test.ts', '**/test/**/*.ts', 'e2e/**/*.ts'];
 
 /**
  * Extra rules for library projects: libraries never exit the process or read the
- * environment; only the process edge (runtime's run-main.ts) and the apps' main.ts do
+ * environment; only the process edge (lifecycle's run-main.ts) and the apps' main.ts do
  * (CONVENTIONS.md, principle 7). ESLint resolves `files` against the config that uses it,
  * so each lib's eslint.config.mjs adds these with paths relative to the lib.
  */
@@ -93,7 +93,7 @@ export const appConfig = [
 export const entryPointConfig = [
   {
     files: ['src/**/*.ts'],
-    ignores: ['src/main.ts', 'src/instrument.ts', ...testFiles],
+    ignores: ['src/main.ts', 'src/instrument.ts', 'src/**/*.test.ts'],
     rules: {
       'no-restricted-syntax': [
         'error',

@@ -30,8 +30,8 @@ export const Topology = Object.freeze({
    * The orders themselves: every order is its `orders.created.<id>` (and, once fulfilled, its
    * `orders.fulfilled.<id>`) message. Direct get lets any replica answer reads. Orders are kept
    * 30 days; the stream holds at most 256 MiB and, when full, refuses new orders (503) rather
-   * than dropping stored ones (`discard: new`): the server holds ~0.3–0.45 KiB of memory per
-   * subject for as long as the stream keeps it (docs/decisions/0012), so the size is bounded by
+   * than dropping stored ones (`discard: new`): the server holds memory per subject for as
+   * long as the stream keeps it (how much: docs/decisions/0012), so the size is bounded by
    * the NATS pods' memory in deploy/. Orders older than 30 days are gone (GET answers 404).
    */
   ordersStream: {

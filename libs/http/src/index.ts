@@ -1,5 +1,5 @@
 export { AccessLogController } from './access-log';
-export { EventStream, EventStreamHub, STREAM_LIMIT_REACHED, STREAMS_CLOSED } from './event-streams';
+export { EventStream, EventStreamHub } from './event-streams';
 export type { EventStreamHubOptions, ServerSentEvent, StreamAdmission } from './event-streams';
 export { healthPlugin } from './health.plugin';
 export type { HealthPluginOptions } from './health.plugin';

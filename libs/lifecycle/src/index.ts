@@ -6,7 +6,7 @@ export { ComponentFailedError, ComponentGraphError, ConfigError, RuntimeError } 
 export type { ConfigIssue } from './errors';
 export { Env, parseEnv } from './env-config';
 export type { EnvFieldOptions } from './env-config';
-export { EXIT_CONFIG, runMain } from './run-main';
+export { runMain } from './run-main';
 export type { RunMainOptions, ServiceHandle } from './run-main';
 export { Supervisor } from './supervisor';
 export type {

@@ -59,6 +59,24 @@ describe('defineService', () => {
     }
   });
 
+  it('refuses a second NATS connection with other settings (one connection serves the process)', () => {
+    const service = defineService<ProbeConfig>({
+      name: 'two-minds',
+      config: () => {
+        throw new Error('not read by build()');
+      },
+      components: (config, parts) => {
+        parts.nats({ servers: config.servers, inboxPrefix: '_INBOX', replicas: 1 });
+        parts.nats({ servers: ['nats://127.0.0.1:1'], inboxPrefix: '_INBOX', replicas: 1 });
+        return [];
+      },
+      connectNats: (options) => new NatsConnectionComponent(options),
+    });
+    expect(() =>
+      service.build({ version: 'v1', logLevel: 'silent', shutdownDelayMs: 0, shutdownTimeoutMs: 1_000, servers: [nats.url] }),
+    ).toThrow('services sharing this process ask for different NATS settings');
+  });
+
   it('makes no NATS connection for a service that asks for none', () => {
     const service = defineService<ProcessConfig>({
       name: 'http-only',

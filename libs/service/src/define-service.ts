@@ -68,7 +68,7 @@ export function defineService<C extends ProcessConfig>(definition: ServiceDefini
       telemetry.attachLogger(logger);
       supervisor.add(new TelemetryComponent(telemetry));
     }
-    let nats: NatsConnectionComponent | undefined;
+    let nats: { component: NatsConnectionComponent; settings: string } | undefined;
     const parts: ServiceParts = {
       logger,
       health: supervisor,
@@ -76,10 +76,16 @@ export function defineService<C extends ProcessConfig>(definition: ServiceDefini
       nats: (settings) => {
         if (!definition.connectNats) throw new Error(`service ${definition.name} uses NATS but its definition has no connectNats`);
         if (!nats) {
-          nats = definition.connectNats({ ...settings, clientName: `${definition.name}-${config.version}` });
-          supervisor.add(nats);
+          nats = {
+            component: definition.connectNats({ ...settings, clientName: `${definition.name}-${config.version}` }),
+            settings: JSON.stringify(settings),
+          };
+          supervisor.add(nats.component);
+        } else if (JSON.stringify(settings) !== nats.settings) {
+          // One connection serves the process: a second service asking for another server or user would silently get the first.
+          throw new Error(`service ${definition.name}: services sharing this process ask for different NATS settings`);
         }
-        return nats;
+        return nats.component;
       },
     };
     for (const component of definition.components(config, parts)) supervisor.add(component);

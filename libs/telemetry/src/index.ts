@@ -1,4 +1,4 @@
-export { createLogger, REDACTED_PATHS } from './logger';
+export { createLogger } from './logger';
 export type { LoggerOptions } from './logger';
 export { createServiceMetrics, registerOpenStreamsGauge } from './metrics';
 export type { ServiceMetrics, ServiceMetricsOptions } from './metrics';

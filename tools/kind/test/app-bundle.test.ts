@@ -4,9 +4,9 @@ import { decode } from '@jridgewell/sourcemap-codec';
 import { workspaceRoot } from '@tandem/testing';
 
 /**
- * docs/decisions/0011: OpenTelemetry and its dependency tree are bundled into each app
- * (~0.3 s of every start when loaded from node_modules), and the source map keeps only
- * Tandem's own sources (the full one cost ~0.5 s and ~100 MB per start). Checks the apps
+ * docs/decisions/0011: OpenTelemetry and its dependency tree are bundled into each app (loaded
+ * from node_modules it slowed every start), and the source map keeps only Tandem's own sources
+ * (the full one cost start time and memory; figures in the ADR). Checks the apps
  * `npm test` built (tools/build/app-bundle.esbuild.cjs).
  */
 describe.each(['gateway', 'order', 'consumer', 'all-in-one'])('the %s bundle', (app) => {

@@ -1,7 +1,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { OrderEventsHeaders, OrderEventStreamResponse, OrderIdParams, Problem } from '@tandem/contracts';
+import { OrderEventsHeaders, OrderEventStreamResponse, OrderIdParams, Problem, Problems } from '@tandem/contracts';
 import { isFinalStatus, statusRank, type Order, type OrderLog, type OrderStatus } from '@tandem/orders';
-import type { EventStream, EventStreamHub } from '@tandem/http';
+import { sendProblem, type EventStream, type EventStreamHub } from '@tandem/http';
 import type { FastifyInstance } from 'fastify';
 import type { ChangeHint, OrderChangeFeed } from '../status/order-change-feed';
 
@@ -109,10 +109,7 @@ export async function orderEventsRoutes(fastify: FastifyInstance, options: Order
         if (!order) {
           release();
           admission.cancel();
-          return reply
-            .code(404)
-            .type('application/problem+json')
-            .send({ type: 'about:blank', title: 'Not Found', status: 404, detail: `order ${id} does not exist` });
+          return sendProblem(reply, Problems.TANDEM_ERR_NOT_FOUND, `order ${id} does not exist`);
         }
         stream = admission.open(request, reply);
       } catch (error) {
