@@ -7,7 +7,7 @@ import nx from '@nx/eslint-plugin';
  *   never tools, never the testing lib, never another app
  * - a service lib (order-service, gateway-service, fulfilment-service) holds one service's
  *   config, routes, handlers and adapters; it imports platform, domain and contract libs, no other service
- * - platform libs (lifecycle, http, messaging, telemetry, service) import only each other, each
+ * - platform libs (runtime, http, messaging, telemetry, service) import only each other, each
  *   only those its job needs (scope:*): no domain, no contracts
  * - the domain imports only contracts; contracts import no other lib
  * - the testing lib and tools never end up in a deployable
@@ -18,11 +18,11 @@ export const sourceConstraints = [
   { sourceTag: 'type:service', onlyDependOnLibsWithTags: ['type:platform', 'type:domain', 'type:contracts'] },
   { sourceTag: 'type:platform', onlyDependOnLibsWithTags: ['type:platform'] },
   // Platform libs by job (scope:*): each imports only the platform libs its job needs.
-  { sourceTag: 'scope:lifecycle', onlyDependOnLibsWithTags: [] },
-  { sourceTag: 'scope:http', onlyDependOnLibsWithTags: ['scope:lifecycle'] },
-  { sourceTag: 'scope:messaging', onlyDependOnLibsWithTags: ['scope:lifecycle'] },
-  { sourceTag: 'scope:telemetry', onlyDependOnLibsWithTags: ['scope:lifecycle', 'scope:http'] },
-  { sourceTag: 'scope:service', onlyDependOnLibsWithTags: ['scope:lifecycle', 'scope:messaging', 'scope:telemetry'] },
+  { sourceTag: 'scope:runtime', onlyDependOnLibsWithTags: [] },
+  { sourceTag: 'scope:http', onlyDependOnLibsWithTags: ['scope:runtime'] },
+  { sourceTag: 'scope:messaging', onlyDependOnLibsWithTags: ['scope:runtime'] },
+  { sourceTag: 'scope:telemetry', onlyDependOnLibsWithTags: ['scope:runtime', 'scope:http'] },
+  { sourceTag: 'scope:service', onlyDependOnLibsWithTags: ['scope:runtime', 'scope:messaging', 'scope:telemetry'] },
   { sourceTag: 'type:domain', onlyDependOnLibsWithTags: ['type:domain', 'type:contracts'] },
   { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: [] },
   { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:platform', 'type:contracts'] },
@@ -37,7 +37,7 @@ const testFiles = ['**/*.test.ts', '**/test/**/*.ts', 'e2e/**/*.ts'];
 
 /**
  * Extra rules for library projects: libraries never exit the process or read the
- * environment; only the process edge (lifecycle's run-main.ts) and the apps' main.ts do
+ * environment; only the process edge (runtime's run-main.ts) and the apps' main.ts do
  * (CONVENTIONS.md, principle 7). ESLint resolves `files` against the config that uses it,
  * so each lib's eslint.config.mjs adds these with paths relative to the lib.
  */

@@ -1,7 +1,7 @@
 import { loadConsumerConfig, type ConsumerConfig } from '@tandem/fulfilment-service';
 import { loadGatewayConfig, type GatewayConfig } from '@tandem/gateway-service';
 import { loadOrderConfig, type OrderConfig } from '@tandem/order-service';
-import { Env, parseEnv } from '@tandem/lifecycle';
+import { Env, parseEnv } from '@tandem/runtime';
 import type { ProcessConfig } from '@tandem/service';
 import Type from 'typebox';
 

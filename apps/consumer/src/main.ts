@@ -1,6 +1,6 @@
 // boot, then instrument, must stay the first imports: the compile cache covers what loads
 // after boot, and instrument patches modules before they load
-import '@tandem/lifecycle/boot';
+import '@tandem/runtime/boot';
 import { telemetry } from './instrument';
 import { consumerService } from '@tandem/fulfilment-service';
 

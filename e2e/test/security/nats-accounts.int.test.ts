@@ -6,7 +6,7 @@ import { AckPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { AuthorizationError, connect, PermissionViolationError, type NatsConnection } from '@nats-io/transport-node';
 import { OrderEvents, Topology } from '@tandem/contracts';
 import { ConsumerRunner, EventNotStoredError, NatsConnectionComponent, Publisher } from '@tandem/messaging';
-import { deadlineIn, type StartContext } from '@tandem/lifecycle';
+import { deadlineIn, type StartContext } from '@tandem/runtime';
 import { AppProcess, natsServerBinary, NatsServer, waitFor, workspaceRoot, type TandemNatsUser } from '@tandem/testing';
 import pino from 'pino';
 import { parseAllDocuments } from 'yaml';

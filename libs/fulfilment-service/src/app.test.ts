@@ -1,4 +1,4 @@
-import { Supervisor } from '@tandem/lifecycle';
+import { Supervisor } from '@tandem/runtime';
 import { createServiceMetrics } from '@tandem/telemetry';
 import pino from 'pino';
 import { buildConsumerApp } from './app';

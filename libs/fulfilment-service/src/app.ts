@@ -7,7 +7,7 @@ import {
   problemPlugin,
   requestIdPlugin,
 } from '@tandem/http';
-import { type HealthSource } from '@tandem/lifecycle';
+import { type HealthSource } from '@tandem/runtime';
 import { metricsPlugin, type ServiceMetrics } from '@tandem/telemetry';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 

@@ -1,5 +1,5 @@
 import { natsEnvProperties, toNatsSettings, type NatsSettings } from '@tandem/messaging';
-import { Env, parseEnv, serviceEnvProperties, toServiceConfig, type ServiceConfig } from '@tandem/lifecycle';
+import { Env, parseEnv, serviceEnvProperties, toServiceConfig, type ServiceConfig } from '@tandem/runtime';
 import Type from 'typebox';
 
 const ConsumerEnv = Type.Object({

@@ -9,7 +9,7 @@ import {
   TopologyComponent,
 } from '@tandem/messaging';
 import { HttpServerComponent } from '@tandem/http';
-import { type Component } from '@tandem/lifecycle';
+import { type Component } from '@tandem/runtime';
 import { defineService, type ServiceParts } from '@tandem/service';
 import { createServiceMetrics } from '@tandem/telemetry';
 import { buildConsumerApp } from './app';

@@ -10,7 +10,7 @@ import {
   requestIdPlugin,
   type EventStreamHub,
 } from '@tandem/http';
-import { type HealthSource } from '@tandem/lifecycle';
+import { type HealthSource } from '@tandem/runtime';
 import { metricsPlugin, type ServiceMetrics } from '@tandem/telemetry';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { OrderService } from './order-service';

@@ -1,4 +1,4 @@
-import { ConfigError } from '@tandem/lifecycle';
+import { ConfigError } from '@tandem/runtime';
 import { loadGatewayConfig } from './config';
 
 describe('gateway config: TRUST_PROXY', () => {

@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { ConfigError, Env, parseEnv, serviceEnvProperties, toServiceConfig, type ServiceConfig } from '@tandem/lifecycle';
+import { ConfigError, Env, parseEnv, serviceEnvProperties, toServiceConfig, type ServiceConfig } from '@tandem/runtime';
 import Type from 'typebox';
 
 const GatewayEnv = Type.Object({

@@ -1,4 +1,4 @@
-import { RuntimeError } from '@tandem/lifecycle';
+import { RuntimeError } from '@tandem/runtime';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import {
   callHeaders,

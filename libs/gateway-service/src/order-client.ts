@@ -1,4 +1,4 @@
-import { RuntimeError } from '@tandem/lifecycle';
+import { RuntimeError } from '@tandem/runtime';
 import { Pool, type Dispatcher } from 'undici';
 import {
   callHeaders,

@@ -1,5 +1,5 @@
 import { EventStreamHub } from '@tandem/http';
-import { Supervisor } from '@tandem/lifecycle';
+import { Supervisor } from '@tandem/runtime';
 import { createServiceMetrics } from '@tandem/telemetry';
 import type { ServerResponse } from 'node:http';
 import { EventStreamClient, waitFor } from '@tandem/testing';

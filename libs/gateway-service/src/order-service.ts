@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { MeshRoutingHeaders } from '@tandem/contracts';
-import { RuntimeError } from '@tandem/lifecycle';
+import { RuntimeError } from '@tandem/runtime';
 
 /** What the gateway passes back from the order service: status, the relayed headers and the body, unchanged. */
 export interface OrderServiceResponse {

@@ -1,5 +1,5 @@
 import { EventStreamHub, HttpServerComponent } from '@tandem/http';
-import { type Component } from '@tandem/lifecycle';
+import { type Component } from '@tandem/runtime';
 import { defineService, type ServiceParts } from '@tandem/service';
 import { createServiceMetrics, registerOpenStreamsGauge } from '@tandem/telemetry';
 import { buildGatewayApp } from './app';

@@ -2,7 +2,7 @@ import { request, type IncomingMessage } from 'node:http';
 import { PassThrough } from 'node:stream';
 import Fastify, { type FastifyInstance } from 'fastify';
 import pino from 'pino';
-import { deadlineIn } from '@tandem/lifecycle';
+import { deadlineIn } from '@tandem/runtime';
 import { EventStreamHub, formatServerSentEvent, type EventStream } from './event-streams';
 
 /** A raw client: the bytes as they arrive, and when the response ended. */

@@ -2,9 +2,9 @@ import type { ServerResponse } from 'node:http';
 import { PassThrough, type Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import type { Component, ComponentHealth, Deadline, StartContext } from '@tandem/lifecycle';
-import { delay, whenAborted } from '@tandem/lifecycle';
-import { RuntimeError } from '@tandem/lifecycle';
+import type { Component, ComponentHealth, Deadline, StartContext } from '@tandem/runtime';
+import { delay, whenAborted } from '@tandem/runtime';
+import { RuntimeError } from '@tandem/runtime';
 
 /** Error code: the stream limit (in total or for this client) is reached (→ 503 with Retry-After). */
 export const STREAM_LIMIT_REACHED = 'TANDEM_ERR_STREAM_LIMIT';

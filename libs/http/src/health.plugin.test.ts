@@ -1,6 +1,6 @@
 import Fastify from 'fastify';
 import { healthPlugin } from './health.plugin';
-import type { HealthReport } from '@tandem/lifecycle';
+import type { HealthReport } from '@tandem/runtime';
 
 describe('health routes', () => {
   let report: HealthReport;

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import type { HealthSource } from '@tandem/lifecycle';
+import type { HealthSource } from '@tandem/runtime';
 
 export interface HealthPluginOptions {
   readonly health: HealthSource;

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Component, ComponentHealth } from '@tandem/lifecycle';
+import type { Component, ComponentHealth } from '@tandem/runtime';
 
 export interface HttpServerOptions {
   readonly port: number;

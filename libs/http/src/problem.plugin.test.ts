@@ -1,5 +1,5 @@
 import Fastify from 'fastify';
-import { RuntimeError } from '@tandem/lifecycle';
+import { RuntimeError } from '@tandem/runtime';
 import { problemFrameworkErrors, problemPlugin } from './problem.plugin';
 
 const CATALOGUE = {

@@ -10,7 +10,7 @@ import {
   type ComponentHealth,
   type Deadline,
   type StartContext,
-} from '@tandem/lifecycle';
+} from '@tandem/runtime';
 import type { Logger } from 'pino';
 import type { Static, TSchema } from 'typebox';
 import { describePermissionViolation, permissionViolationOf, SchemaViolationError } from './errors';

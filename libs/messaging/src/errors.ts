@@ -8,7 +8,7 @@ import {
   RequestError,
   TimeoutError,
 } from '@nats-io/transport-node';
-import { RuntimeError } from '@tandem/lifecycle';
+import { RuntimeError } from '@tandem/runtime';
 
 /** An existing stream or consumer differs from its declaration in a way that cannot be updated. */
 export class TopologyConflictError extends RuntimeError {

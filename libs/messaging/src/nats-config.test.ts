@@ -1,4 +1,4 @@
-import { ConfigError, parseEnv } from '@tandem/lifecycle';
+import { ConfigError, parseEnv } from '@tandem/runtime';
 import { NatsEnvSchema, toNatsSettings } from './nats-config';
 import { redactServerUrl } from './nats-connection.component';
 

@@ -1,4 +1,4 @@
-import { ConfigError, Env, type ConfigIssue } from '@tandem/lifecycle';
+import { ConfigError, Env, type ConfigIssue } from '@tandem/runtime';
 import Type, { type Static } from 'typebox';
 import { parseServers } from './nats-connection.component';
 

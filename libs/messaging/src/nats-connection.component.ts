@@ -17,7 +17,7 @@ import {
   type ComponentHealth,
   type Deadline,
   type StartContext,
-} from '@tandem/lifecycle';
+} from '@tandem/runtime';
 import { describePermissionViolation } from './errors';
 import { natsRequestPatch } from './nats-request-patch';
 

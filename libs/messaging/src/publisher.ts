@@ -1,7 +1,7 @@
 import { jetstream, type PubAck } from '@nats-io/jetstream';
 import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { headers as natsHeaders } from '@nats-io/transport-node';
-import { backoffDelay, delay, type BackoffPolicy } from '@tandem/lifecycle';
+import { backoffDelay, delay, type BackoffPolicy } from '@tandem/runtime';
 import type { Static, TSchema } from 'typebox';
 import {
   describePermissionViolation,

@@ -1,4 +1,4 @@
-import { backoffDelay, delay, type BackoffPolicy, type Component, type ComponentHealth, type StartContext } from '@tandem/lifecycle';
+import { backoffDelay, delay, type BackoffPolicy, type Component, type ComponentHealth, type StartContext } from '@tandem/runtime';
 import { describePermissionViolation, permissionViolationOf, TopologyConflictError } from './errors';
 import type { NatsConnectionComponent } from './nats-connection.component';
 import { checkTopology, ensureTopology, type TopologySpec } from './topology';

@@ -1,5 +1,5 @@
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
-import { deadlineIn, type StartContext } from '@tandem/lifecycle';
+import { deadlineIn, type StartContext } from '@tandem/runtime';
 import { NatsServer, waitFor } from '@tandem/testing';
 import pino from 'pino';
 import Type from 'typebox';

@@ -1,5 +1,5 @@
 import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
-import { deadlineIn, type StartContext } from '@tandem/lifecycle';
+import { deadlineIn, type StartContext } from '@tandem/runtime';
 import { NatsServer } from '@tandem/testing';
 import pino from 'pino';
 import { DeadLetterHeaders, type MessageContext } from '../src/consumer-runner.component';

@@ -1,5 +1,5 @@
 import { freePort, NatsServer, waitFor } from '@tandem/testing';
-import { deadlineIn, type StartContext } from '@tandem/lifecycle';
+import { deadlineIn, type StartContext } from '@tandem/runtime';
 import pino from 'pino';
 import { NatsConnectionComponent } from '../src/nats-connection.component';
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { jetstream } from '@nats-io/jetstream';
-import { deadlineIn, type StartContext } from '@tandem/lifecycle';
+import { deadlineIn, type StartContext } from '@tandem/runtime';
 import { NatsServer, waitFor } from '@tandem/testing';
 import pino, { type Logger } from 'pino';
 import Type from 'typebox';

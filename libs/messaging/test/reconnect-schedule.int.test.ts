@@ -1,4 +1,4 @@
-import { deadlineIn } from '@tandem/lifecycle';
+import { deadlineIn } from '@tandem/runtime';
 import { NatsServer, waitFor, waitForPortClosed } from '@tandem/testing';
 import pino from 'pino';
 import { NatsConnectionComponent } from '../src/nats-connection.component';

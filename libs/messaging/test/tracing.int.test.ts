@@ -2,7 +2,7 @@ import { context, propagation, SpanKind, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
-import { deadlineIn, type StartContext } from '@tandem/lifecycle';
+import { deadlineIn, type StartContext } from '@tandem/runtime';
 import { NatsServer, waitFor } from '@tandem/testing';
 import pino from 'pino';
 import Type from 'typebox';

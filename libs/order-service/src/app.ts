@@ -7,7 +7,7 @@ import {
   problemPlugin,
   requestIdPlugin,
 } from '@tandem/http';
-import { type HealthSource } from '@tandem/lifecycle';
+import { type HealthSource } from '@tandem/runtime';
 import type { OrderIdSource, OrderLog } from '@tandem/orders';
 import type { OrderEventsRoutesOptions } from './routes/order-events.routes';
 import { metricsPlugin, type ServiceMetrics } from '@tandem/telemetry';

@@ -1,4 +1,4 @@
-import { ConfigError } from '@tandem/lifecycle';
+import { ConfigError } from '@tandem/runtime';
 import { DEVELOPMENT_ORDER_ID_SECRET, loadOrderConfig } from './config';
 
 const STRONG = '3f9a1c0b7e5d24680acebd13579fdb2468ace0f1';

@@ -1,6 +1,6 @@
 import { natsEnvProperties, toNatsSettings, type NatsSettings } from '@tandem/messaging';
 import { MIN_ORDER_ID_SECRET_LENGTH } from '@tandem/orders';
-import { ConfigError, Env, parseEnv, serviceEnvProperties, toServiceConfig, type ServiceConfig } from '@tandem/lifecycle';
+import { ConfigError, Env, parseEnv, serviceEnvProperties, toServiceConfig, type ServiceConfig } from '@tandem/runtime';
 import Type from 'typebox';
 
 const SECRET_FORM = `at least ${MIN_ORDER_ID_SECRET_LENGTH} characters with at least 10 different ones, e.g. the output of: openssl rand -hex 32`;

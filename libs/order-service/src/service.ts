@@ -2,7 +2,7 @@ import { Topology } from '@tandem/contracts';
 import { messagingMetrics, NatsConnectionComponent, Publisher, TopologyComponent } from '@tandem/messaging';
 import { orderIdFor } from '@tandem/orders';
 import { EventStreamHub, HttpServerComponent } from '@tandem/http';
-import { type Component } from '@tandem/lifecycle';
+import { type Component } from '@tandem/runtime';
 import { defineService, type ServiceParts } from '@tandem/service';
 import { createServiceMetrics, registerOpenStreamsGauge } from '@tandem/telemetry';
 import type { FastifyInstance } from 'fastify';

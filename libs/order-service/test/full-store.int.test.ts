@@ -2,7 +2,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { orderSubject, Topology } from '@tandem/contracts';
 import { ensureTopology, NatsConnectionComponent, Publisher } from '@tandem/messaging';
 import { orderIdFor } from '@tandem/orders';
-import { deadlineIn, Supervisor, type StartContext } from '@tandem/lifecycle';
+import { deadlineIn, Supervisor, type StartContext } from '@tandem/runtime';
 import { createServiceMetrics } from '@tandem/telemetry';
 import { NatsServer } from '@tandem/testing';
 import type { FastifyInstance } from 'fastify';

@@ -2,7 +2,7 @@ import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jet
 import { orderSubject, Topology } from '@tandem/contracts';
 import { NatsConnectionComponent, Publisher, ensureTopology } from '@tandem/messaging';
 import { newOrder, orderIdFor, requestFingerprint } from '@tandem/orders';
-import { deadlineIn, type StartContext } from '@tandem/lifecycle';
+import { deadlineIn, type StartContext } from '@tandem/runtime';
 import { NatsServer } from '@tandem/testing';
 import pino from 'pino';
 import { FINGERPRINT_HEADER, JetStreamOrderLog } from '../src/adapters/jetstream-order-log';

@@ -1,4 +1,4 @@
-import type { Component } from '@tandem/lifecycle';
+import type { Component } from '@tandem/runtime';
 import { NatsConnectionComponent } from '@tandem/messaging';
 import { NatsServer, waitFor } from '@tandem/testing';
 import { defineService, type ProcessConfig, type ServiceParts } from './define-service';

@@ -8,7 +8,7 @@ import {
   type HealthSource,
   type ServiceConfig,
   type ServiceHandle,
-} from '@tandem/lifecycle';
+} from '@tandem/runtime';
 import { createLogger, TelemetryComponent, type Telemetry } from '@tandem/telemetry';
 import type { Logger } from 'pino';
 

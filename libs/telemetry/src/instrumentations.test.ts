@@ -1,6 +1,6 @@
 import { diag, DiagLogLevel } from '@opentelemetry/api';
 import { getNodeAutoInstrumentations } from '@opentelemetry/auto-instrumentations-node';
-import type { ConfigIssue } from '@tandem/lifecycle';
+import type { ConfigIssue } from '@tandem/runtime';
 import { autoInstrumentationConfig, INSTRUMENTATIONS, selectInstrumentations, type InstrumentationName } from './instrumentations';
 
 const tuning = { untracedPaths: new Set(['/livez']) };

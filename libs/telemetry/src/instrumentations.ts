@@ -1,5 +1,5 @@
 import type { InstrumentationConfigMap } from '@opentelemetry/auto-instrumentations-node';
-import type { ConfigIssue } from '@tandem/lifecycle';
+import type { ConfigIssue } from '@tandem/runtime';
 
 /**
  * Every instrumentation `@opentelemetry/auto-instrumentations-node` (0.82.0) carries, by the

@@ -1,4 +1,4 @@
-import { whenAborted, type Component, type ComponentHealth, type Deadline } from '@tandem/lifecycle';
+import { whenAborted, type Component, type ComponentHealth, type Deadline } from '@tandem/runtime';
 import type { Telemetry } from './tracing';
 
 /**

@@ -22,7 +22,7 @@ import {
   type SpanLimits,
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace';
-import type { ConfigIssue } from '@tandem/lifecycle';
+import type { ConfigIssue } from '@tandem/runtime';
 import type { Logger } from 'pino';
 import { autoInstrumentationConfig, selectInstrumentations, type InstrumentationName } from './instrumentations';
 

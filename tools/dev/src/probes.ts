@@ -1,5 +1,5 @@
 import { connect, createServer } from 'node:net';
-import { delay } from '@tandem/lifecycle';
+import { delay } from '@tandem/runtime';
 
 /** Resolves once `url` answers 200; polls every 100 ms until `signal` aborts. */
 export async function waitForHttp(url: string, signal: AbortSignal): Promise<void> {

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { backoffDelay, DEFAULT_BACKOFF, whenAborted, type BackoffPolicy } from '@tandem/lifecycle';
+import { backoffDelay, DEFAULT_BACKOFF, whenAborted, type BackoffPolicy } from '@tandem/runtime';
 
 /** One child process run by a {@link ProcessSupervisor}. */
 export interface ChildSpec {

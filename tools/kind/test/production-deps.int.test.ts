@@ -153,7 +153,7 @@ describe('the images runtime: each app from its production-only directory', () =
     expect(existsSync(join(dirs.gateway, 'node_modules/@nats-io'))).toBe(false);
     expect(existsSync(join(dirs.order, 'node_modules/@nats-io/jetstream'))).toBe(true);
     // The topology image: its bundle and the NATS client; no build tools, no workspace code, and
-    // no HTTP server (it imports the lifecycle and messaging libs, not the HTTP one).
+    // no HTTP server (it imports the runtime and messaging libs, not the HTTP one).
     expect(existsSync(join(dirs.topology, 'main.js'))).toBe(true);
     expect(existsSync(join(dirs.topology, 'node_modules/@nats-io/jetstream'))).toBe(true);
     for (const absent of ['typescript', 'nx', 'esbuild', 'jest', '@tandem', 'fastify'])

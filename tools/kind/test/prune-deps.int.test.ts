@@ -87,10 +87,10 @@ describe('prune-deps', () => {
   });
 
   it('refuses packages that are not dependencies at all, and workspace libs left unbundled', () => {
-    const result = pruneSource('unknown', 'require("left-pad");\nrequire("@tandem/lifecycle/src/x");\n');
+    const result = pruneSource('unknown', 'require("left-pad");\nrequire("@tandem/runtime/src/x");\n');
     expect(result.status).toBe(1);
     expect(result.stderr).toContain('left-pad is required by the bundle but is not in the root package.json "dependencies"');
-    expect(result.stderr).toContain('@tandem/lifecycle is a workspace lib and must be bundled');
+    expect(result.stderr).toContain('@tandem/runtime is a workspace lib and must be bundled');
   });
 
   it('refuses a bundle whose require() argument is computed: its packages cannot be known', () => {

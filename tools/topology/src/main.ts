@@ -1,4 +1,4 @@
-import { ConfigError } from '@tandem/lifecycle';
+import { ConfigError } from '@tandem/runtime';
 import { loadTopologySettings, parseTopologyArgs, runTopology, USAGE } from './topology-cli';
 
 /** `npm run nats:topology`: see USAGE. */

@@ -1,4 +1,4 @@
-import { ConfigError } from '@tandem/lifecycle';
+import { ConfigError } from '@tandem/runtime';
 import { loadTopologySettings, parseTopologyArgs } from './topology-cli';
 
 describe('nats:topology arguments and environment', () => {

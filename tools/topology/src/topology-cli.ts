@@ -13,7 +13,7 @@ import {
   type NatsSettings,
   type TopologySpec,
 } from '@tandem/messaging';
-import { backoffDelay, DEFAULT_BACKOFF, delay, parseEnv } from '@tandem/lifecycle';
+import { backoffDelay, DEFAULT_BACKOFF, delay, parseEnv } from '@tandem/runtime';
 import Type from 'typebox';
 
 export const USAGE = `Usage: npm run nats:topology [-- --check] [-- --wait <seconds>]

@@ -29,7 +29,7 @@ const rule = '@nx/enforce-module-boundaries';
 
 describe('dependency rules are enforced by lint, not hoped for', () => {
   it('the domain may not import platform libs', () => {
-    const messages = lint('libs/orders/src/fixture.ts', "import { Supervisor } from '@tandem/lifecycle';\nexport const x = Supervisor;\n");
+    const messages = lint('libs/orders/src/fixture.ts', "import { Supervisor } from '@tandem/runtime';\nexport const x = Supervisor;\n");
     expect(messages).toEqual([
       expect.objectContaining({
         ruleId: rule,
@@ -49,9 +49,9 @@ describe('dependency rules are enforced by lint, not hoped for', () => {
     expect(lint('apps/order/test/fixture.int.test.ts', code)).toEqual([]);
   });
 
-  it('allowed imports pass: an app starting its service lib under the lifecycle', () => {
+  it('allowed imports pass: an app starting its service lib under the runtime', () => {
     const code =
-      "import { orderService } from '@tandem/order-service';\nimport { Supervisor } from '@tandem/lifecycle';\nexport const x = [orderService, Supervisor];\n";
+      "import { orderService } from '@tandem/order-service';\nimport { Supervisor } from '@tandem/runtime';\nexport const x = [orderService, Supervisor];\n";
     expect(lint('apps/order/src/main.ts', code)).toEqual([]);
   });
 
@@ -60,7 +60,7 @@ describe('dependency rules are enforced by lint, not hoped for', () => {
     expect(lint('libs/http/src/fixture.ts', messaging)).toContainEqual(
       expect.objectContaining({
         ruleId: rule,
-        message: expect.stringContaining('"scope:http" can only depend on libs tagged with "scope:lifecycle"'),
+        message: expect.stringContaining('"scope:http" can only depend on libs tagged with "scope:runtime"'),
       }),
     );
     expect(lint('libs/telemetry/src/fixture.ts', messaging)).toContainEqual(

@@ -1,5 +1,5 @@
 import { eventMessageId, OrderEvents, orderSubject, type OrderCreatedV1 } from '@tandem/contracts';
-import { delay } from '@tandem/lifecycle';
+import { delay } from '@tandem/runtime';
 import { SubjectSequenceMismatchError, type MessageHandler, type Publisher } from '@tandem/messaging';
 
 export interface FulfilmentOptions {

@@ -1,4 +1,4 @@
-import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from '@tandem/lifecycle';
+import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from '@tandem/runtime';
 import { PermanentError } from '../errors';
 import type { Middleware } from './middleware';
 

@@ -1,4 +1,4 @@
-import { backoffDelay, delay, type BackoffPolicy } from '@tandem/lifecycle';
+import { backoffDelay, delay, type BackoffPolicy } from '@tandem/runtime';
 import { isBrokerUnavailable } from '../errors';
 import type { Middleware } from './middleware';
 

@@ -3,7 +3,7 @@ import { eventMessageId, OrderEvents, orderSubject, Topology } from '@tandem/con
 import { EventCodec, SubjectSequenceMismatchError, type NatsConnectionComponent, type Publisher } from '@tandem/messaging';
 import { createdEvent, orderFromEvents, type CreateResult, type Order, type OrderLog, type StoredOrder } from '@tandem/orders';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { RuntimeError } from '@tandem/lifecycle';
+import { RuntimeError } from '@tandem/runtime';
 import type { Static, TSchema } from 'typebox';
 import { NATS_UNAVAILABLE, unavailableAs503 } from './nats-unavailable';
 

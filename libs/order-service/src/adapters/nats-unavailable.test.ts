@@ -1,5 +1,5 @@
 import { TimeoutError } from '@nats-io/transport-node';
-import { RuntimeError } from '@tandem/lifecycle';
+import { RuntimeError } from '@tandem/runtime';
 import { unavailableAs503 } from './nats-unavailable';
 
 describe('NATS unavailability during an order request', () => {

@@ -1,5 +1,5 @@
 import { isNatsUnavailable } from '@tandem/messaging';
-import { RuntimeError } from '@tandem/lifecycle';
+import { RuntimeError } from '@tandem/runtime';
 
 /** The catalogue code the order API answers with 503 and `Retry-After` (libs/order-service/src/app.ts). */
 export const NATS_UNAVAILABLE = 'TANDEM_ERR_NATS_UNAVAILABLE';

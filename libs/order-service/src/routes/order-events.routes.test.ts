@@ -1,6 +1,6 @@
 import type { Order } from '@tandem/orders';
 import { EventStreamHub } from '@tandem/http';
-import { RuntimeError } from '@tandem/lifecycle';
+import { RuntimeError } from '@tandem/runtime';
 import { EventStreamClient, waitFor } from '@tandem/testing';
 import Fastify, { type FastifyInstance } from 'fastify';
 import pino from 'pino';

@@ -1,7 +1,7 @@
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import { orderSubject } from '@tandem/contracts';
 import type { NatsConnectionComponent } from '@tandem/messaging';
-import { RuntimeError, type Component, type ComponentHealth, type StartContext } from '@tandem/lifecycle';
+import { RuntimeError, type Component, type ComponentHealth, type StartContext } from '@tandem/runtime';
 import type { Logger } from 'pino';
 import { NATS_UNAVAILABLE } from '../adapters/nats-unavailable';
 

@@ -1,5 +1,5 @@
 /** @type {import('jest').Config} */
 module.exports = {
   ...require('../../jest.preset.cjs'),
-  displayName: 'lifecycle',
+  displayName: 'runtime',
 };
