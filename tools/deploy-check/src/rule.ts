@@ -89,6 +89,35 @@ export function selects(selector: Record<string, string>, labels: Record<string,
   return entries.length > 0 && entries.every(([key, value]) => labels[key] === value);
 }
 
+/**
+ * Whether a Kubernetes label selector (`matchLabels` and `matchExpressions`: In, NotIn,
+ * Exists, DoesNotExist) selects these labels. An empty selector selects everything; a
+ * missing one (or an unknown operator) nothing.
+ */
+export function labelSelectorSelects(selector: unknown, labels: Record<string, string>): boolean {
+  if (!isRecord(selector)) return false;
+  const matchLabels = isRecord(selector['matchLabels']) ? stringMap(selector['matchLabels']) : {};
+  if (!Object.entries(matchLabels).every(([key, value]) => labels[key] === value)) return false;
+  const expressions = Array.isArray(selector['matchExpressions']) ? selector['matchExpressions'] : [];
+  return expressions.every((expression: unknown) => {
+    if (!isRecord(expression) || typeof expression['key'] !== 'string') return false;
+    const value = labels[expression['key']];
+    const values = Array.isArray(expression['values']) ? expression['values'].map(String) : [];
+    switch (expression['operator']) {
+      case 'In':
+        return value !== undefined && values.includes(value);
+      case 'NotIn':
+        return value === undefined || !values.includes(value);
+      case 'Exists':
+        return value !== undefined;
+      case 'DoesNotExist':
+        return value === undefined;
+      default:
+        return false;
+    }
+  });
+}
+
 export function stringMap(value: unknown): Record<string, string> {
   if (!isRecord(value)) return {};
   return Object.fromEntries(Object.entries(value).map(([key, entry]) => [key, String(entry)]));

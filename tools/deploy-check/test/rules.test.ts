@@ -8,7 +8,7 @@ import { deployCopy, type Edit } from './deploy-fixture';
  * reported as exactly the expected finding — rule, file, object, field — at a line that
  * shows that field. Rendered with the built-in renderer (kubectl is not needed here; a
  * separate test holds the two renderers to the same output) and without schema
- * validation (ESM-only schema packages run in the CLI test).
+ * validation (the CEL evaluator is an ES module: the CLI test runs it).
  */
 async function check(edits: readonly Edit[]): Promise<{ findings: Finding[]; read(file: string): string }> {
   const copy = deployCopy(edits);
@@ -472,6 +472,18 @@ describe('deploy:check rules', () => {
       ['mtls-strict', 'deploy/istio/peer-authentication.yaml', 'PeerAuthentication tandem/default', 'spec.mtls.mode'],
       ['mtls-strict', 'deploy/k8s/base/namespace.yaml', 'Namespace tandem', 'metadata.labels.istio-injection'],
     ]);
+  });
+
+  it('nats-spread reads a selector written with matchExpressions, as Kubernetes does', async () => {
+    const selecting = (operator: string): Edit[] => [
+      {
+        file: 'deploy/k8s/base/nats.yaml',
+        from: '                matchLabels:\n                  app: nats\n              topologyKey',
+        to: `                matchExpressions:\n                  - { key: app, operator: ${operator}, values: [nats] }\n              topologyKey`,
+      },
+    ];
+    expect((await check(selecting('In'))).findings.filter((f) => f.rule === 'nats-spread')).toEqual([]);
+    expect((await check(selecting('NotIn'))).findings.filter((f) => f.rule === 'nats-spread')).toHaveLength(1);
   });
 
   it('reports invalid YAML with its file and line', async () => {

@@ -1,5 +1,5 @@
-import { asArray, getPath, isRecord } from '../model';
-import { selects, type Rule, type RuleFinding } from '../rule';
+import { asArray, getPath } from '../model';
+import { labelSelectorSelects, type Rule, type RuleFinding } from '../rule';
 
 const HOSTNAME = 'kubernetes.io/hostname';
 
@@ -19,10 +19,7 @@ export const natsSpread: Rule = {
       const runsNats = workload.containers.some(({ container }) => /(^|\/)nats(:|@|$)/.test(String(container['image'] ?? '')));
       const replicas = getPath(workload.object, ['spec', 'replicas']);
       if (!runsNats || typeof replicas !== 'number' || replicas < 2) continue;
-      const ownPods = (selector: unknown) => {
-        const labels = getPath(selector, ['matchLabels']);
-        return isRecord(labels) && selects(labels as Record<string, string>, workload.labels);
-      };
+      const ownPods = (selector: unknown) => labelSelectorSelects(selector, workload.labels);
       const antiAffinity = asArray(
         getPath(workload.podSpec, ['affinity', 'podAntiAffinity', 'requiredDuringSchedulingIgnoredDuringExecution']),
       ).some((term) => getPath(term, ['topologyKey']) === HOSTNAME && ownPods(getPath(term, ['labelSelector'])));
