@@ -1,12 +1,5 @@
 import { Problems } from '@tandem/contracts';
-import {
-  AccessLogController,
-  healthPlugin,
-  httpServerTimeouts,
-  problemFrameworkErrors,
-  problemPlugin,
-  requestIdPlugin,
-} from '@tandem/http';
+import { healthPlugin, problemPlugin, requestIdPlugin, serviceAppOptions } from '@tandem/http';
 import { type HealthSource } from '@tandem/runtime';
 import { metricsPlugin, type ServiceMetrics } from '@tandem/telemetry';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
@@ -21,13 +14,13 @@ export interface ConsumerHttpDeps {
 
 /** The consumer's small HTTP side: probes and metrics only (SPEC §2); never listens itself. */
 export function buildConsumerApp(deps: ConsumerHttpDeps): FastifyInstance {
-  const app = Fastify({
-    loggerInstance: deps.logger,
-    logController: new AccessLogController(),
-    frameworkErrors: problemFrameworkErrors,
-    bodyLimit: 1024,
-    ...httpServerTimeouts(deps.requestTimeoutMs ?? 10_000),
-  });
+  const app = Fastify(
+    serviceAppOptions({
+      logger: deps.logger,
+      bodyLimit: 1024,
+      ...(deps.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: deps.requestTimeoutMs }),
+    }),
+  );
   app.register(requestIdPlugin);
   app.register(problemPlugin, { catalogue: Problems });
   app.register(healthPlugin, { health: deps.health });

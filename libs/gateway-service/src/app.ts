@@ -1,15 +1,7 @@
 import { Problems } from '@tandem/contracts';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
-import {
-  AccessLogController,
-  healthPlugin,
-  httpServerTimeouts,
-  problemFrameworkErrors,
-  problemPlugin,
-  requestIdPlugin,
-  type EventStreamHub,
-} from '@tandem/http';
+import { healthPlugin, problemPlugin, requestIdPlugin, serviceAppOptions, type EventStreamHub } from '@tandem/http';
 import { type HealthSource } from '@tandem/runtime';
 import { metricsPlugin, type ServiceMetrics } from '@tandem/telemetry';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
@@ -42,16 +34,13 @@ export interface GatewayDeps {
 
 /** Builds the gateway's HTTP app; never listens (tests drive it with `inject()`). */
 export function buildGatewayApp(deps: GatewayDeps): FastifyInstance {
-  const app = Fastify({
-    loggerInstance: deps.logger,
-    logController: new AccessLogController(),
-    // Router errors (bad percent-encoding, over-long path parameters) as problem bodies too.
-    frameworkErrors: problemFrameworkErrors,
-    bodyLimit: 16 * 1024,
-    ...httpServerTimeouts(deps.requestTimeoutMs ?? 10_000),
-    trustProxy: deps.trustProxy && deps.trustProxy.length > 0 ? deps.trustProxy.join(',') : false,
-    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: true } },
-  });
+  const app = Fastify(
+    serviceAppOptions({
+      logger: deps.logger,
+      ...(deps.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: deps.requestTimeoutMs }),
+      ...(deps.trustProxy === undefined ? {} : { trustProxy: deps.trustProxy }),
+    }),
+  );
   app.register(requestIdPlugin);
   app.register(problemPlugin, { catalogue: Problems });
   // helmet's defaults, computed once (not per request as @fastify/helmet does).

@@ -9,4 +9,6 @@ export type { HttpServerOptions } from './http-server.component';
 export { problemFrameworkErrors, problemPlugin, sendProblem } from './problem.plugin';
 export type { ProblemCatalogue, ProblemMapping, ProblemPluginOptions } from './problem.plugin';
 export { requestIdPlugin } from './request-id.plugin';
+export { serviceAppOptions } from './service-app';
+export type { ServiceAppOptions } from './service-app';
 export type { RequestIdPluginOptions } from './request-id.plugin';

@@ -1,12 +1,5 @@
 import { Problems } from '@tandem/contracts';
-import {
-  AccessLogController,
-  healthPlugin,
-  httpServerTimeouts,
-  problemFrameworkErrors,
-  problemPlugin,
-  requestIdPlugin,
-} from '@tandem/http';
+import { healthPlugin, problemPlugin, requestIdPlugin, serviceAppOptions } from '@tandem/http';
 import { type HealthSource } from '@tandem/runtime';
 import type { OrderIdSource, OrderLog } from '@tandem/orders';
 import type { OrderEventsRoutesOptions } from './routes/order-events.routes';
@@ -29,16 +22,12 @@ export interface OrderDeps {
 
 /** Builds the order service's HTTP app; never listens (tests drive it with `inject()`). */
 export function buildOrderApp(deps: OrderDeps): FastifyInstance {
-  const app = Fastify({
-    loggerInstance: deps.logger,
-    logController: new AccessLogController(),
-    // Router errors (bad percent-encoding, over-long path parameters) as problem bodies too.
-    frameworkErrors: problemFrameworkErrors,
-    bodyLimit: 16 * 1024,
-    ...httpServerTimeouts(deps.requestTimeoutMs ?? 10_000),
-    // Strict validation: no type coercion, no silently dropped properties, every error listed.
-    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: true } },
-  });
+  const app = Fastify(
+    serviceAppOptions({
+      logger: deps.logger,
+      ...(deps.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: deps.requestTimeoutMs }),
+    }),
+  );
   app.register(requestIdPlugin);
   app.register(problemPlugin, { catalogue: Problems });
   app.register(healthPlugin, { health: deps.health });
