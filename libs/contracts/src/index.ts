@@ -16,4 +16,4 @@ export {
   Sku,
 } from './orders.schemas';
 export { Problems } from './problems';
-export type { ProblemCode, ProblemType } from './problems';
+export type { ProblemType } from './problems';

@@ -40,5 +40,3 @@ export const Problems = {
   /** The instance is shutting down: reconnect, another takes the stream. */
   TANDEM_ERR_STREAMS_CLOSED: { status: 503, title: 'Service Unavailable', type: 'about:blank', retryAfterSeconds: 1 },
 } as const satisfies Record<string, ProblemType>;
-
-export type ProblemCode = keyof typeof Problems;

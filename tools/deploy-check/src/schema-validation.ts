@@ -33,13 +33,6 @@ export function isApiObject(object: KubeObject): boolean {
   return typeof object.apiVersion === 'string' && !NOT_API_OBJECTS.test(object.apiVersion);
 }
 
-/** Every apiVersion/kind deploy:check has a schema for. */
-export function knownKinds(): string[] {
-  return [KUBERNETES, ISTIO].flatMap((set) =>
-    Object.entries(set.kinds).flatMap(([apiVersion, kinds]) => Object.keys(kinds).map((kind) => `${apiVersion}/${kind}`)),
-  );
-}
-
 /**
  * Validates objects as strictly as `kubernetes apply` (`--validate=strict`): against the
  * schema of their apiVersion and kind, vendored from Kubernetes 1.35 and Istio 1.30.3
