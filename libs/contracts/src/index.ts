@@ -1,4 +1,4 @@
-export { deadLetterSubject, MeshRoutingHeaders, orderSubject, Subjects, TandemTopology, Topology } from './subjects';
+export { deadLetterSubject, fulfilmentConsumerOf, MeshRoutingHeaders, orderSubject, Subjects, TandemTopology, Topology } from './subjects';
 export type { EventSubject } from './subjects';
 export { eventMessageId, OrderCreatedV1, OrderEvents, OrderFulfilledV1 } from './orders.events';
 export {
@@ -17,3 +17,11 @@ export {
 } from './orders.schemas';
 export { Problems } from './problems';
 export type { ProblemType } from './problems';
+export {
+  FulfilmentSplitEvent,
+  fulfilmentSplitProblem,
+  FulfilmentSplitSubject,
+  FulfilmentSplitV1,
+  FulfilmentVersions,
+} from './canary';
+export type { FulfilmentVersion } from './canary';

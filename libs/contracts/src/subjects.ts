@@ -1,3 +1,5 @@
+import type { FulfilmentVersion } from './canary';
+
 /**
  * NATS subjects of the order events (SPEC §4): one subject per order and event,
  * `orders.created.<id>` and `orders.fulfilled.<id>`, so that the stream itself answers
@@ -42,6 +44,9 @@ export const Topology = Object.freeze({
     maxAgeMs: 30 * DAY_MS,
     maxBytes: 256 * 1024 * 1024,
     discard: 'new',
+    // Per-message TTL, for one message only: the fulfilment split (orders.canary.fulfilment) is
+    // written with `Nats-TTL: never`, so that the split in force outlives the 30 days (ADR 0018).
+    allowMsgTtl: true,
   },
   /**
    * Dead letters, bounded like the orders (64 MiB, `discard: new`) so a flood of poison cannot
@@ -56,6 +61,7 @@ export const Topology = Object.freeze({
     maxBytes: 64 * 1024 * 1024,
     discard: 'new',
   },
+  /** Fulfilment v1's: every order's `orders.created`; it handles its share (docs/decisions/0018). */
   fulfilmentConsumer: {
     stream: 'ORDERS',
     durable: 'fulfilment',
@@ -64,9 +70,18 @@ export const Topology = Object.freeze({
     maxDeliver: 5,
     maxAckPending: 1_000,
   },
+  /** Fulfilment v2's (the canary): every order's `orders.created` too; it handles its share and acks the rest unhandled. */
+  fulfilmentConsumerV2: {
+    stream: 'ORDERS',
+    durable: 'fulfilment-v2',
+    filterSubject: Subjects.orderCreated,
+    ackWaitMs: 30_000,
+    maxDeliver: 5,
+    maxAckPending: 1_000,
+  },
   /**
-   * The server's word that a message of ORDERS reached `max_deliver` unsettled on the
-   * `fulfilment` consumer (a nak or an expired ack_wait on its last delivery, a process killed
+   * The server's word that a message of ORDERS reached `max_deliver` unsettled on a
+   * fulfilment consumer (`fulfilment`, `fulfilment-v2`) (a nak or an expired ack_wait on its last delivery, a process killed
    * while holding it). The server publishes these advisories once, to whoever listens then: the
    * stream keeps each until the `dead-letters` consumer has written its message to ORDERS_DLQ
    * (work-queue retention: acknowledged advisories go, so the room is for unhandled ones;
@@ -74,7 +89,10 @@ export const Topology = Object.freeze({
    */
   maxDeliveriesStream: {
     name: 'ORDERS_MAX_DELIVERIES',
-    subjects: ['$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.ORDERS.fulfilment'],
+    subjects: [
+      '$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.ORDERS.fulfilment',
+      '$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.ORDERS.fulfilment-v2',
+    ],
     retention: 'workqueue',
     maxBytes: 64 * 1024 * 1024,
     discard: 'new',
@@ -83,7 +101,8 @@ export const Topology = Object.freeze({
   deadLettersConsumer: {
     stream: 'ORDERS_MAX_DELIVERIES',
     durable: 'dead-letters',
-    filterSubject: '$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.ORDERS.fulfilment',
+    // both fulfilment versions' advisories (the stream holds nothing else)
+    filterSubject: '$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.ORDERS.*',
     ackWaitMs: 30_000,
     maxDeliver: -1,
     maxAckPending: 100,
@@ -96,7 +115,7 @@ export const Topology = Object.freeze({
  */
 export const TandemTopology = Object.freeze({
   streams: [Topology.ordersStream, Topology.deadLetterStream, Topology.maxDeliveriesStream],
-  consumers: [Topology.fulfilmentConsumer, Topology.deadLettersConsumer],
+  consumers: [Topology.fulfilmentConsumer, Topology.fulfilmentConsumerV2, Topology.deadLettersConsumer],
 } as const);
 
 /** The dead-letter subject for a message first published on `subject` (`orders.created.<id>` → `dlq.orders.created.<id>`). */
@@ -112,3 +131,8 @@ export function deadLetterSubject(subject: string): string {
  * matches a header its callers do not forward.
  */
 export const MeshRoutingHeaders = Object.freeze(['x-canary'] as const);
+
+/** The durable consumer of one fulfilment version (docs/decisions/0018). */
+export function fulfilmentConsumerOf(version: FulfilmentVersion): (typeof Topology)['fulfilmentConsumer' | 'fulfilmentConsumerV2'] {
+  return version === 'v1' ? Topology.fulfilmentConsumer : Topology.fulfilmentConsumerV2;
+}

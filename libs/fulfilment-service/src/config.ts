@@ -1,5 +1,6 @@
 import { natsEnvProperties, toNatsSettings, type NatsSettings } from '@tandem/messaging';
-import { Env, parseEnv, serviceEnvProperties, toServiceConfig, type ServiceConfig } from '@tandem/runtime';
+import { FulfilmentVersions, type FulfilmentVersion } from '@tandem/contracts';
+import { ConfigError, Env, parseEnv, serviceEnvProperties, toServiceConfig, type ServiceConfig } from '@tandem/runtime';
 import Type from 'typebox';
 
 const ConsumerEnv = Type.Object({
@@ -16,6 +17,8 @@ const ConsumerEnv = Type.Object({
 });
 
 export interface ConsumerConfig extends ServiceConfig {
+  /** SERVICE_VERSION, which is also the fulfilment version: v1 or v2 (docs/decisions/0018). */
+  readonly version: FulfilmentVersion;
   readonly nats: NatsSettings;
   readonly fulfilment: { readonly delayMs: number; readonly failRate: number; readonly concurrency: number };
 }
@@ -23,8 +26,18 @@ export interface ConsumerConfig extends ServiceConfig {
 /** Reads the consumer's configuration (SPEC §2); throws ConfigError naming each bad variable. */
 export function loadConsumerConfig(env: Readonly<Record<string, string | undefined>>): ConsumerConfig {
   const parsed = parseEnv(ConsumerEnv, env);
+  const version = parsed.SERVICE_VERSION;
+  if (!(FulfilmentVersions as readonly string[]).includes(version))
+    throw new ConfigError([
+      {
+        variable: 'SERVICE_VERSION',
+        expected: `the fulfilment version, ${FulfilmentVersions.join(' or ')} (the canary splits orders.created between them)`,
+        received: version,
+      },
+    ]);
   return Object.freeze({
     ...toServiceConfig(parsed),
+    version: version as FulfilmentVersion,
     nats: toNatsSettings(parsed),
     fulfilment: { delayMs: parsed.FULFILMENT_DELAY_MS, failRate: parsed.FULFILMENT_FAIL_RATE, concurrency: parsed.FULFILMENT_CONCURRENCY },
   });

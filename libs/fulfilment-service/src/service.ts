@@ -1,4 +1,11 @@
-import { OrderEvents, TandemTopology, Topology } from '@tandem/contracts';
+import {
+  FulfilmentSplitEvent,
+  fulfilmentConsumerOf,
+  fulfilmentSplitProblem,
+  OrderEvents,
+  TandemTopology,
+  Topology,
+} from '@tandem/contracts';
 import {
   ConsumerRunner,
   deadLetterFromAdvisory,
@@ -6,7 +13,9 @@ import {
   messagingMetrics,
   NatsConnectionComponent,
   Publisher,
+  StreamSplit,
   TopologyComponent,
+  versionSplit,
 } from '@tandem/messaging';
 import { HttpServerComponent } from '@tandem/http';
 import { type Component } from '@tandem/runtime';
@@ -17,7 +26,8 @@ import { loadConsumerConfig, type ConsumerConfig } from './config';
 import { fulfilmentHandler } from './handlers/order-created.handler';
 
 /**
- * The fulfilment worker's components: its topology check, the `fulfilment` consumer, the
+ * The fulfilment worker's components: its topology check, its version's fulfilment consumer
+ * (`fulfilment` for v1, `fulfilment-v2` for v2, each handling its share of the split), the
  * `dead-letters` consumer (messages that reached max_deliver unsettled, from the server's
  * advisories: docs/decisions/0015), and its probe/metrics HTTP server.
  */
@@ -28,16 +38,26 @@ export function consumerComponents(config: ConsumerConfig, parts: ServiceParts):
   const app = buildConsumerApp({ logger: parts.logger, health: parts.health, metrics, requestTimeoutMs: config.requestTimeoutMs });
   const topology = new TopologyComponent(nats, TandemTopology, config.nats.replicas, `${prefix}topology`);
   const messaging = messagingMetrics(metrics.registry);
+  // Every version's durable gets every order; each handles the share the split in ORDERS gives
+  // it and acks the rest unhandled (docs/decisions/0018).
+  const split = new StreamSplit({
+    connection: nats,
+    stream: Topology.ordersStream.name,
+    event: FulfilmentSplitEvent,
+    weightsOf: (value) => fulfilmentSplitProblem(value) ?? value.weights,
+    logger: parts.logger,
+  });
   const fulfilment = new ConsumerRunner({
     name: `${prefix}consumer:fulfilment`,
     connection: nats,
-    consumer: Topology.fulfilmentConsumer,
+    consumer: fulfilmentConsumerOf(config.version),
     event: OrderEvents.created,
     handler: fulfilmentHandler(new Publisher(nats, { metrics: messaging }), config.fulfilment),
     concurrency: config.fulfilment.concurrency,
     metrics: messaging,
     replicas: config.nats.replicas,
     requires: topology,
+    middleware: [versionSplit(split, config.version)],
   });
   const deadLetters = new ConsumerRunner({
     name: `${prefix}consumer:dead-letters`,

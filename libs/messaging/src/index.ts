@@ -31,3 +31,5 @@ export { retry } from './middleware/retry';
 export type { BrokerState } from './middleware/wait-for-broker';
 export { tracing } from './middleware/tracing';
 export { TopologyComponent } from './topology.component';
+export { splitBucket, splitOwner, StreamSplit, versionSplit } from './stream-split';
+export type { SplitInForce, SplitVersion, SplitWeights, StreamSplitOptions } from './stream-split';

@@ -37,6 +37,11 @@ export interface StreamSpec {
   readonly allowDirect?: boolean;
   /** `limits` (default) keeps messages until a limit removes them; `workqueue` removes each once acknowledged. */
   readonly retention?: 'limits' | 'workqueue';
+  /**
+   * Honour a message's own `Nats-TTL` header (`allow_msg_ttl`, NATS 2.11+), e.g. `never` for one
+   * that must outlive max_age. Default false. The server never turns it off again.
+   */
+  readonly allowMsgTtl?: boolean;
 }
 
 /** A durable pull consumer as data. */
@@ -81,7 +86,7 @@ export interface TopologyChange {
 /**
  * Creates every declared stream and consumer, or updates it when it exists and differs in
  * a field that can change. A difference in a field that cannot change (storage,
- * retention, ack or deliver policy, filter subject) throws {@link TopologyConflictError}
+ * retention, ack or deliver policy) throws {@link TopologyConflictError}
  * naming the resource and field. Idempotent: running it twice changes nothing. Needs the
  * rights to create and update (the administrative identity, or an open server).
  */
@@ -136,6 +141,8 @@ export async function checkTopology(nc: NatsConnection, spec: TopologySpec): Pro
     if (has !== needs) problems.push(`stream ${stream.name}: subjects are [${has}], not [${needs}]`);
     if (Boolean(info.config.allow_direct) !== wanted.allow_direct)
       problems.push(`stream ${stream.name}: allow_direct is ${Boolean(info.config.allow_direct)}, not ${wanted.allow_direct}`);
+    if (Boolean(info.config.allow_msg_ttl) !== wanted.allow_msg_ttl)
+      problems.push(`stream ${stream.name}: allow_msg_ttl is ${Boolean(info.config.allow_msg_ttl)}, not ${wanted.allow_msg_ttl}`);
   }
   for (const consumer of spec.consumers ?? []) {
     const name = `${consumer.stream}/${consumer.durable}`;
@@ -198,6 +205,7 @@ function streamConfig(spec: StreamSpec, replicas: number): Partial<StreamConfig>
     max_bytes: spec.maxBytes ?? -1,
     discard: spec.discard === 'new' ? DiscardPolicy.New : DiscardPolicy.Old,
     allow_direct: spec.allowDirect ?? false,
+    allow_msg_ttl: spec.allowMsgTtl ?? false,
     num_replicas: replicas,
   };
 }
@@ -225,6 +233,7 @@ async function ensureStream(jsm: JetStreamManager, spec: StreamSpec, replicas: n
     config.max_bytes !== wanted.max_bytes ||
     config.discard !== wanted.discard ||
     Boolean(config.allow_direct) !== wanted.allow_direct ||
+    Boolean(config.allow_msg_ttl) !== wanted.allow_msg_ttl ||
     config.num_replicas !== wanted.num_replicas;
   if (!changed) return 'unchanged';
   // The server enforces a lowered byte limit at once by deleting the oldest messages, whatever
@@ -272,11 +281,13 @@ async function ensureConsumer(
     throw error;
   }
   const config = existing.config;
-  for (const field of ['ack_policy', 'deliver_policy', 'filter_subject'] as const) {
+  for (const field of ['ack_policy', 'deliver_policy'] as const) {
     if (config[field] !== wanted[field])
       throw new TopologyConflictError('consumer', `${spec.stream}/${spec.durable}`, field, config[field], wanted[field]);
   }
-  const mutable = ['ack_wait', 'max_deliver', 'max_ack_pending'] as const;
+  // The filter can change in place (NATS 2.10+): the consumer keeps its position and goes on
+  // with the messages after it that match the new filter.
+  const mutable = ['filter_subject', 'ack_wait', 'max_deliver', 'max_ack_pending'] as const;
   const differs = mutable.filter((field) => config[field] !== wanted[field]);
   if (differs.length === 0) return 'unchanged';
   if (!apply) return 'updated';

@@ -91,7 +91,7 @@ describe('JetStream topology, publisher and consumer runner (real nats-server)',
   }
 
   describe('ensureTopology', () => {
-    it('is idempotent, updates what may change and names the field that may not', async () => {
+    it('is idempotent, updates what may change (limits, a filter, per-message TTL) and names the field that may not', async () => {
       const nc = await nats.whenConnected();
       const before = await jsm.streams.info('TEST');
       await ensureTopology(nc, { streams: [{ name: 'TEST', subjects: ['test.>'] }] }, { replicas: 1 });
@@ -105,8 +105,15 @@ describe('JetStream topology, publisher and consumer runner (real nats-server)',
       const conflict = ensureTopology(nc, { streams: [{ name: 'TEST', subjects: ['test.>'], storage: 'memory' }] }, { replicas: 1 });
       await expect(conflict).rejects.toBeInstanceOf(TopologyConflictError);
       await expect(conflict).rejects.toThrow('stream TEST: field "storage" is "file" on the server but "memory" is declared');
-      const filterConflict = ensureTopology(nc, { consumers: [{ ...spec, filterSubject: 'test.other' }] }, { replicas: 1 });
-      await expect(filterConflict).rejects.toThrow(`consumer TEST/${spec.durable}: field "filter_subject"`);
+      // A filter changes in place (NATS 2.10+), the consumer kept (one more fulfilment version's advisories).
+      const createdAt = (await jsm.consumers.info('TEST', spec.durable)).created;
+      const refiltered = await ensureTopology(nc, { consumers: [{ ...spec, filterSubject: 'test.other' }] }, { replicas: 1 });
+      expect(refiltered).toEqual([{ kind: 'consumer', name: `TEST/${spec.durable}`, action: 'updated' }]);
+      expect((await jsm.consumers.info('TEST', spec.durable)).config.filter_subject).toBe('test.other');
+      expect((await jsm.consumers.info('TEST', spec.durable)).created).toBe(createdAt);
+      // Per-message TTL is turned on by an update.
+      await ensureTopology(nc, { streams: [{ name: 'TEST', subjects: ['test.>'], allowMsgTtl: true }] }, { replicas: 1 });
+      expect((await jsm.streams.info('TEST')).config.allow_msg_ttl).toBe(true);
     });
 
     it('never lowers a byte limit below what a stream holds (the server would delete its oldest messages), and raises it', async () => {

@@ -83,14 +83,20 @@ describe('npm run nats:topology (dist/tools/topology) against a real nats-server
     try {
       const jsm = await jetstreamManager(nc);
       expect((await jsm.streams.info('ORDERS_MAX_DELIVERIES')).config).toMatchObject({
-        subjects: ['$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.ORDERS.fulfilment'],
+        subjects: [
+          '$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.ORDERS.fulfilment',
+          '$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.ORDERS.fulfilment-v2',
+        ],
         retention: 'workqueue',
         max_bytes: 64 * 1024 * 1024,
       });
       expect((await jsm.consumers.info('ORDERS_MAX_DELIVERIES', 'dead-letters')).config).toMatchObject({
-        filter_subject: '$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.ORDERS.fulfilment',
+        filter_subject: '$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.ORDERS.*',
         max_deliver: -1,
       });
+      // Both fulfilment versions' durables, and ORDERS honouring the split's `Nats-TTL: never`.
+      expect((await jsm.consumers.info('ORDERS', 'fulfilment-v2')).config.filter_subject).toBe('orders.created.*');
+      expect((await jsm.streams.info('ORDERS')).config.allow_msg_ttl).toBe(true);
       // A limit changed by hand is put back by the next run (updated), the stored messages kept.
       await jsm.consumers.update('ORDERS', 'fulfilment', { max_deliver: 9 });
       expect((await run(nats.clientEnv('admin'), ['--check'])).out).toContain('consumer ORDERS/fulfilment: would be updated\n');

@@ -21,7 +21,7 @@ export function messagingMetrics(registry: Registry): MessagingMetrics {
   const metrics: MessagingMetrics = {
     consumed: new Counter({
       name: 'messaging_messages_consumed_total',
-      help: 'Messages settled by a consumer, by outcome: acked, nakked (to be redelivered) or dead_lettered.',
+      help: 'Messages settled by a consumer, by outcome: acked, nakked (to be redelivered), dead_lettered, or skipped (acked unhandled: another version owns it).',
       labelNames: ['subject', 'consumer', 'outcome'],
       registers: [registry],
     }),
@@ -90,7 +90,7 @@ export function metrics(m: MessagingMetrics): Middleware {
     const started = process.hrtime.bigint();
     try {
       const outcome = await next(delivery);
-      const outcomeName = outcomeLabel[outcome.action];
+      const outcomeName = outcome.action === 'ack' && outcome.skipped ? 'skipped' : outcomeLabel[outcome.action];
       const outcomeKey = `${key} ${outcomeName}`;
       let child = outcomes.get(outcomeKey);
       if (!child) {
