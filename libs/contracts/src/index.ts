@@ -17,11 +17,5 @@ export {
 } from './orders.schemas';
 export { Problems } from './problems';
 export type { ProblemType } from './problems';
-export {
-  FulfilmentSplitEvent,
-  fulfilmentSplitProblem,
-  FulfilmentSplitSubject,
-  FulfilmentSplitV1,
-  FulfilmentVersions,
-} from './canary';
+export { FulfilmentSplitEvent, fulfilmentSplitProblem, FulfilmentSplitSubject, FulfilmentSplitV1, FulfilmentVersions } from './canary';
 export type { FulfilmentVersion } from './canary';

@@ -4,7 +4,6 @@ import type { Logger } from 'pino';
 import type { Static, TSchema } from 'typebox';
 import { EventCodec, type EventType } from './event-codec';
 import type { Middleware } from './middleware/middleware';
-import type { NatsConnectionComponent } from './nats-connection.component';
 
 /** The two versions a split shares messages between: the stable one and the canary. */
 export type SplitVersion = 'v1' | 'v2';
@@ -46,7 +45,8 @@ export function splitOwner(key: string, weights: SplitWeights): SplitVersion {
 }
 
 export interface StreamSplitOptions<S extends TSchema> {
-  readonly connection: NatsConnectionComponent;
+  /** Where to ask: a NatsConnectionComponent, or any holder of a connection (undefined while there is none). */
+  readonly connection: { connection(): NatsConnection | undefined };
   /** The stream that holds both the split messages and the messages being split. */
   readonly stream: string;
   /** The split messages: their subject (a literal one) and body. */
@@ -135,7 +135,10 @@ export class StreamSplit<S extends TSchema> {
     const weights = decoded.value === undefined ? decoded.problems.join('; ') : this.options.weightsOf(decoded.value);
     if (typeof weights === 'string') {
       // Every version ignores it alike, so the split before it stays in force for all of them.
-      this.options.logger?.error({ stream: this.options.stream, seq, problem: weights }, 'split message ignored: the split before it stays');
+      this.options.logger?.error(
+        { stream: this.options.stream, seq, problem: weights },
+        'split message ignored: the split before it stays',
+      );
       return;
     }
     this.history.push(Object.freeze({ weights: Object.freeze({ v1: weights.v1, v2: weights.v2 }), since: seq }));

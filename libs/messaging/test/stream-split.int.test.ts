@@ -25,7 +25,11 @@ describe('StreamSplit (real nats-server)', () => {
   let server: NatsServer;
   let nats: NatsConnectionComponent;
   let js: JetStreamClient;
-  const startContext = (): StartContext => ({ signal: new AbortController().signal, logger: pino({ level: 'silent' }), fail: () => undefined });
+  const startContext = (): StartContext => ({
+    signal: new AbortController().signal,
+    logger: pino({ level: 'silent' }),
+    fail: () => undefined,
+  });
   const setSplit = async (weights: { v1: number; v2: number }) => {
     const h = headers();
     h.set('Nats-TTL', 'never');
@@ -156,8 +160,12 @@ describe('StreamSplit (real nats-server)', () => {
       ['v1', 'v2'],
       ['v2', 'v1'],
     ] as const) {
-      expect(text).toContain(`messaging_messages_consumed_total{subject="work.job.*",consumer="w-${version}",outcome="acked"} ${byVersion(version)}`);
-      expect(text).toContain(`messaging_messages_consumed_total{subject="work.job.*",consumer="w-${version}",outcome="skipped"} ${byVersion(other)}`);
+      expect(text).toContain(
+        `messaging_messages_consumed_total{subject="work.job.*",consumer="w-${version}",outcome="acked"} ${byVersion(version)}`,
+      );
+      expect(text).toContain(
+        `messaging_messages_consumed_total{subject="work.job.*",consumer="w-${version}",outcome="skipped"} ${byVersion(other)}`,
+      );
     }
   });
 });

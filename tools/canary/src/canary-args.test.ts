@@ -56,7 +56,7 @@ describe('canary arguments', () => {
     [['status', '--file'], '--file expects a path'],
     [['status', '--file', '--apply'], '--file expects a path'],
     [['status', '--file=a', '--file=b'], '--file given twice'],
-    [['status', '--apply'], '--apply goes with set, promote or abort; status only reads the file'],
+    [['status', '--apply'], '--apply goes with set, promote or abort; status only reads'],
   ])('refuses %j: %s', (argv, message) => {
     const error = refusal(argv);
     expect(error.message).toBe(message);

@@ -20,10 +20,12 @@ export type CanaryArgs =
 export const USAGE = `Usage: npm run canary -- <command> [options]
 
 Reads and edits the weights of the "weighted" route of the order VirtualService
-(default deploy/istio/order-virtualservice.yaml); comments and layout are kept.
+(default deploy/istio/order-virtualservice.yaml); comments and layout are kept. With
+NATS_URL set, the same command reads and moves the split of orders.created between
+fulfilment v1 and v2 (a split message in stream ORDERS; docs/decisions/0018).
 
 Commands:
-  status              print the weight of each subset
+  status              print the weight of each subset (HTTP, and orders.created with NATS_URL)
   set <v2-percent>    send <v2-percent> (integer 0..100) to v2 and the rest to v1
   promote             v2 100%, v1 0%
   abort               v1 100%, v2 0%
@@ -32,12 +34,17 @@ Options:
   --file <path>               the VirtualService to work on
   --destination-rule <path>   its DestinationRule (default: order-destinationrule.yaml beside it)
   --apply                     after writing, kubectl apply the DestinationRule, then the
-                              VirtualService, to the current context (refused, with nothing
-                              written, when no cluster is reachable)
+                              VirtualService, to the current context, then move the message
+                              split (refused, with nothing written, when no cluster or no NATS
+                              is reachable; requires NATS_URL)
   -h, --help                  show this help
 
+Environment (message split): NATS_URL, NATS_USER and NATS_PASS (or NATS_CREDS) of the
+administrative user, NATS_INBOX_PREFIX (e.g. _INBOX.admin).
+
 Exit codes: 0 done, 1 manifest refused, 2 usage error, 3 no reachable cluster for --apply,
-4 kubectl apply failed after the file was written.
+4 kubectl apply failed after the file was written, 5 NATS not reachable or refused (nothing
+changed), 6 the HTTP split moved but the message split could not be written (run it again).
 `;
 
 const VALUE_OPTIONS = { '--file': 'file', '--destination-rule': 'destinationRule' } as const;
@@ -75,7 +82,7 @@ export function parseCanaryArgs(argv: readonly string[]): CanaryArgs {
 
   const [name, ...rest] = positionals;
   const command = parseCommand(name, rest);
-  if (apply && command.kind === 'status') throw new UsageError('--apply goes with set, promote or abort; status only reads the file');
+  if (apply && command.kind === 'status') throw new UsageError('--apply goes with set, promote or abort; status only reads');
   return { help: false, command, apply, ...values };
 }
 

@@ -121,3 +121,29 @@ export class WriteFailedError extends CanaryError {
     super('CANARY_ERR_WRITE_FAILED', `${file}: could not write: ${(cause as Error).message}; the file is unchanged`, { cause });
   }
 }
+
+/**
+ * NATS (where the message split lives) is not reachable, or refuses the identity: nothing was
+ * changed, neither the file nor the cluster. Exit 5.
+ */
+export class NatsUnavailableError extends CanaryError {
+  readonly exitCode = 5;
+  constructor(where: string, detail: string, options?: ErrorOptions) {
+    super('CANARY_ERR_NATS_UNAVAILABLE', `the message split needs NATS at ${where}, which ${detail}. Nothing was changed.`, options);
+  }
+}
+
+/**
+ * The HTTP split was written (and applied, with --apply) but the message split could not be:
+ * the two now differ. Exit 6; running the same command again finishes it.
+ */
+export class MessageSplitFailedError extends CanaryError {
+  readonly exitCode = 6;
+  constructor(detail: string, options?: ErrorOptions) {
+    super(
+      'CANARY_ERR_MESSAGE_SPLIT_FAILED',
+      `the HTTP split moved but the message split did not: ${detail}. Run the same command again to move it ` + '(`status` shows both).',
+      options,
+    );
+  }
+}

@@ -2,7 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { parseCanaryArgs, USAGE } from './canary-args';
 import { CanaryError, ManifestUnreadableError, UsageError, WriteFailedError } from './canary-errors';
-import { formatChange, formatStatus, SUBSETS, targetWeights } from './canary-weights';
+import { formatChange, formatStatus, SUBSETS, targetWeights, type Weights } from './canary-weights';
+import { MessageSplit, setByLine, type MessageSplitState } from './message-split';
 import { assertSubsetsDefined, readDestinationRuleSubsets } from './destination-rule';
 import { writeFileAtomic } from './atomic-write';
 import { applyInOrder, assertClusterReachable } from './kubectl';
@@ -66,8 +67,37 @@ async function canary(argv: readonly string[], io: CanaryIo): Promise<void> {
   });
   if (drText !== undefined) assertSubsetsDefined(route, readDestinationRuleSubsets(drText, show(dr)), show(dr));
 
+  // The message split (fulfilment v1/v2, in stream ORDERS) moves with the HTTP split when NATS
+  // is reachable: NATS_URL set. --apply changes the live system and never moves one alone.
+  if (args.apply && !io.env.NATS_URL)
+    throw new UsageError(
+      '--apply moves the HTTP split and the message split together: set NATS_URL and the administrative identity ' +
+        '(NATS_USER/NATS_PASS or NATS_CREDS, NATS_INBOX_PREFIX; deploy/README.md shows how on kind). Nothing was changed.',
+    );
+  const messages = await MessageSplit.open(io.env);
+  try {
+    await withMessages(args, io, route, messages, show, vs, dr);
+  } finally {
+    await messages?.close();
+  }
+}
+
+async function withMessages(
+  args: Extract<ReturnType<typeof parseCanaryArgs>, { help: false }>,
+  io: CanaryIo,
+  route: ReturnType<typeof readOrderRoute>,
+  messages: MessageSplit | undefined,
+  show: (path: string) => string,
+  vs: string,
+  dr: string,
+): Promise<void> {
+  const current = await messages?.read();
   if (args.command.kind === 'status') {
     io.stdout.write(`${formatStatus(route.name, route.weights, route.file)}\n`);
+    if (current && messages) io.stdout.write(formatMessageStatus(current, messages.where));
+    else io.stdout.write(`${MESSAGES}: not read (NATS_URL is not set)\n`);
+    if (current && SUBSETS.some((s) => current.weights[s] !== route.weights[s]))
+      io.stderr.write(`canary: warning: HTTP and ${MESSAGES} are split differently; "set <v2-percent>" with NATS_URL set moves both\n`);
     return;
   }
   const target = targetWeights(args.command);
@@ -94,6 +124,38 @@ async function canary(argv: readonly string[], io: CanaryIo): Promise<void> {
       `${route.name}: applied ${show(dr)}, then ${show(vs)}, with kubectl${context === undefined ? '' : ` (context "${context}")`}\n`,
     );
   }
+  if (!messages || !current) {
+    io.stderr.write(`canary: ${MESSAGES}: not moved (NATS_URL is not set; only the file changed)\n`);
+    return;
+  }
+  if (SUBSETS.every((s) => current.weights[s] === target[s])) {
+    io.stdout.write(`${formatChange(MESSAGES, current.weights, target, `ORDERS, since sequence ${current.since}`)}\n`);
+  } else {
+    const seq = await messages.write(target, setByLine(args.command.kind === 'set' ? `set ${args.command.v2}` : args.command.kind));
+    io.stdout.write(`${formatChange(MESSAGES, current.weights, target, `ORDERS, from sequence ${seq}`)}\n`);
+  }
+  if (target.v2 > 0 && (current.v2 === undefined || current.v2.waiting === 0))
+    io.stderr.write(
+      `canary: warning: ${current.v2 === undefined ? 'ORDERS/fulfilment-v2 is not declared (npm run nats:topology)' : 'no fulfilment v2 is pulling from ORDERS/fulfilment-v2 right now'}: its share of the orders waits until one does\n`,
+    );
+}
+
+/** What the message split is called in the CLI's lines. */
+const MESSAGES = 'orders.created';
+
+function formatMessageStatus(state: MessageSplitState, where: string): string {
+  const weights: Weights = state.weights;
+  const origin =
+    state.since === 0
+      ? `no split written in ORDERS yet: all to v1; NATS ${where}`
+      : `ORDERS since sequence ${state.since}${state.split ? `, set by ${state.split.setBy} at ${state.split.setAt}` : ''}`;
+  const lines = [formatStatus(MESSAGES, weights, origin)];
+  lines.push(
+    state.v2 === undefined
+      ? 'fulfilment-v2: not declared (npm run nats:topology)'
+      : `fulfilment-v2: ${state.v2.pending} pending, ${state.v2.ackPending} unacknowledged, ${state.v2.waiting} pull(s) waiting`,
+  );
+  return `${lines.join('\n')}\n`;
 }
 
 /**

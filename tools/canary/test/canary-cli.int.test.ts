@@ -1,6 +1,9 @@
 import { chmod, copyFile, mkdir, mkdtemp, readFile, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import { freePort, NatsServer } from '@tandem/testing';
 import { runCanary } from '../src/run-canary';
 
 /**
@@ -62,7 +65,11 @@ function changedLines(before: string, after: string): [string, string][] {
 
 describe('npm run canary', () => {
   it('status prints the weight of each subset of the weighted route', async () => {
-    expect(await canary(['status'])).toEqual({ code: 0, stdout: `order: v1 90%, v2 10%  (${VS})\n`, stderr: '' });
+    expect(await canary(['status'])).toEqual({
+      code: 0,
+      stdout: `order: v1 90%, v2 10%  (${VS})\norders.created: not read (NATS_URL is not set)\n`,
+      stderr: '',
+    });
     expect(await readFile(vsPath, 'utf8')).toBe(original);
   });
 
@@ -70,7 +77,7 @@ describe('npm run canary', () => {
     expect(await canary(['set', '30'])).toEqual({
       code: 0,
       stdout: `order: canary weight v1 90% → 70%, v2 10% → 30%  (${VS})\n`,
-      stderr: '',
+      stderr: 'canary: orders.created: not moved (NATS_URL is not set; only the file changed)\n',
     });
     expect(changedLines(original, await readFile(vsPath, 'utf8'))).toEqual([
       ['          weight: 90', '          weight: 70'],
@@ -78,7 +85,7 @@ describe('npm run canary', () => {
       ['          weight: 90', '          weight: 70'],
       ['          weight: 10', '          weight: 30'],
     ]);
-    expect((await canary(['status'])).stdout).toBe(`order: v1 70%, v2 30%  (${VS})\n`);
+    expect((await canary(['status'])).stdout).toBe(`order: v1 70%, v2 30%  (${VS})\norders.created: not read (NATS_URL is not set)\n`);
   });
 
   it('promote sends all traffic to v2 and abort all back to v1', async () => {
@@ -103,7 +110,7 @@ describe('npm run canary', () => {
     expect(await canary(['set', '10'])).toEqual({
       code: 0,
       stdout: `order: canary weight unchanged, v1 90%, v2 10%  (${VS})\n`,
-      stderr: '',
+      stderr: 'canary: orders.created: not moved (NATS_URL is not set; only the file changed)\n',
     });
     const after = await stat(vsPath);
     expect([after.ino, after.mtimeMs]).toEqual([before.ino, before.mtimeMs]);
@@ -117,7 +124,9 @@ describe('npm run canary', () => {
     expect((await canary(['set', '40', '--file', 'vs.yaml'], { INIT_CWD: elsewhere })).stdout).toBe(
       'order: canary weight v1 90% → 60%, v2 10% → 40%  (vs.yaml)\n',
     );
-    expect((await canary(['status', '--file', 'elsewhere/vs.yaml'])).stdout).toBe('order: v1 60%, v2 40%  (elsewhere/vs.yaml)\n');
+    expect((await canary(['status', '--file', 'elsewhere/vs.yaml'])).stdout).toBe(
+      'order: v1 60%, v2 40%  (elsewhere/vs.yaml)\norders.created: not read (NATS_URL is not set)\n',
+    );
     expect(await readFile(vsPath, 'utf8')).toBe(original);
   });
 
@@ -252,6 +261,16 @@ describe('npm run canary', () => {
   describe('--apply', () => {
     // No Kubernetes cluster can run on this machine, so kubectl is replaced by a script
     // that records its arguments (CONVENTIONS.md: mock only what cannot run here).
+    // The message split moves with it, on a real nats-server with Tandem's users and topology.
+    let nats: NatsServer;
+    let admin: Record<string, string>;
+    beforeAll(async () => {
+      nats = await NatsServer.start({ accounts: true });
+      admin = nats.clientEnv('admin');
+    });
+    afterAll(async () => {
+      await nats?.cleanup();
+    });
     let bin: string;
     let log: string;
     beforeEach(async () => {
@@ -278,14 +297,18 @@ describe('npm run canary', () => {
     const calls = async (): Promise<string[]> => (await readFile(log, 'utf8').catch(() => '')).split('\n').filter(Boolean);
 
     it('writes the file, then applies the DestinationRule before the VirtualService', async () => {
-      const result = await canary(['set', '30', '--apply'], { PATH: bin, FAKE_KUBECTL_LOG: log });
-      expect(result).toEqual({
-        code: 0,
-        stdout:
-          `order: canary weight v1 90% → 70%, v2 10% → 30%  (${VS})\n` +
-          `order: applied ${DR}, then ${VS}, with kubectl (context "kind-tandem")\n`,
-        stderr: '',
-      });
+      const result = await canary(['set', '30', '--apply'], { PATH: bin, FAKE_KUBECTL_LOG: log, ...admin });
+      expect(result.code).toBe(0);
+      expect(result.stdout.split('\n')).toEqual([
+        `order: canary weight v1 90% → 70%, v2 10% → 30%  (${VS})`,
+        `order: applied ${DR}, then ${VS}, with kubectl (context "kind-tandem")`,
+        expect.stringMatching(/^orders\.created: canary weight v1 \d+% → 70%, v2 \d+% → 30% {2}\(ORDERS, from sequence \d+\)$/),
+        '',
+      ]);
+      // No fulfilment v2 runs here: its share would wait, and the CLI says so.
+      expect(result.stderr).toBe(
+        'canary: warning: no fulfilment v2 is pulling from ORDERS/fulfilment-v2 right now: its share of the orders waits until one does\n',
+      );
       expect(await calls()).toEqual(['config current-context', 'version --request-timeout=5s', `apply -f ${drPath}`, `apply -f ${vsPath}`]);
       expect(changedLines(original, await readFile(vsPath, 'utf8'))).toHaveLength(4);
     });
@@ -293,7 +316,7 @@ describe('npm run canary', () => {
     it('refuses with exit code 3 and writes nothing when there is no kubectl on PATH', async () => {
       const empty = join(root, 'empty-bin');
       await mkdir(empty);
-      expect(await canary(['promote', '--apply'], { PATH: empty })).toEqual({
+      expect(await canary(['promote', '--apply'], { PATH: empty, ...admin })).toEqual({
         code: 3,
         stdout: '',
         stderr:
@@ -303,7 +326,7 @@ describe('npm run canary', () => {
     });
 
     it('refuses with exit code 3 and writes nothing when kubectl cannot reach the cluster', async () => {
-      const result = await canary(['promote', '--apply'], { PATH: bin, FAKE_KUBECTL_LOG: log, FAKE_KUBECTL_UNREACHABLE: '1' });
+      const result = await canary(['promote', '--apply'], { PATH: bin, FAKE_KUBECTL_LOG: log, FAKE_KUBECTL_UNREACHABLE: '1', ...admin });
       expect(result).toEqual({
         code: 3,
         stdout: '',
@@ -317,7 +340,7 @@ describe('npm run canary', () => {
 
     it('refuses with exit code 1, before calling kubectl, when there is no DestinationRule to apply first', async () => {
       await unlink(drPath);
-      const { code, stderr } = await canary(['promote', '--apply'], { PATH: bin, FAKE_KUBECTL_LOG: log });
+      const { code, stderr } = await canary(['promote', '--apply'], { PATH: bin, FAKE_KUBECTL_LOG: log, ...admin });
       expect(code).toBe(1);
       expect(stderr).toBe(
         `canary: ${DR}: file not found; --apply applies the DestinationRule beside the VirtualService first (or pass --destination-rule <path>)\n`,
@@ -331,6 +354,7 @@ describe('npm run canary', () => {
         PATH: bin,
         FAKE_KUBECTL_LOG: log,
         FAKE_KUBECTL_FAIL_APPLY: vsPath,
+        ...admin,
       });
       expect(code).toBe(4);
       expect(stdout).toBe(`order: canary weight v1 90% → 50%, v2 10% → 50%  (${VS})\n`);
@@ -338,7 +362,99 @@ describe('npm run canary', () => {
         `canary: kubectl apply -f ${VS} failed: "error: admission webhook denied the request" (already applied: ${DR}). ` +
           'The file is written but the cluster is not up to date: fix the cause and run the command again with --apply.\n',
       );
-      expect((await canary(['status'])).stdout).toBe(`order: v1 50%, v2 50%  (${VS})\n`);
+      // The message split did not move: the cluster did not take the HTTP split.
+      const status = await canary(['status'], admin);
+      expect(status.stdout.split('\n')[0]).toBe(`order: v1 50%, v2 50%  (${VS})`);
+      expect(status.stdout.split('\n')[1]).not.toMatch(/^orders\.created: v1 50%, v2 50%/);
+      expect(status.stderr).toContain('HTTP and orders.created are split differently');
+    });
+  });
+
+  it('refuses with exit code 2, changing nothing, without NATS_URL: HTTP never moves alone', async () => {
+    // (checked before kubectl: without one on PATH this would otherwise be exit 3)
+    const result = await canary(['abort', '--apply'], { PATH: join(root, 'no-bin') });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('canary: --apply moves the HTTP split and the message split together: set NATS_URL');
+    expect(await readFile(vsPath, 'utf8')).toBe(original);
+  });
+
+  describe('the message split (real nats-server with Tandem’s users and topology)', () => {
+    let nats: NatsServer;
+    let admin: Record<string, string>;
+    beforeAll(async () => {
+      nats = await NatsServer.start({ accounts: true });
+      admin = nats.clientEnv('admin');
+    });
+    afterAll(async () => {
+      await nats?.cleanup();
+    });
+    const lastSplit = async () => {
+      const nc = await connect({ servers: nats.url, ...nats.user('admin') });
+      try {
+        return await (await jetstreamManager(nc)).streams.getMessage('ORDERS', { last_by_subj: 'orders.canary.fulfilment' });
+      } finally {
+        await nc.close();
+      }
+    };
+
+    it('status reads both splits; set moves both, writing one split message that outlives max_age; an unchanged one writes none; abort moves both back', async () => {
+      const first = await canary(['status'], admin);
+      expect(first.stdout).toBe(
+        `order: v1 90%, v2 10%  (${VS})\n` +
+          `orders.created: v1 100%, v2 0%  (no split written in ORDERS yet: all to v1; NATS ${nats.url})\n` +
+          'fulfilment-v2: 0 pending, 0 unacknowledged, 0 pull(s) waiting\n',
+      );
+      expect(first.stderr).toBe(
+        'canary: warning: HTTP and orders.created are split differently; "set <v2-percent>" with NATS_URL set moves both\n',
+      );
+
+      const set = await canary(['set', '25'], admin);
+      expect(set.code).toBe(0);
+      const stored = await lastSplit();
+      expect(stored).not.toBeNull();
+      expect(set.stdout).toBe(
+        `order: canary weight v1 90% → 75%, v2 10% → 25%  (${VS})\n` +
+          `orders.created: canary weight v1 100% → 75%, v2 0% → 25%  (ORDERS, from sequence ${stored?.seq})\n`,
+      );
+      expect(stored?.header.get('Nats-TTL')).toBe('never');
+      const body = stored?.json<{ weights: unknown; setBy: string; setAt: string }>();
+      expect(body?.weights).toEqual({ v1: 75, v2: 25 });
+      expect(body?.setBy).toMatch(/^canary set 25 \(by .+\)$/);
+      const status = await canary(['status'], admin);
+      expect(status.stdout.split('\n').slice(0, 2)).toEqual([
+        `order: v1 75%, v2 25%  (${VS})`,
+        `orders.created: v1 75%, v2 25%  (ORDERS since sequence ${stored?.seq}, set by ${body?.setBy} at ${body?.setAt})`,
+      ]);
+      expect(status.stderr).toBe('');
+
+      const again = await canary(['set', '25'], admin);
+      expect(again.stdout).toContain(`orders.created: canary weight unchanged, v1 75%, v2 25%  (ORDERS, since sequence ${stored?.seq})`);
+      expect((await lastSplit())?.seq).toBe(stored?.seq);
+
+      const abort = await canary(['abort'], admin);
+      expect(abort.code).toBe(0);
+      expect(abort.stdout).toContain('orders.created: canary weight v1 75% → 100%, v2 25% → 0%');
+      expect((await lastSplit())?.json<{ weights: unknown }>().weights).toEqual({ v1: 100, v2: 0 });
+    });
+
+    it('exits 5 changing nothing when NATS cannot be reached', async () => {
+      const closed = `nats://127.0.0.1:${await freePort()}`;
+      const result = await canary(['set', '50'], { ...admin, NATS_URL: closed });
+      expect(result.code).toBe(5);
+      expect(result.stderr).toMatch(
+        new RegExp(`^canary: the message split needs NATS at ${closed.replace(/[.]/g, '\\.')}, which cannot be reached`),
+      );
+      expect(result.stderr).toContain('Nothing was changed.');
+      expect(await readFile(vsPath, 'utf8')).toBe(original);
+    });
+
+    it('exits 6 naming the administrative identity when the user may read the split but not write it', async () => {
+      const result = await canary(['set', '60'], nats.clientEnv('consumer'));
+      expect(result.code).toBe(6);
+      expect(result.stdout).toBe(`order: canary weight v1 90% → 40%, v2 10% → 60%  (${VS})\n`);
+      expect(result.stderr).toContain('canary: the HTTP split moved but the message split did not:');
+      expect(result.stderr).toContain('orders.canary.fulfilment');
+      expect(result.stderr).toContain('the split is written by the administrative identity (NATS_USER=admin)');
     });
   });
 });

@@ -37,7 +37,7 @@ describe('npm run nats:topology (dist/tools/topology) against a real nats-server
     expect(result.code).toBe(1);
     for (const stream of TandemTopology.streams) expect(result.out).toContain(`stream ${stream.name}: would be created\n`);
     for (const c of TandemTopology.consumers) expect(result.out).toContain(`consumer ${c.stream}/${c.durable}: would be created\n`);
-    expect(result.out).toContain(': 5 difference(s)');
+    expect(result.out).toContain(': 6 difference(s)');
     expect((await run(nats.clientEnv('admin'), ['--check'])).code).toBe(1); // still nothing there
   });
 
