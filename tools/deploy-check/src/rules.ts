@@ -2,6 +2,7 @@ import type { Rule } from './rule';
 import { authzPrincipals } from './rules/authz-principals';
 import { eventStreamRoutes } from './rules/event-stream-routes';
 import { forwardedHeaders } from './rules/forwarded-headers';
+import { fulfilmentVersions } from './rules/fulfilment-versions';
 import { hostServices } from './rules/host-services';
 import { imagePinned } from './rules/image-pinned';
 import { jetstreamReplicas } from './rules/jetstream-replicas';
@@ -46,4 +47,5 @@ export const RULES: readonly Rule[] = [
   sidecarLifecycle,
   telemetryScope,
   otlpEndpoint,
+  fulfilmentVersions,
 ];

@@ -168,12 +168,13 @@ const cases: Case[] = [
     edits: [
       {
         file: 'deploy/k8s/base/consumer.yaml',
+        after: '  name: consumer-v1\n  namespace: tandem\n  labels:',
         from: 'NATS_USER\n              value: consumer',
         to: 'NATS_USER\n              value: admin',
       },
     ],
     file: 'deploy/k8s/base/consumer.yaml',
-    object: 'Deployment tandem/consumer',
+    object: 'Deployment tandem/consumer-v1',
     field: 'spec.template.spec.containers[0].env[6].value',
     lineShows: 'value: admin',
     message: /consumer connects to NATS as admin, the administrative identity that declares the topology/,
@@ -244,9 +245,11 @@ const cases: Case[] = [
   },
   {
     rule: 'otlp-endpoint',
-    edits: [{ file: 'deploy/k8s/overlays/kind/kustomization.yaml', from: 'name: consumer\n    patch', to: 'name: consumer-x\n    patch' }],
+    edits: [
+      { file: 'deploy/k8s/overlays/kind/kustomization.yaml', from: 'name: consumer-v2\n    patch', to: 'name: consumer-x\n    patch' },
+    ],
     file: 'deploy/k8s/base/consumer.yaml',
-    object: 'Deployment tandem/consumer',
+    object: 'Deployment tandem/consumer-v2',
     field: 'spec.template.metadata.annotations',
     lineShows: 'annotations:',
     message: /consumer exports spans to port 4318 of a collector outside the mesh through its sidecar/,
@@ -254,9 +257,9 @@ const cases: Case[] = [
   },
   {
     rule: 'otlp-endpoint',
-    edits: [{ file: 'deploy/k8s/base/consumer.yaml', from: 'key: otlp-endpoint', to: 'key: otlp-url' }],
+    edits: [{ file: 'deploy/k8s/base/consumer.yaml', after: '  name: consumer-v1\n  namespace: tandem\n  labels:', from: 'key: otlp-endpoint', to: 'key: otlp-url' }],
     file: 'deploy/k8s/base/consumer.yaml',
-    object: 'Deployment tandem/consumer',
+    object: 'Deployment tandem/consumer-v1',
     field: 'spec.template.spec.containers[0].env[10]',
     lineShows: '- name: OTEL_EXPORTER_OTLP_ENDPOINT',
     message: /OTEL_EXPORTER_OTLP_ENDPOINT reads key otlp-url of ConfigMap tandem\/tandem-telemetry, which it does not have/,
@@ -310,9 +313,9 @@ const cases: Case[] = [
   },
   {
     rule: 'workload-probes',
-    edits: [{ file: 'deploy/k8s/base/consumer.yaml', from: 'path: /readyz', to: 'path: /healthz' }],
+    edits: [{ file: 'deploy/k8s/base/consumer.yaml', after: '  name: consumer-v1\n  namespace: tandem\n  labels:', from: 'path: /readyz', to: 'path: /healthz' }],
     file: 'deploy/k8s/base/consumer.yaml',
-    object: 'Deployment tandem/consumer',
+    object: 'Deployment tandem/consumer-v1',
     field: 'spec.template.spec.containers[0].readinessProbe.httpGet.path',
     lineShows: 'path: /healthz',
     message: /must use \/readyz/,
@@ -328,9 +331,9 @@ const cases: Case[] = [
   },
   {
     rule: 'workload-resources',
-    edits: [{ file: 'deploy/k8s/base/consumer.yaml', from: '              memory: 256Mi\n', to: '' }],
+    edits: [{ file: 'deploy/k8s/base/consumer.yaml', after: '  name: consumer-v1\n  namespace: tandem\n  labels:', from: '              memory: 256Mi\n', to: '' }],
     file: 'deploy/k8s/base/consumer.yaml',
-    object: 'Deployment tandem/consumer',
+    object: 'Deployment tandem/consumer-v1',
     field: 'spec.template.spec.containers[0].resources.limits',
     lineShows: 'limits:',
     message: /sets no limits for memory/,
@@ -357,13 +360,13 @@ const cases: Case[] = [
     rule: 'workload-labels',
     edits: [
       {
-        file: 'deploy/k8s/base/consumer.yaml',
-        from: '        app: consumer\n        version: v1\n      annotations:',
-        to: '        app: consumer\n      annotations:',
+        file: 'deploy/k8s/base/gateway.yaml',
+        from: '        app: gateway\n        version: v1\n      annotations:',
+        to: '        app: gateway\n      annotations:',
       },
     ],
-    file: 'deploy/k8s/base/consumer.yaml',
-    object: 'Deployment tandem/consumer',
+    file: 'deploy/k8s/base/gateway.yaml',
+    object: 'Deployment tandem/gateway',
     field: 'spec.template.metadata.labels',
     lineShows: 'labels:',
     message: /no "version" label/,
@@ -409,9 +412,16 @@ const cases: Case[] = [
   },
   {
     rule: 'image-pinned',
-    edits: [{ file: 'deploy/k8s/base/consumer.yaml', from: 'image: tandem/consumer:0.1.0', to: 'image: tandem/consumer:latest' }],
+    edits: [
+      {
+        file: 'deploy/k8s/base/consumer.yaml',
+        after: '  name: consumer-v1\n  namespace: tandem\n  labels:',
+        from: 'image: tandem/consumer:0.1.0',
+        to: 'image: tandem/consumer:latest',
+      },
+    ],
     file: 'deploy/k8s/base/consumer.yaml',
-    object: 'Deployment tandem/consumer',
+    object: 'Deployment tandem/consumer-v1',
     field: 'spec.template.spec.containers[0].image',
     lineShows: 'image: tandem/consumer:latest',
     message: /not pinned/,
@@ -436,12 +446,60 @@ const cases: Case[] = [
   },
   {
     rule: 'sidecar-lifecycle',
-    edits: [{ file: 'deploy/k8s/base/consumer.yaml', from: '          holdApplicationUntilProxyStarts: true\n', to: '' }],
+    edits: [
+      {
+        file: 'deploy/k8s/base/consumer.yaml',
+        after: '  name: consumer-v1\n  namespace: tandem\n  labels:',
+        from: '          holdApplicationUntilProxyStarts: true\n',
+        to: '',
+      },
+    ],
     file: 'deploy/k8s/base/consumer.yaml',
-    object: 'Deployment tandem/consumer',
+    object: 'Deployment tandem/consumer-v1',
     field: 'spec.template.metadata.annotations.proxy.istio.io/config',
     lineShows: 'proxy.istio.io/config',
     message: /holdApplicationUntilProxyStarts/,
+  },
+  {
+    rule: 'fulfilment-versions',
+    edits: [
+      {
+        file: 'deploy/k8s/base/consumer.yaml',
+        from: '- name: SERVICE_VERSION\n              value: v2',
+        to: '- name: SERVICE_VERSION\n              value: v1',
+      },
+    ],
+    file: 'deploy/k8s/base/consumer.yaml',
+    object: 'Deployment tandem/consumer-v2',
+    field: 'spec.template.spec.containers[0].env[1]',
+    lineShows: '- name: SERVICE_VERSION',
+    message:
+      /SERVICE_VERSION is "v1" but the pods are labelled version "v2": this workload would pull v1's durable and v2's share of the orders would wait/,
+  },
+  {
+    rule: 'fulfilment-versions',
+    edits: [{ file: 'deploy/k8s/base/consumer.yaml', from: '  replicas: 1\n', to: '  replicas: 0\n' }],
+    file: 'deploy/k8s/base/consumer.yaml',
+    object: 'Deployment tandem/consumer-v2',
+    field: 'spec.replicas',
+    lineShows: 'replicas: 0',
+    message: /fulfilment v2 is held at 0 replicas with no autoscaler to wake it/,
+  },
+  {
+    rule: 'fulfilment-versions',
+    edits: [
+      {
+        file: 'deploy/k8s/base/consumer.yaml',
+        after: '  name: consumer-v2\n  namespace: tandem\n  labels:',
+        from: 'image: tandem/consumer:0.1.0',
+        to: 'image: example/other-worker:0.1.0',
+      },
+    ],
+    file: 'deploy/k8s/base/consumer.yaml',
+    object: 'Deployment tandem/consumer-v1',
+    field: 'metadata.name',
+    lineShows: 'name: consumer-v1',
+    message: /no fulfilment v2 runs \(a tandem\/consumer workload with version label and SERVICE_VERSION "v2"\)/,
   },
 ];
 

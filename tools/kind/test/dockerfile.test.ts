@@ -104,7 +104,7 @@ describe('deploy/docker/Dockerfile', () => {
       .filter((o) => o.kind === 'Deployment')
       .map((o) => ({ name: o.metadata.name, pod: (o.spec?.['template'] as { spec: Pod }).spec }))
       .filter(({ pod }) => pod.containers.some((c) => c.image.startsWith('tandem/')));
-    expect(pods.map((p) => p.name).sort()).toEqual(['consumer', 'gateway', 'order-v1', 'order-v2']);
+    expect(pods.map((p) => p.name).sort()).toEqual(['consumer-v1', 'consumer-v2', 'gateway', 'order-v1', 'order-v2']);
     for (const { name, pod } of pods) {
       const emptyDirs = new Set((pod.volumes ?? []).filter((v) => v.emptyDir).map((v) => v.name));
       for (const container of pod.containers.filter((c) => c.image.startsWith('tandem/'))) {
