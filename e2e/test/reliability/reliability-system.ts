@@ -4,7 +4,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { orderIdFor } from '@tandem/orders';
 import { AppProcess, NatsCluster, NatsServer, TEST_ORDER_ID_SECRET, workspaceRoot } from '@tandem/testing';
-import { formatAudit, settleAndAudit, type OrderAudit, type OrderStoreSnapshot } from '../support/order-audit';
+import { formatAudit, settleAndAudit, type OrderAudit, type OrderStoreNames, type OrderStoreSnapshot } from '../support/order-audit';
 import { OrderLoad, type LoadMark, type OrderAttempt, type OrderLoadOptions } from '../support/order-load';
 
 export interface SystemOptions {
@@ -120,11 +120,14 @@ export class ReliabilitySystem {
     /** Extra figures for the summary line; a function is called once the system has settled. */
     extra: Record<string, string | number> | (() => Record<string, string | number>) = {},
     settleTimeoutMs = 60_000,
+    /** The durables that must be idle before the audit. Default: fulfilment. */
+    consumers?: OrderStoreNames['consumers'],
   ): Promise<{ audit: OrderAudit; store: OrderStoreSnapshot }> {
     const settleFrom = Date.now();
     const result = await settleAndAudit(this.nc, attempts, {
       idForKey: (key) => orderIdFor(key, TEST_ORDER_ID_SECRET),
       timeoutMs: settleTimeoutMs,
+      ...(consumers ? { names: { consumers } } : {}),
     });
     const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
     const line = formatAudit(label, result.audit, {

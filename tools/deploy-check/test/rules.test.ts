@@ -257,7 +257,14 @@ const cases: Case[] = [
   },
   {
     rule: 'otlp-endpoint',
-    edits: [{ file: 'deploy/k8s/base/consumer.yaml', after: '  name: consumer-v1\n  namespace: tandem\n  labels:', from: 'key: otlp-endpoint', to: 'key: otlp-url' }],
+    edits: [
+      {
+        file: 'deploy/k8s/base/consumer.yaml',
+        after: '  name: consumer-v1\n  namespace: tandem\n  labels:',
+        from: 'key: otlp-endpoint',
+        to: 'key: otlp-url',
+      },
+    ],
     file: 'deploy/k8s/base/consumer.yaml',
     object: 'Deployment tandem/consumer-v1',
     field: 'spec.template.spec.containers[0].env[10]',
@@ -313,7 +320,14 @@ const cases: Case[] = [
   },
   {
     rule: 'workload-probes',
-    edits: [{ file: 'deploy/k8s/base/consumer.yaml', after: '  name: consumer-v1\n  namespace: tandem\n  labels:', from: 'path: /readyz', to: 'path: /healthz' }],
+    edits: [
+      {
+        file: 'deploy/k8s/base/consumer.yaml',
+        after: '  name: consumer-v1\n  namespace: tandem\n  labels:',
+        from: 'path: /readyz',
+        to: 'path: /healthz',
+      },
+    ],
     file: 'deploy/k8s/base/consumer.yaml',
     object: 'Deployment tandem/consumer-v1',
     field: 'spec.template.spec.containers[0].readinessProbe.httpGet.path',
@@ -331,7 +345,14 @@ const cases: Case[] = [
   },
   {
     rule: 'workload-resources',
-    edits: [{ file: 'deploy/k8s/base/consumer.yaml', after: '  name: consumer-v1\n  namespace: tandem\n  labels:', from: '              memory: 256Mi\n', to: '' }],
+    edits: [
+      {
+        file: 'deploy/k8s/base/consumer.yaml',
+        after: '  name: consumer-v1\n  namespace: tandem\n  labels:',
+        from: '              memory: 256Mi\n',
+        to: '',
+      },
+    ],
     file: 'deploy/k8s/base/consumer.yaml',
     object: 'Deployment tandem/consumer-v1',
     field: 'spec.template.spec.containers[0].resources.limits',

@@ -28,7 +28,11 @@ export const fulfilmentVersions: Rule = {
       const index = asArray(container['env']).findIndex((e) => isRecord(e) && e['name'] === 'SERVICE_VERSION');
       const at = index >= 0 ? [...path, 'env', index] : [...path, 'env'];
       if (!(FulfilmentVersions as readonly string[]).includes(env)) {
-        findings.push({ object: workload.object, path: at, message: `SERVICE_VERSION is "${env}": the fulfilment worker runs as v1 or v2` });
+        findings.push({
+          object: workload.object,
+          path: at,
+          message: `SERVICE_VERSION is "${env}": the fulfilment worker runs as v1 or v2`,
+        });
         continue;
       }
       if (label !== env) {
