@@ -15,7 +15,7 @@ export {
 } from './errors';
 export { EventCodec } from './event-codec';
 export type { EventType } from './event-codec';
-export { natsEnvProperties, toNatsSettings } from './nats-config';
+export { connectOnce, natsEnvProperties, toNatsSettings } from './nats-config';
 export type { NatsSettings } from './nats-config';
 export { DEAD_CONNECTION, NatsConnectionComponent, redactServerUrl } from './nats-connection.component';
 export type { NatsConnectionOptions, PermissionViolationNotice } from './nats-connection.component';

@@ -1,3 +1,5 @@
+import { readFile } from 'node:fs/promises';
+import { connect, credsAuthenticator, type NatsConnection } from '@nats-io/transport-node';
 import { ConfigError, Env, type ConfigIssue } from '@tandem/runtime';
 import Type, { type Static } from 'typebox';
 import { parseServers } from './nats-connection.component';
@@ -60,4 +62,22 @@ export function toNatsSettings(env: NatsEnv): NatsSettings {
     inboxPrefix: env.NATS_INBOX_PREFIX,
     replicas: env.JETSTREAM_REPLICAS,
   };
+}
+
+/**
+ * One connection for a command-line tool (nats:topology, canary): these settings' servers,
+ * user or creds file and inbox prefix, 5 s to connect, no reconnecting (a tool that loses
+ * NATS says so and stops; a service uses NatsConnectionComponent instead).
+ */
+export async function connectOnce(settings: NatsSettings, name: string): Promise<NatsConnection> {
+  const authenticator = settings.credsFile ? credsAuthenticator(new Uint8Array(await readFile(settings.credsFile))) : undefined;
+  return connect({
+    servers: [...settings.servers],
+    name,
+    inboxPrefix: settings.inboxPrefix,
+    ...(settings.user === undefined ? {} : { user: settings.user, pass: settings.pass ?? '' }),
+    ...(authenticator ? { authenticator } : {}),
+    timeout: 5_000,
+    maxReconnectAttempts: 0,
+  });
 }

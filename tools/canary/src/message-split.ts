@@ -1,9 +1,9 @@
-import { readFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { JetStreamApiCodes, JetStreamApiError, jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
-import { connect, credsAuthenticator, headers, type NatsConnection } from '@nats-io/transport-node';
+import { headers, type NatsConnection } from '@nats-io/transport-node';
 import { FulfilmentSplitEvent, FulfilmentSplitSubject, fulfilmentSplitProblem, Topology, type FulfilmentSplitV1 } from '@tandem/contracts';
 import {
+  connectOnce,
   describePermissionViolation,
   EventCodec,
   natsEnvProperties,
@@ -67,16 +67,7 @@ export class MessageSplit {
     }
     const where = settings.servers.map(redactServerUrl).join(',');
     try {
-      const authenticator = settings.credsFile ? credsAuthenticator(new Uint8Array(await readFile(settings.credsFile))) : undefined;
-      const nc = await connect({
-        servers: [...settings.servers],
-        name: 'tandem-canary',
-        inboxPrefix: settings.inboxPrefix,
-        ...(settings.user === undefined ? {} : { user: settings.user, pass: settings.pass ?? '' }),
-        ...(authenticator ? { authenticator } : {}),
-        timeout: 5_000,
-        maxReconnectAttempts: 0,
-      });
+      const nc = await connectOnce(settings, 'tandem-canary');
       return new MessageSplit(nc, await jetstreamManager(nc, { timeout: 5_000 }), where);
     } catch (error) {
       throw new NatsUnavailableError(where, `cannot be reached or refused the identity (${describe(error)})`, { cause: error });

@@ -1,7 +1,7 @@
-import { readFile } from 'node:fs/promises';
-import { AuthorizationError, connect, credsAuthenticator, type NatsConnection } from '@nats-io/transport-node';
+import { AuthorizationError, type NatsConnection } from '@nats-io/transport-node';
 import { TandemTopology } from '@tandem/contracts';
 import {
+  connectOnce,
   describePermissionViolation,
   ensureTopology,
   natsEnvProperties,
@@ -95,20 +95,11 @@ export async function runTopology(
   spec: TopologySpec = TandemTopology,
 ): Promise<number> {
   const where = settings.servers.map(redactServerUrl).join(',');
-  const authenticator = settings.credsFile ? credsAuthenticator(new Uint8Array(await readFile(settings.credsFile))) : undefined;
   const deadline = Date.now() + args.waitMs;
   for (let attempt = 0; ; attempt++) {
     let nc: NatsConnection | undefined;
     try {
-      nc = await connect({
-        servers: [...settings.servers],
-        name: 'tandem-topology',
-        inboxPrefix: settings.inboxPrefix,
-        ...(settings.user === undefined ? {} : { user: settings.user, pass: settings.pass ?? '' }),
-        ...(authenticator ? { authenticator } : {}),
-        timeout: 5_000,
-        maxReconnectAttempts: 0,
-      });
+      nc = await connectOnce(settings, 'tandem-topology');
       if (args.check) {
         // What a declaration would do, limits and replicas included: anything but "unchanged" is a difference.
         const planned = await ensureTopology(nc, spec, { replicas: settings.replicas, dryRun: true });

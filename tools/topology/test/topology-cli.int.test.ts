@@ -67,11 +67,12 @@ describe('npm run nats:topology (dist/tools/topology) against a real nats-server
       'stream ORDERS_DLQ: created',
       'stream ORDERS_MAX_DELIVERIES: created',
       'consumer ORDERS/fulfilment: created',
+      'consumer ORDERS/fulfilment-v2: created',
       'consumer ORDERS_MAX_DELIVERIES/dead-letters: created',
     ]);
     const second = await run(nats.clientEnv('admin'));
     expect(second.code).toBe(0);
-    expect(second.out.match(/: unchanged$/gm)).toHaveLength(5);
+    expect(second.out.match(/: unchanged$/gm)).toHaveLength(6);
     expect(await run(nats.clientEnv('admin'), ['--check'])).toMatchObject({ code: 0, out: expect.stringContaining(': as declared') });
     // --check compares limits and replicas too: the cluster's 3 replicas are not what is here.
     const r3 = await run({ ...nats.clientEnv('admin'), JETSTREAM_REPLICAS: '3' }, ['--check']);
