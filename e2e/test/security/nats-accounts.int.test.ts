@@ -102,7 +102,8 @@ describe('NATS accounts: one user per service, least-privilege subjects (deploy/
       for (const [file, name, user] of [
         ['deploy/k8s/base/order.yaml', 'order-v1', 'order'],
         ['deploy/k8s/base/order.yaml', 'order-v2', 'order'],
-        ['deploy/k8s/base/consumer.yaml', 'consumer', 'consumer'],
+        ['deploy/k8s/base/consumer.yaml', 'consumer-v1', 'consumer'],
+        ['deploy/k8s/base/consumer.yaml', 'consumer-v2', 'consumer'],
       ] as const) {
         const env = envOf(file, 'Deployment', name);
         expect(env['NATS_USER']).toEqual({ name: 'NATS_USER', value: user });
@@ -133,7 +134,11 @@ describe('NATS accounts: one user per service, least-privilege subjects (deploy/
       for (const subject of [...order.publish, ...consumer.publish]) {
         expect(subject).not.toMatch(/^\$JS\.API\.>|^>|CREATE|UPDATE|DELETE|PURGE|^_INBOX|STREAM\.LIST|STREAM\.NAMES/);
       }
-      expect(permissionsBlock(permissions, 'ADMIN_PERMISSIONS')).toEqual({ publish: ['$JS.API.>'], subscribe: ['_INBOX.admin.>'] });
+      // …and one message subject: the fulfilment split the canary CLI writes (docs/decisions/0018).
+      expect(permissionsBlock(permissions, 'ADMIN_PERMISSIONS')).toEqual({
+        publish: ['$JS.API.>', 'orders.canary.fulfilment'],
+        subscribe: ['_INBOX.admin.>'],
+      });
     });
   });
 
@@ -227,8 +232,9 @@ describe('NATS accounts: one user per service, least-privilege subjects (deploy/
       const first = await nats.declareTopology();
       expect(first).toContain('stream ORDERS: created\n');
       expect(first).toContain('consumer ORDERS/fulfilment: created\n');
+      expect(first).toContain('consumer ORDERS/fulfilment-v2: created\n');
       expect(first).toContain('consumer ORDERS_MAX_DELIVERIES/dead-letters: created\n');
-      expect((await nats.declareTopology()).match(/: unchanged$/gm)).toHaveLength(5);
+      expect((await nats.declareTopology()).match(/: unchanged$/gm)).toHaveLength(6);
       await orders.waitForStatus('/readyz', 200, 30_000);
       await fulfilment.waitForStatus('/readyz', 200, 30_000);
       // The gateway has no NATS identity at all: it never connects to NATS.
