@@ -57,7 +57,7 @@ export function consumerComponents(config: ConsumerConfig, parts: ServiceParts):
     metrics: messaging,
     replicas: config.nats.replicas,
     requires: topology,
-    middleware: [versionSplit(split, config.version)],
+    gate: versionSplit(split, config.version),
   });
   const deadLetters = new ConsumerRunner({
     name: `${prefix}consumer:dead-letters`,

@@ -66,6 +66,12 @@ export interface ConsumerRunnerOptions<S extends TSchema> {
   readonly replicas?: number;
   /** Extra middleware, innermost (closest to the handler). */
   readonly middleware?: readonly Middleware[];
+  /**
+   * Decides first whether this runner handles a message at all (e.g. `versionSplit`): outside
+   * dead-lettering and retries, so a message it leaves to another consumer is never dead-lettered
+   * here. Counted and traced like any outcome.
+   */
+  readonly gate?: Middleware;
 }
 
 /** How long one pull request waits for messages; also the longest a stop waits for the last pull to end. */
@@ -157,6 +163,7 @@ export class ConsumerRunner<S extends TSchema> implements Component {
       [
         tracing(),
         ...(options.metrics ? [metricsMiddleware(options.metrics)] : []),
+        ...(options.gate ? [options.gate] : []),
         deadLetter(() => this.maxDeliver),
         retry(options.retryBackoff ?? DEFAULT_BACKOFF),
         waitForBroker(

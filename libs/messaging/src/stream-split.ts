@@ -2,7 +2,9 @@ import { jetstreamManager, type JetStreamManager, type MsgRequest } from '@nats-
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import type { Static, TSchema } from 'typebox';
+import { isBrokerUnavailable, NotConnectedError } from './errors';
 import { EventCodec, type EventType } from './event-codec';
+import { backoffDelay, DEFAULT_BACKOFF, delay } from '@tandem/runtime';
 import type { Middleware } from './middleware/middleware';
 
 /** The two versions a split shares messages between: the stable one and the canary. */
@@ -64,9 +66,10 @@ export interface StreamSplitOptions<S extends TSchema> {
  * while the weights move: nothing is handled twice and nothing by neither.
  *
  * What it knows of the split messages is complete up to a stream sequence; a message beyond
- * that refreshes it from the stream leader (stream info with the split subject's count, then
- * the new split messages one by one), so a busy consumer asks about once per batch, and
- * concurrent callers share one refresh. The leader, not a replica: a replica behind it could
+ * that refreshes it from the stream leader (stream info for the last sequence, then the split
+ * messages after what it knows, one request when there is none), so a busy consumer asks about
+ * once per batch, and concurrent callers share one refresh. Split messages are only ever
+ * added: one deleted by hand leaves running instances with what they read (ADR 0018). The leader, not a replica: a replica behind it could
  * still lack a split message that a delivered message comes after.
  */
 export class StreamSplit<S extends TSchema> {
@@ -75,8 +78,8 @@ export class StreamSplit<S extends TSchema> {
   private readonly history: SplitInForce[] = [ALL_TO_V1];
   /** Every split message at or below this sequence is in `history` (or was invalid). */
   private completeThrough = 0;
-  /** Split messages seen (valid or not): compared with the subject's count on the server. */
-  private seen = 0;
+  /** When the stream was created, as its info says: a new one voids what was known. */
+  private created?: string;
   private refreshing?: Promise<void>;
   private jsm?: { nc: NatsConnection; jsm: JetStreamManager };
 
@@ -86,7 +89,10 @@ export class StreamSplit<S extends TSchema> {
 
   /** The split in force for the message stored at `sequence`. Throws while NATS cannot answer (the caller retries). */
   async inForceAt(sequence: number): Promise<SplitInForce> {
-    while (sequence - 1 > this.completeThrough) {
+    for (let refreshes = 0; sequence - 1 > this.completeThrough; refreshes++) {
+      // A stream that answers with a last sequence below a message it delivered (a replica
+      // behind, between leaders) cannot say yet: unavailable, waited out by the caller.
+      if (refreshes === 2) throw new NotConnectedError();
       this.refreshing ??= this.refresh().finally(() => (this.refreshing = undefined));
       await this.refreshing;
     }
@@ -100,7 +106,7 @@ export class StreamSplit<S extends TSchema> {
 
   private async manager(): Promise<JetStreamManager> {
     const nc = this.options.connection.connection();
-    if (!nc) throw new Error(`split of ${this.options.stream}: not connected to NATS`);
+    if (!nc) throw new NotConnectedError();
     if (this.jsm?.nc !== nc) this.jsm = { nc, jsm: await jetstreamManager(nc) };
     return this.jsm.jsm;
   }
@@ -110,24 +116,27 @@ export class StreamSplit<S extends TSchema> {
     const jsm = await this.manager();
     // First the stream's last sequence, then the split messages: any split message at or below
     // that sequence is stored by then and found below.
-    const info = await jsm.streams.info(stream, { subjects_filter: event.subject });
+    const info = await jsm.streams.info(stream);
     const last = info.state.last_seq;
-    const count = info.state.subjects?.[event.subject] ?? 0;
+    // A stream deleted and declared again starts its sequences over: what was known is void.
+    if (this.created !== undefined && this.created !== info.created) this.forget();
+    this.created = info.created;
     let from = this.completeThrough + 1;
-    if (count !== this.seen) {
-      for (;;) {
-        // STREAM.MSG.GET takes `next_by_subj` (the first message on the subject at or after `seq`);
-        // nats.js types it for direct get only.
-        const query = { seq: from, next_by_subj: event.subject } as unknown as MsgRequest;
-        const message = await jsm.streams.getMessage(stream, query);
-        if (!message) break;
-        this.record(message.seq, message.data);
-        from = message.seq + 1;
-      }
-      // (lower than before when split messages were removed: then this stops asking again)
-      this.seen = count;
+    for (;;) {
+      // STREAM.MSG.GET takes `next_by_subj` (the first message on the subject at or after `seq`);
+      // nats.js types it for direct get only.
+      const query = { seq: from, next_by_subj: event.subject } as unknown as MsgRequest;
+      const message = await jsm.streams.getMessage(stream, query);
+      if (!message) break;
+      this.record(message.seq, message.data);
+      from = message.seq + 1;
     }
     this.completeThrough = Math.max(last, from - 1);
+  }
+
+  private forget(): void {
+    this.history.splice(1);
+    this.completeThrough = 0;
   }
 
   private record(seq: number, data: Uint8Array): void {
@@ -157,7 +166,24 @@ export function versionSplit<S extends TSchema>(
   keyOf: (subject: string) => string = (subject) => subject,
 ): Middleware {
   return (next) => async (delivery) => {
-    const { weights } = await split.inForceAt(delivery.streamSequence);
+    let weights: SplitWeights;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        weights = (await split.inForceAt(delivery.streamSequence)).weights;
+        break;
+      } catch (error) {
+        // Without the split no one can say whose the message is: wait for NATS within this
+        // delivery (an outage spends none), else hand it back. Never an error outcome that
+        // could dead-letter a message the other version owns.
+        const wait = backoffDelay(attempt, DEFAULT_BACKOFF);
+        if (!isBrokerUnavailable(error) || delivery.signal.aborted) return { action: 'nak', delayMs: wait, error };
+        try {
+          await delay(wait, delivery.signal);
+        } catch {
+          return { action: 'nak', delayMs: wait, error };
+        }
+      }
+    }
     if (splitOwner(keyOf(delivery.subject), weights) !== version) return { action: 'ack', skipped: true };
     return next(delivery);
   };

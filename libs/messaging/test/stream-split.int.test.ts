@@ -106,7 +106,7 @@ describe('StreamSplit (real nats-server)', () => {
         concurrency: 8,
         retryBackoff: DEFAULT_BACKOFF,
         metrics,
-        middleware: [versionSplit(split, version)],
+        gate: versionSplit(split, version),
       });
     });
     for (const r of runners) await r.start(startContext());

@@ -35,6 +35,8 @@ export interface MessageSplitState {
   readonly split?: FulfilmentSplitV1;
   /** undefined when fulfilment-v2 is not declared. */
   readonly v2?: CanaryConsumerState;
+  /** Sequence of the last message on the split subject (valid or not), 0 for none: a write expects it still is. */
+  readonly lastOnSubject: number;
 }
 
 const NatsEnv = Type.Object(natsEnvProperties());
@@ -87,6 +89,7 @@ export class MessageSplit {
       });
       const inForce = await split.inForceAt(info.state.last_seq + 1);
       const stored = inForce.since === 0 ? undefined : await this.jsm.streams.getMessage(stream, { seq: inForce.since });
+      const lastOnSubject = (await this.jsm.streams.getMessage(stream, { last_by_subj: FulfilmentSplitSubject }))?.seq ?? 0;
       const v2 = await this.jsm.consumers.info(stream, Topology.fulfilmentConsumerV2.durable).catch((error: unknown) => {
         if (error instanceof JetStreamApiError && error.code === JetStreamApiCodes.ConsumerNotFound) return undefined;
         throw error;
@@ -94,6 +97,7 @@ export class MessageSplit {
       return {
         weights: inForce.weights,
         since: inForce.since,
+        lastOnSubject,
         ...(stored ? { split: stored.json<FulfilmentSplitV1>() } : {}),
         ...(v2 ? { v2: { pending: v2.num_pending, ackPending: v2.num_ack_pending, waiting: v2.num_waiting } } : {}),
       };
@@ -107,7 +111,7 @@ export class MessageSplit {
    * read (no other canary command in between). Resolves with its ORDERS sequence: every order
    * stored after it is split this way.
    */
-  async write(weights: Weights, setBy: string): Promise<number> {
+  async write(weights: Weights, setBy: string, expectedLast: number): Promise<number> {
     const body: FulfilmentSplitV1 = {
       eventVersion: 1,
       weights: { v1: weights.v1, v2: weights.v2 },
@@ -119,19 +123,21 @@ export class MessageSplit {
     if (problems.length > 0) throw new MessageSplitFailedError(`the split message would be invalid: ${problems.join('; ')}`);
     try {
       const stream = Topology.ordersStream.name;
-      const last = await this.jsm.streams.getMessage(stream, { last_by_subj: FulfilmentSplitSubject });
       const h = headers();
       // Outlives ORDERS' max_age: the split in force must not age out with the orders before it.
       h.set('Nats-TTL', 'never');
       const ack = await jetstream(this.nc, { timeout: 5_000 }).publish(FulfilmentSplitSubject, codec.encode(body), {
         headers: h,
-        expect: { streamName: stream, lastSubjectSequence: last?.seq ?? 0 },
+        // No other split written since this command read it (its whole run, kubectl apply included).
+        expect: { streamName: stream, lastSubjectSequence: expectedLast },
       });
       return ack.seq;
     } catch (error) {
       const conflict = error instanceof JetStreamApiError && error.code === JetStreamApiCodes.StreamWrongLastSequence;
       throw new MessageSplitFailedError(
-        conflict ? 'another canary command wrote a split at the same time' : `NATS at ${this.where}: ${describe(error)}`,
+        conflict
+          ? 'another split was written since this command read it (another canary command?); run status, then the command again'
+          : `NATS at ${this.where}: ${describe(error)}`,
         { cause: error },
       );
     }

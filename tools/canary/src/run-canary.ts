@@ -131,8 +131,14 @@ async function withMessages(
   if (SUBSETS.every((s) => current.weights[s] === target[s])) {
     io.stdout.write(`${formatChange(MESSAGES, current.weights, target, `ORDERS, since sequence ${current.since}`)}\n`);
   } else {
-    const seq = await messages.write(target, setByLine(args.command.kind === 'set' ? `set ${args.command.v2}` : args.command.kind));
+    const seq = await messages.write(
+      target,
+      setByLine(args.command.kind === 'set' ? `set ${args.command.v2}` : args.command.kind),
+      current.lastOnSubject,
+    );
     io.stdout.write(`${formatChange(MESSAGES, current.weights, target, `ORDERS, from sequence ${seq}`)}\n`);
+    if (!args.apply)
+      io.stderr.write(`canary: note: ${MESSAGES} moved on NATS now; the HTTP split changed in the file only (apply it, or use --apply)\n`);
   }
   if (target.v2 > 0 && (current.v2 === undefined || current.v2.waiting === 0))
     io.stderr.write(

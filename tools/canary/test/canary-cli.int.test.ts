@@ -416,6 +416,7 @@ describe('npm run canary', () => {
         `order: canary weight v1 90% → 75%, v2 10% → 25%  (${VS})\n` +
           `orders.created: canary weight v1 100% → 75%, v2 0% → 25%  (ORDERS, from sequence ${stored?.seq})\n`,
       );
+      expect(set.stderr).toContain('canary: note: orders.created moved on NATS now; the HTTP split changed in the file only');
       expect(stored?.header.get('Nats-TTL')).toBe('never');
       const body = stored?.json<{ weights: unknown; setBy: string; setAt: string }>();
       expect(body?.weights).toEqual({ v1: 75, v2: 25 });
