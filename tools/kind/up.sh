@@ -195,6 +195,11 @@ done
 # kind:up (idempotent: only what differs changes): the old Job goes first.
 kc -n tandem delete job nats-topology --ignore-not-found
 
+# `apply` never prunes: what an earlier release named otherwise goes by its old name, or it
+# keeps running beside its successor. The fulfilment worker's `consumer` Deployment and HPA
+# became consumer-v1 and consumer-v2 (docs/decisions/0018).
+kc -n tandem delete deployment/consumer horizontalpodautoscaler/consumer --ignore-not-found
+
 step "applying deploy/k8s/overlays/kind"
 applied=false
 for attempt in 1 2 3; do

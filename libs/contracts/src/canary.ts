@@ -32,11 +32,19 @@ export type FulfilmentSplitV1 = Static<typeof FulfilmentSplitV1>;
 /** Where the split is written: in ORDERS, so that it has a place in the orders' own order. */
 export const FulfilmentSplitSubject = 'orders.canary.fulfilment';
 
-/** The split's event type, as the messaging lib takes it. */
+/** The split's event type as it is written (the canary CLI validates against it). */
 export const FulfilmentSplitEvent = Object.freeze({ subject: FulfilmentSplitSubject, schema: FulfilmentSplitV1 } as const);
 
-/** Why `split` cannot be used, or undefined: the schema, and the shares summing to 100. */
-export function fulfilmentSplitProblem(split: FulfilmentSplitV1): string | undefined {
-  const sum = split.weights.v1 + split.weights.v2;
-  return sum === 100 ? undefined : `weights v1 ${split.weights.v1} + v2 ${split.weights.v2} = ${sum}, not 100`;
+/**
+ * What every version reads of a split message: its weights, whatever else a newer writer
+ * adds. Fixed for ever: v1 and v2 are different builds and must accept the same split
+ * messages, or they would see different splits.
+ */
+export const FulfilmentSplitRead = Type.Object({ weights: Type.Object({ v1: Percent, v2: Percent }) });
+export const FulfilmentSplitReadEvent = Object.freeze({ subject: FulfilmentSplitSubject, schema: FulfilmentSplitRead } as const);
+
+/** The weights a split sets, or why it cannot be used (the shares must sum to 100). */
+export function fulfilmentSplitWeights(split: Static<typeof FulfilmentSplitRead>): { v1: number; v2: number } | string {
+  const { v1, v2 } = split.weights;
+  return v1 + v2 === 100 ? { v1, v2 } : `weights v1 ${v1} + v2 ${v2} = ${v1 + v2}, not 100`;
 }

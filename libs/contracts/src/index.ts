@@ -17,5 +17,12 @@ export {
 } from './orders.schemas';
 export { Problems } from './problems';
 export type { ProblemType } from './problems';
-export { FulfilmentSplitEvent, fulfilmentSplitProblem, FulfilmentSplitSubject, FulfilmentSplitV1, FulfilmentVersions } from './canary';
+export {
+  FulfilmentSplitEvent,
+  FulfilmentSplitReadEvent,
+  FulfilmentSplitSubject,
+  FulfilmentSplitV1,
+  fulfilmentSplitWeights,
+  FulfilmentVersions,
+} from './canary';
 export type { FulfilmentVersion } from './canary';

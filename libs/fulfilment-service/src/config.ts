@@ -1,10 +1,18 @@
 import { natsEnvProperties, toNatsSettings, type NatsSettings } from '@tandem/messaging';
 import { FulfilmentVersions, type FulfilmentVersion } from '@tandem/contracts';
-import { ConfigError, Env, parseEnv, serviceEnvProperties, toServiceConfig, type ServiceConfig } from '@tandem/runtime';
+import { Env, parseEnv, serviceEnvProperties, toServiceConfig, type ServiceConfig } from '@tandem/runtime';
 import Type from 'typebox';
 
 const ConsumerEnv = Type.Object({
   ...serviceEnvProperties(3002),
+  // The fulfilment version picks the durable (docs/decisions/0018): only the canary's two.
+  SERVICE_VERSION: Type.Union(
+    FulfilmentVersions.map((v) => Type.Literal(v)),
+    {
+      default: 'v1',
+      description: `the fulfilment version, ${FulfilmentVersions.join(' or ')} (the canary splits orders.created between them)`,
+    },
+  ),
   ...natsEnvProperties(),
   FULFILMENT_DELAY_MS: Env.milliseconds(0, 60_000),
   FULFILMENT_FAIL_RATE: Type.Number({
@@ -26,18 +34,9 @@ export interface ConsumerConfig extends ServiceConfig {
 /** Reads the consumer's configuration (SPEC §2); throws ConfigError naming each bad variable. */
 export function loadConsumerConfig(env: Readonly<Record<string, string | undefined>>): ConsumerConfig {
   const parsed = parseEnv(ConsumerEnv, env);
-  const version = parsed.SERVICE_VERSION;
-  if (!(FulfilmentVersions as readonly string[]).includes(version))
-    throw new ConfigError([
-      {
-        variable: 'SERVICE_VERSION',
-        expected: `the fulfilment version, ${FulfilmentVersions.join(' or ')} (the canary splits orders.created between them)`,
-        received: version,
-      },
-    ]);
   return Object.freeze({
     ...toServiceConfig(parsed),
-    version: version as FulfilmentVersion,
+    version: parsed.SERVICE_VERSION,
     nats: toNatsSettings(parsed),
     fulfilment: { delayMs: parsed.FULFILMENT_DELAY_MS, failRate: parsed.FULFILMENT_FAIL_RATE, concurrency: parsed.FULFILMENT_CONCURRENCY },
   });

@@ -1,7 +1,7 @@
 import {
-  FulfilmentSplitEvent,
+  FulfilmentSplitReadEvent,
   fulfilmentConsumerOf,
-  fulfilmentSplitProblem,
+  fulfilmentSplitWeights,
   OrderEvents,
   TandemTopology,
   Topology,
@@ -43,8 +43,8 @@ export function consumerComponents(config: ConsumerConfig, parts: ServiceParts):
   const split = new StreamSplit({
     connection: nats,
     stream: Topology.ordersStream.name,
-    event: FulfilmentSplitEvent,
-    weightsOf: (value) => fulfilmentSplitProblem(value) ?? value.weights,
+    event: FulfilmentSplitReadEvent,
+    weightsOf: fulfilmentSplitWeights,
     logger: parts.logger,
   });
   const fulfilment = new ConsumerRunner({

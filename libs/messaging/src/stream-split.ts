@@ -58,6 +58,14 @@ export interface StreamSplitOptions<S extends TSchema> {
   readonly logger?: Logger;
 }
 
+/** The stream could not yet say which split was in force for a message it delivered (asked again later). */
+export class SplitNotKnownYetError extends Error {
+  constructor(stream: string, sequence: number) {
+    super(`split of ${stream}: the stream does not reach sequence ${sequence} yet`);
+    this.name = 'SplitNotKnownYetError';
+  }
+}
+
 /**
  * A split of one stream's messages between two versions, written in the stream itself: the
  * split in force for the message at sequence `s` is the last valid split message stored
@@ -68,9 +76,10 @@ export interface StreamSplitOptions<S extends TSchema> {
  * What it knows of the split messages is complete up to a stream sequence; a message beyond
  * that refreshes it from the stream leader (stream info for the last sequence, then the split
  * messages after what it knows, one request when there is none), so a busy consumer asks about
- * once per batch, and concurrent callers share one refresh. Split messages are only ever
- * added: one deleted by hand leaves running instances with what they read (ADR 0018). The leader, not a replica: a replica behind it could
- * still lack a split message that a delivered message comes after.
+ * once per batch, and concurrent callers share one refresh. The leader, not a replica: a
+ * replica behind it could still lack a split message that a delivered message comes after.
+ * Split messages are only ever added: one deleted by hand leaves running instances with what
+ * they read (ADR 0018).
  */
 export class StreamSplit<S extends TSchema> {
   private readonly codec: EventCodec<S>;
@@ -90,9 +99,9 @@ export class StreamSplit<S extends TSchema> {
   /** The split in force for the message stored at `sequence`. Throws while NATS cannot answer (the caller retries). */
   async inForceAt(sequence: number): Promise<SplitInForce> {
     for (let refreshes = 0; sequence - 1 > this.completeThrough; refreshes++) {
-      // A stream that answers with a last sequence below a message it delivered (a replica
-      // behind, between leaders) cannot say yet: unavailable, waited out by the caller.
-      if (refreshes === 2) throw new NotConnectedError();
+      // A stream that answers with a last sequence below a message it delivered (between
+      // leaders) cannot say yet: the caller waits and asks again.
+      if (refreshes === 2) throw new SplitNotKnownYetError(this.options.stream, sequence);
       this.refreshing ??= this.refresh().finally(() => (this.refreshing = undefined));
       await this.refreshing;
     }
@@ -156,15 +165,11 @@ export class StreamSplit<S extends TSchema> {
 }
 
 /**
- * Handles only the messages `version` owns under the split in force for each (by the key of
- * the message, its subject by default); acks the others unhandled (outcome `skipped`), for the
+ * Handles only the messages `version` owns under the split in force for each (by subject);
+ * acks the others unhandled (outcome `skipped`), for the
  * other version's consumer has them too.
  */
-export function versionSplit<S extends TSchema>(
-  split: StreamSplit<S>,
-  version: SplitVersion,
-  keyOf: (subject: string) => string = (subject) => subject,
-): Middleware {
+export function versionSplit<S extends TSchema>(split: StreamSplit<S>, version: SplitVersion): Middleware {
   return (next) => async (delivery) => {
     let weights: SplitWeights;
     for (let attempt = 0; ; attempt++) {
@@ -176,7 +181,8 @@ export function versionSplit<S extends TSchema>(
         // delivery (an outage spends none), else hand it back. Never an error outcome that
         // could dead-letter a message the other version owns.
         const wait = backoffDelay(attempt, DEFAULT_BACKOFF);
-        if (!isBrokerUnavailable(error) || delivery.signal.aborted) return { action: 'nak', delayMs: wait, error };
+        const waitable = isBrokerUnavailable(error) || error instanceof SplitNotKnownYetError;
+        if (!waitable || delivery.signal.aborted) return { action: 'nak', delayMs: wait, error };
         try {
           await delay(wait, delivery.signal);
         } catch {
@@ -184,7 +190,7 @@ export function versionSplit<S extends TSchema>(
         }
       }
     }
-    if (splitOwner(keyOf(delivery.subject), weights) !== version) return { action: 'ack', skipped: true };
+    if (splitOwner(delivery.subject, weights) !== version) return { action: 'ack', skipped: true };
     return next(delivery);
   };
 }

@@ -271,6 +271,50 @@ describe('JetStream topology, publisher and consumer runner (real nats-server)',
       }
     });
 
+    it('a gate decides before dead-lettering: its nak on the last delivery dead-letters nothing, a handler failure does', async () => {
+      const gated = await freshConsumer({ maxDeliver: 2, ackWaitMs: 2_000 });
+      const plain = await freshConsumer({ maxDeliver: 2, ackWaitMs: 2_000 });
+      const deliveries = new Map<string, number>();
+      const count = (subject: string) => deliveries.set(subject, (deliveries.get(subject) ?? 0) + 1);
+      // e.g. versionSplit when it cannot tell whose a message is: hand it back, never dead-letter it
+      const gate = new ConsumerRunner({
+        connection: nats,
+        consumer: gated,
+        event: { subject: gated.filterSubject, schema: Job },
+        handler: async () => undefined,
+        retryBackoff: fast,
+        deadLetterPrefix: 'dlq.',
+        gate: () => async (delivery) => {
+          count(delivery.subject);
+          return { action: 'nak', delayMs: 10, error: new Error('whose is it?') };
+        },
+      });
+      const failing = runner(plain, async () => {
+        count(plain.filterSubject);
+        throw new Error('still broken');
+      });
+      const js = jetstream(await nats.whenConnected());
+      await js.publish(gated.filterSubject, JSON.stringify({ id: 'gated' }));
+      await js.publish(plain.filterSubject, JSON.stringify({ id: 'plain' }));
+      await gate.start(context());
+      await failing.start(context());
+      const letters = (subject: string) =>
+        jsm.streams.info('TEST_DLQ', { subjects_filter: `dlq.${subject}` }).then((i) => i.state.subjects?.[`dlq.${subject}`] ?? 0);
+      try {
+        await waitFor(async () => (await letters(plain.filterSubject)) === 1, { description: "the handler's failure dead-lettered" });
+        await waitFor(() => deliveries.get(gated.filterSubject) === 2, { description: 'the gated message delivered max_deliver times' });
+        // Past max_deliver the server delivers it no more: settled, and still not dead-lettered here.
+        await waitFor(async () => (await jsm.consumers.info('TEST', gated.durable)).num_ack_pending === 0, {
+          description: 'the gated message given up by the server',
+        });
+      } finally {
+        await gate.stop(deadlineIn(2_000));
+        await failing.stop(deadlineIn(2_000));
+      }
+      expect(await letters(gated.filterSubject)).toBe(0);
+      expect(deliveries.get(plain.filterSubject)).toBe(2);
+    });
+
     it('aborts a handler at its per-message deadline and has the message redelivered', async () => {
       const spec = await freshConsumer({ maxDeliver: 5, ackWaitMs: 30_000 });
       const attempts: number[] = [];

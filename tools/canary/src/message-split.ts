@@ -1,7 +1,14 @@
 import { userInfo } from 'node:os';
 import { JetStreamApiCodes, JetStreamApiError, jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { headers, type NatsConnection } from '@nats-io/transport-node';
-import { FulfilmentSplitEvent, FulfilmentSplitSubject, fulfilmentSplitProblem, Topology, type FulfilmentSplitV1 } from '@tandem/contracts';
+import {
+  FulfilmentSplitEvent,
+  FulfilmentSplitReadEvent,
+  FulfilmentSplitSubject,
+  fulfilmentSplitWeights,
+  Topology,
+  type FulfilmentSplitV1,
+} from '@tandem/contracts';
 import {
   connectOnce,
   describePermissionViolation,
@@ -31,8 +38,8 @@ export interface MessageSplitState {
   readonly weights: Weights;
   /** ORDERS sequence of the split message in force; 0 when none was ever written (all to v1). */
   readonly since: number;
-  /** The split message as stored (who set it, when), when there is one. */
-  readonly split?: FulfilmentSplitV1;
+  /** Who set the split in force and when, as its message says (a split written by hand may not). */
+  readonly split?: Partial<Pick<FulfilmentSplitV1, 'setBy' | 'setAt'>>;
   /** undefined when fulfilment-v2 is not declared. */
   readonly v2?: CanaryConsumerState;
   /** Sequence of the last message on the split subject (valid or not), 0 for none: a write expects it still is. */
@@ -84,8 +91,8 @@ export class MessageSplit {
       const split = new StreamSplit({
         connection: { connection: () => this.nc },
         stream,
-        event: FulfilmentSplitEvent,
-        weightsOf: (value) => fulfilmentSplitProblem(value) ?? value.weights,
+        event: FulfilmentSplitReadEvent,
+        weightsOf: fulfilmentSplitWeights,
       });
       const inForce = await split.inForceAt(info.state.last_seq + 1);
       const stored = inForce.since === 0 ? undefined : await this.jsm.streams.getMessage(stream, { seq: inForce.since });
@@ -98,7 +105,7 @@ export class MessageSplit {
         weights: inForce.weights,
         since: inForce.since,
         lastOnSubject,
-        ...(stored ? { split: stored.json<FulfilmentSplitV1>() } : {}),
+        ...(stored ? { split: stored.json<Partial<FulfilmentSplitV1>>() } : {}),
         ...(v2 ? { v2: { pending: v2.num_pending, ackPending: v2.num_ack_pending, waiting: v2.num_waiting } } : {}),
       };
     } catch (error) {
@@ -119,7 +126,8 @@ export class MessageSplit {
       setBy,
     };
     const codec = new EventCodec(FulfilmentSplitEvent);
-    const problems = [...codec.problems(body), ...[fulfilmentSplitProblem(body)].filter((p) => p !== undefined)];
+    const weightsProblem = fulfilmentSplitWeights(body);
+    const problems = [...codec.problems(body), ...(typeof weightsProblem === 'string' ? [weightsProblem] : [])];
     if (problems.length > 0) throw new MessageSplitFailedError(`the split message would be invalid: ${problems.join('; ')}`);
     try {
       const stream = Topology.ordersStream.name;

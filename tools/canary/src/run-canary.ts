@@ -1,13 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { parseCanaryArgs, USAGE } from './canary-args';
+import { parseCanaryArgs, USAGE, type CanaryArgs } from './canary-args';
 import { CanaryError, ManifestUnreadableError, UsageError, WriteFailedError } from './canary-errors';
 import { formatChange, formatStatus, SUBSETS, targetWeights, type Weights } from './canary-weights';
 import { MessageSplit, setByLine, type MessageSplitState } from './message-split';
 import { assertSubsetsDefined, readDestinationRuleSubsets } from './destination-rule';
 import { writeFileAtomic } from './atomic-write';
 import { applyInOrder, assertClusterReachable } from './kubectl';
-import { readOrderRoute, withWeights } from './order-route';
+import { readOrderRoute, withWeights, type OrderRoute } from './order-route';
 
 /** The VirtualService edited by default, relative to the repository root. */
 export const DEFAULT_VIRTUAL_SERVICE = 'deploy/istio/order-virtualservice.yaml';
@@ -76,21 +76,24 @@ async function canary(argv: readonly string[], io: CanaryIo): Promise<void> {
     );
   const messages = await MessageSplit.open(io.env);
   try {
-    await withMessages(args, io, route, messages, show, vs, dr);
+    await moveSplits({ args, io, route, messages, files: { vs, dr, show } });
   } finally {
     await messages?.close();
   }
 }
 
-async function withMessages(
-  args: Extract<ReturnType<typeof parseCanaryArgs>, { help: false }>,
-  io: CanaryIo,
-  route: ReturnType<typeof readOrderRoute>,
-  messages: MessageSplit | undefined,
-  show: (path: string) => string,
-  vs: string,
-  dr: string,
-): Promise<void> {
+/** What one run works on: the parsed command, the route read from the files, and NATS when it is set. */
+interface CanaryRun {
+  readonly args: Extract<CanaryArgs, { help: false }>;
+  readonly io: CanaryIo;
+  readonly route: OrderRoute;
+  readonly messages: MessageSplit | undefined;
+  /** The VirtualService and DestinationRule paths, and how to show a path to the user. */
+  readonly files: { readonly vs: string; readonly dr: string; show(path: string): string };
+}
+
+/** Prints both splits, or moves both: HTTP (file, then cluster with --apply), then messages. */
+async function moveSplits({ args, io, route, messages, files: { vs, dr, show } }: CanaryRun): Promise<void> {
   const current = await messages?.read();
   if (args.command.kind === 'status') {
     io.stdout.write(`${formatStatus(route.name, route.weights, route.file)}\n`);
@@ -154,7 +157,7 @@ function formatMessageStatus(state: MessageSplitState, where: string): string {
   const origin =
     state.since === 0
       ? `no split written in ORDERS yet: all to v1; NATS ${where}`
-      : `ORDERS since sequence ${state.since}${state.split ? `, set by ${state.split.setBy} at ${state.split.setAt}` : ''}`;
+      : `ORDERS since sequence ${state.since}${state.split?.setBy ? `, set by ${state.split.setBy}` : ''}${state.split?.setAt ? ` at ${state.split.setAt}` : ''}`;
   const lines = [formatStatus(MESSAGES, weights, origin)];
   lines.push(
     state.v2 === undefined

@@ -1,9 +1,11 @@
 import { chmod, copyFile, mkdir, mkdtemp, readFile, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { jetstreamManager } from '@nats-io/jetstream';
-import { connect } from '@nats-io/transport-node';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { connect, headers } from '@nats-io/transport-node';
 import { freePort, NatsServer } from '@tandem/testing';
+import { MessageSplitFailedError } from '../src/canary-errors';
+import { MessageSplit } from '../src/message-split';
 import { runCanary } from '../src/run-canary';
 
 /**
@@ -436,6 +438,44 @@ describe('npm run canary', () => {
       expect(abort.code).toBe(0);
       expect(abort.stdout).toContain('orders.created: canary weight v1 75% → 100%, v2 25% → 0%');
       expect((await lastSplit())?.json<{ weights: unknown }>().weights).toEqual({ v1: 100, v2: 0 });
+    });
+
+    it('reads a split written with fields this build does not know (a newer writer): only the weights count', async () => {
+      const nc = await connect({ servers: nats.url, ...nats.user('admin') });
+      try {
+        const h = headers();
+        h.set('Nats-TTL', 'never');
+        const body = {
+          eventVersion: 1,
+          weights: { v1: 45, v2: 55 },
+          setAt: new Date().toISOString(),
+          setBy: 'a newer canary',
+          reason: 'wider',
+        };
+        const { seq } = await jetstream(nc).publish('orders.canary.fulfilment', JSON.stringify(body), { headers: h });
+        const status = await canary(['status'], admin);
+        expect(status.stdout.split('\n')[1]).toBe(
+          `orders.created: v1 45%, v2 55%  (ORDERS since sequence ${seq}, set by a newer canary at ${body.setAt})`,
+        );
+      } finally {
+        await nc.close();
+      }
+    });
+
+    it('refuses to write over a split written since it read one (two operators at once), naming why', async () => {
+      const split = await MessageSplit.open(admin);
+      if (!split) throw new Error('NATS_URL is set');
+      try {
+        const read = await split.read();
+        const other = await canary(['set', '15'], admin); // another operator, in between
+        expect(other.code).toBe(0);
+        const write = split.write({ v1: 95, v2: 5 }, 'canary set 5 (by test)', read.lastOnSubject);
+        await expect(write).rejects.toBeInstanceOf(MessageSplitFailedError);
+        await expect(write).rejects.toThrow('another split was written since this command read it');
+        expect((await lastSplit())?.json<{ weights: unknown }>().weights).toEqual({ v1: 85, v2: 15 });
+      } finally {
+        await split.close();
+      }
     });
 
     it('exits 5 changing nothing when NATS cannot be reached', async () => {

@@ -92,6 +92,13 @@ describe('kind:up and kind:down, with fakes for the tools that need a Docker eng
     // The topology Job is run again at every kind:up (its spec cannot change in place), and
     // waited for before the workloads, which are ready only once it has declared the topology.
     const deleteJob = indexOf(calls, 'kubectl --context kind-tandem -n tandem delete job nats-topology --ignore-not-found');
+    // apply never prunes: the pre-canary fulfilment Deployment and its HPA are deleted by name first.
+    expect(
+      indexOf(
+        calls,
+        'kubectl --context kind-tandem -n tandem delete deployment/consumer horizontalpodautoscaler/consumer --ignore-not-found',
+      ),
+    ).toBeLessThan(apply);
     const waitJob = indexOf(calls, 'kubectl --context kind-tandem -n tandem get job nats-topology -o jsonpath=');
     expect(deleteJob).toBeLessThan(apply);
     expect(waitJob).toBeGreaterThan(apply);
