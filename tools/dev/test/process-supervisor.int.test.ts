@@ -1,14 +1,17 @@
 import { isProcessAlive as alive, waitFor } from '@tandem/testing';
 import { ProcessSupervisor, type ChildSpec } from '../src/process-supervisor';
 
-/** A child that says hello, says bye on SIGTERM and exits 0 (or ignores SIGTERM when told). */
+/**
+ * A child that says bye on SIGTERM and exits 0 (or ignores SIGTERM when told), and says hello
+ * once its handler is in place: a test that signals it on "up" must not race the handler.
+ */
 function child(name: string, options: { ignoreTerm?: boolean; grandchild?: boolean } = {}): ChildSpec {
   const script = `
-    console.log('up ${name} ' + process.pid);
-    ${options.grandchild ? "const g = require('node:child_process').spawn('sleep', ['300'], { stdio: 'ignore' }); console.log('grandchild ' + g.pid);" : ''}
     process.on('SIGTERM', () => {
       ${options.ignoreTerm ? "console.log('ignoring SIGTERM');" : `console.log('bye ${name}'); setTimeout(() => process.exit(0), 50);`}
     });
+    ${options.grandchild ? "const g = require('node:child_process').spawn('sleep', ['300'], { stdio: 'ignore' }); console.log('grandchild ' + g.pid);" : ''}
+    console.log('up ${name} ' + process.pid);
     setInterval(() => {}, 1000);
   `;
   return { name, command: process.execPath, args: ['-e', script], stopTimeoutMs: 1_000, ready: undefined };
