@@ -270,7 +270,7 @@ for namespace in "${namespaces[@]}"; do
   workloads=()
   while IFS= read -r workload; do
     [ -n "$workload" ] && workloads+=("$workload")
-  done < <(kc -n "$namespace" get deployments,statefulsets -o name)
+  done < <(kc -n "$namespace" get deployments,statefulsets,daemonsets -o name)
   for workload in "${workloads[@]+"${workloads[@]}"}"; do
     step "waiting for $namespace/${workload#*/} (up to $rollout_timeout)"
     if ! kc -n "$namespace" rollout status "$workload" --timeout "$rollout_timeout"; then
@@ -299,6 +299,8 @@ Tandem is running in the kind cluster '$cluster' (kubectl context $context).
   Traces (Jaeger UI at http://127.0.0.1:16686, service "gateway"):
     kubectl --context $context -n observability port-forward svc/jaeger-query 16686:16686
     (istioctl dashboard jaeger looks in istio-system and does not find this Jaeger)
-  Canary weights: npm run canary -- status | set <v2-percent> | promote | abort
+  Logs beside traces (Grafana at http://127.0.0.1:3000, Explore → Loki; a line's trace_id opens Jaeger):
+    kubectl --context $context -n observability port-forward svc/grafana 3000:3000
+  Canary weights (HTTP and messages; deploy/README.md): npm run canary -- status | set <v2-percent> | promote | abort
   Remove everything: npm run kind:down
 EOF

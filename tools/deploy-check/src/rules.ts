@@ -6,6 +6,7 @@ import { fulfilmentVersions } from './rules/fulfilment-versions';
 import { hostServices } from './rules/host-services';
 import { imagePinned } from './rules/image-pinned';
 import { jetstreamReplicas } from './rules/jetstream-replicas';
+import { logPipeline } from './rules/log-pipeline';
 import { mtlsStrict } from './rules/mtls-strict';
 import { otlpEndpoint } from './rules/otlp-endpoint';
 import { natsLeastPrivilege } from './rules/nats-least-privilege';
@@ -48,4 +49,5 @@ export const RULES: readonly Rule[] = [
   telemetryScope,
   otlpEndpoint,
   fulfilmentVersions,
+  logPipeline,
 ];

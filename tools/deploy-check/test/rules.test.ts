@@ -522,6 +522,88 @@ const cases: Case[] = [
     lineShows: 'name: consumer-v1',
     message: /no fulfilment v2 runs \(a tandem\/consumer workload with version label and SERVICE_VERSION "v2"\)/,
   },
+  {
+    rule: 'log-pipeline',
+    edits: [{ file: 'deploy/observability/logs.yaml', from: 'datasourceUid: jaeger', to: 'datasourceUid: jaegr' }],
+    file: 'deploy/observability/logs.yaml',
+    object: 'ConfigMap observability/grafana-datasources',
+    field: 'data.datasources.yaml',
+    lineShows: 'datasources.yaml: |',
+    message:
+      /data source Loki: derived field trace_id links to data source uid "jaegr", which this provisioning does not define \(loki, jaeger\)/,
+    renderedBy: [KIND],
+  },
+  {
+    rule: 'log-pipeline',
+    edits: [
+      {
+        file: 'deploy/observability/logs.yaml',
+        from: 'url: http://loki.observability.svc.cluster.local:3100',
+        to: 'url: http://loki.observability.svc.cluster.local:3101',
+      },
+    ],
+    file: 'deploy/observability/logs.yaml',
+    object: 'ConfigMap observability/grafana-datasources',
+    field: 'data.datasources.yaml',
+    lineShows: 'datasources.yaml: |',
+    message:
+      /data source Loki: url http:\/\/loki\.observability\.svc\.cluster\.local:3101: .* names Service observability\/loki, which has no port 3101 \(it has 3100\)/,
+    renderedBy: [KIND],
+  },
+  {
+    rule: 'log-pipeline',
+    edits: [{ file: 'deploy/observability/logs.yaml', from: `matcherRegex: '"trace_id":`, to: `matcherRegex: '"traceId":` }],
+    file: 'deploy/observability/logs.yaml',
+    object: 'ConfigMap observability/grafana-datasources',
+    field: 'data.datasources.yaml',
+    lineShows: 'datasources.yaml: |',
+    message: /derived field trace_id \(matcherRegex .*\) finds no trace id in a Tandem log line/,
+    renderedBy: [KIND],
+  },
+  {
+    rule: 'log-pipeline',
+    edits: [
+      {
+        file: 'deploy/observability/logs.yaml',
+        from: 'endpoint: http://loki.observability',
+        to: 'endpoint: http://loki-gateway.observability',
+      },
+    ],
+    file: 'deploy/observability/logs.yaml',
+    object: 'ConfigMap observability/otel-collector-config',
+    field: 'data.config.yaml',
+    lineShows: 'config.yaml: |',
+    message:
+      /exporter otlphttp\/loki sends to http:\/\/loki-gateway\.observability\.svc\.cluster\.local:3100\/otlp: .* names no Service of this render/,
+    renderedBy: [KIND],
+  },
+  {
+    rule: 'log-pipeline',
+    edits: [{ file: 'deploy/observability/logs.yaml', from: '          - /var/log/pods/tandem_*/consumer/*.log\n', to: '' }],
+    file: 'deploy/observability/logs.yaml',
+    object: 'ConfigMap observability/otel-collector-config',
+    field: 'data.config.yaml',
+    lineShows: 'config.yaml: |',
+    message:
+      /receiver filelog reads no log file of tandem container "consumer" \(consumer-v1, consumer-v2\): its log lines never reach the log store/,
+    renderedBy: [KIND],
+  },
+  {
+    rule: 'workload-security',
+    edits: [
+      {
+        file: 'deploy/observability/logs.yaml',
+        from: 'tandem.dev/runs-as-root: the kubelet writes /var/log/pods root-owned (0640); the collector only reads them (hostPath read-only, no capabilities)',
+        to: "tandem.dev/runs-as-root: ''",
+      },
+    ],
+    file: 'deploy/observability/logs.yaml',
+    object: 'DaemonSet observability/otel-collector',
+    field: 'spec.template.metadata.annotations.tandem.dev/runs-as-root',
+    lineShows: "tandem.dev/runs-as-root: ''",
+    message: /tandem\.dev\/runs-as-root is empty: say why this pod must run as root/,
+    renderedBy: [KIND],
+  },
 ];
 
 describe('deploy:check rules', () => {

@@ -106,7 +106,7 @@ exit 0`,
     [ -f "$STATE/secret-$name" ] || { echo "Error from server (NotFound): secrets '$name' not found" >&2; exit 1; } ;;
   *" create secret generic "*) name=""; prev=""; for a in "$@"; do [ "$prev" = generic ] && name="$a"; prev="$a"; done
     cat > "$STATE/secret-$name" ;;
-  *" get deployments,statefulsets -o name "*)
+  *" get deployments,statefulsets,daemonsets -o name "*)
     ns=""; prev=""; for a in "$@"; do [ "$prev" = -n ] && ns="$a"; prev="$a"; done
     [ -f "$STATE/applied" ] && [ -f "$STATE/workloads-$ns" ] && printf '%s\\n' "$(< "$STATE/workloads-$ns")" ;;
   *" rollout status "*) [ -f "$STATE/rollout-fails" ] && [[ " $* " == *" $(< "$STATE/rollout-fails") "* ]] && { echo "error: timed out waiting for the condition" >&2; exit 1; } ;;

@@ -41,7 +41,7 @@ export function readObjects(root: string, dirs: readonly string[]): KubeObject[]
 /** Deployments and StatefulSets with their pod template's containers. */
 export function workloads(objects: readonly KubeObject[]): Workload[] {
   return objects
-    .filter((o) => o.kind === 'Deployment' || o.kind === 'StatefulSet')
+    .filter((o) => o.kind === 'Deployment' || o.kind === 'StatefulSet' || o.kind === 'DaemonSet')
     .map((o) => {
       const pod = (o.spec?.['template'] as { spec?: { containers?: Container[]; securityContext?: { runAsUser?: number } } } | undefined)
         ?.spec;

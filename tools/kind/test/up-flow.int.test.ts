@@ -28,7 +28,7 @@ const jobImages = objects
 const tandemImages = [
   ...new Set([...cluster.flatMap((w) => w.containers.map((c) => c.image)), ...jobImages].filter((i) => i.startsWith('tandem/'))),
 ].sort();
-const workloadName = (w: { kind: string; name: string }) => `${w.kind === 'Deployment' ? 'deployment.apps' : 'statefulset.apps'}/${w.name}`;
+const workloadName = (w: { kind: string; name: string }) => `${w.kind.toLowerCase()}.apps/${w.name}`;
 
 describe('kind:up and kind:down, with fakes for the tools that need a Docker engine', () => {
   const bins: FakeBin[] = [];
@@ -173,6 +173,9 @@ describe('kind:up and kind:down, with fakes for the tools that need a Docker eng
     const uiPort = (jaegerQuery?.spec?.['ports'] as Array<{ port: number }> | undefined)?.[0]?.port;
     expect(uiPort).toBe(16686);
     expect(stdout).toContain(`kubectl --context kind-tandem -n observability port-forward svc/jaeger-query ${uiPort}:${uiPort}`);
+    const grafana = readObjects(root, ['deploy/observability']).find((o) => o.kind === 'Service' && o.metadata.name === 'grafana');
+    const grafanaPort = (grafana?.spec?.['ports'] as Array<{ port: number }> | undefined)?.[0]?.port;
+    expect(stdout).toContain(`kubectl --context kind-tandem -n observability port-forward svc/grafana ${grafanaPort}:${grafanaPort}`);
   });
 
   it('a second run reuses the cluster, and restarts exactly the deployments whose image the build changed', () => {

@@ -1,11 +1,18 @@
 import { asArray, getPath } from '../model';
 import type { Rule, RuleFinding } from '../rule';
 
-/** Containers run as non-root with a read-only root filesystem, no privilege escalation and no capabilities. */
+/**
+ * A pod that must run as root says why in this annotation (e.g. the log collector reading the
+ * kubelet's root-owned files); its containers are then not held to non-root. Everything else
+ * still applies to them.
+ */
+export const RUNS_AS_ROOT = 'tandem.dev/runs-as-root';
+
+/** Containers run as non-root (unless the pod says why not) with a read-only root filesystem, no privilege escalation and no capabilities. */
 export const workloadSecurity: Rule = {
   name: 'workload-security',
   description:
-    'every container runs non-root, read-only root filesystem, no privilege escalation, all capabilities dropped, seccomp RuntimeDefault',
+    'every container runs non-root (or its pod says why not in tandem.dev/runs-as-root), read-only root filesystem, no privilege escalation, all capabilities dropped, seccomp RuntimeDefault',
   check(set) {
     const findings: RuleFinding[] = [];
     for (const workload of [...set.workloads(), ...set.jobs()]) {
@@ -16,14 +23,23 @@ export const workloadSecurity: Rule = {
         const at = [...path, 'securityContext'];
         const name = `container "${String(container['name'])}"`;
         const effective = (field: string) => getPath(context, [field]) ?? getPath(pod, [field]);
-        if (effective('runAsNonRoot') !== true)
+        const rootReason = workload.annotations[RUNS_AS_ROOT];
+        if (rootReason !== undefined && rootReason.trim() === '')
           findings.push({
             object: workload.object,
-            path: [...at, 'runAsNonRoot'],
-            message: `${name} may run as root: set runAsNonRoot: true (pod or container)`,
+            path: ['spec', 'template', 'metadata', 'annotations', RUNS_AS_ROOT],
+            message: `${RUNS_AS_ROOT} is empty: say why this pod must run as root, or run it as another user`,
           });
-        if (effective('runAsUser') === 0)
-          findings.push({ object: workload.object, path: [...at, 'runAsUser'], message: `${name} runs as user 0` });
+        if (rootReason === undefined) {
+          if (effective('runAsNonRoot') !== true)
+            findings.push({
+              object: workload.object,
+              path: [...at, 'runAsNonRoot'],
+              message: `${name} may run as root: set runAsNonRoot: true (pod or container)`,
+            });
+          if (effective('runAsUser') === 0)
+            findings.push({ object: workload.object, path: [...at, 'runAsUser'], message: `${name} runs as user 0` });
+        }
         if (getPath(context, ['readOnlyRootFilesystem']) !== true)
           findings.push({
             object: workload.object,
