@@ -59,7 +59,8 @@ describe('logs beside traces: from a failed order’s log line to its trace', ()
         { description: 'the consumer logging the failed fulfilment' },
       );
       expect(matcher.exec(line)?.[1]).toBe(traceId);
-      // …which the collector's parsers take as JSON, with a level they know.
+      // …as JSON with a level name, the trace and the span: what the collector's json, trace and
+      // severity parsers read (the collector itself does not run here).
       expect(JSON.parse(line)).toMatchObject({ level: 'warn', trace_id: traceId, span_id: expect.stringMatching(/^[0-9a-f]{16}$/) });
 
       // The trace it opens is the order's: the order service's server span and the consumer's span.

@@ -579,7 +579,7 @@ const cases: Case[] = [
   },
   {
     rule: 'log-pipeline',
-    edits: [{ file: 'deploy/observability/logs.yaml', from: '          - /var/log/pods/tandem_*/consumer/*.log\n', to: '' }],
+    edits: [{ file: 'deploy/observability/logs.yaml', from: '{gateway,order,consumer}', to: '{gateway,order}' }],
     file: 'deploy/observability/logs.yaml',
     object: 'ConfigMap observability/otel-collector-config',
     field: 'data.config.yaml',
@@ -602,6 +602,17 @@ const cases: Case[] = [
     field: 'spec.template.metadata.annotations.tandem.dev/runs-as-root',
     lineShows: "tandem.dev/runs-as-root: ''",
     message: /tandem\.dev\/runs-as-root is empty: say why this pod must run as root/,
+    renderedBy: [KIND],
+  },
+  {
+    rule: 'log-pipeline',
+    edits: [{ file: 'deploy/observability/logs.yaml', from: 'include_file_path: true', to: 'include_file_path: false' }],
+    file: 'deploy/observability/logs.yaml',
+    object: 'ConfigMap observability/otel-collector-config',
+    field: 'data.config.yaml',
+    lineShows: 'config.yaml: |',
+    message:
+      /receiver filelog: its container operator reads namespace, pod and container from the file path, but include_file_path is not true/,
     renderedBy: [KIND],
   },
 ];

@@ -4,10 +4,11 @@ import { tandemApp, type RenderedSet, type Rule, type RuleFinding } from '../rul
 
 /**
  * A log line as Tandem's services write it (libs/telemetry's logger inside a span): what a
- * derived field must find the trace id in. A test holds it to the logger's real output.
+ * derived field must find the trace id in. (e2e/test/logs-beside-traces.int.test.ts applies
+ * the manifest's derived field to a real one.)
  */
 export const TANDEM_LOG_LINE =
-  '{"level":"error","time":"2026-12-05T10:00:00.000Z","service":"consumer","version":"v1","trace_id":"4bf92f3577b34da6a3ce929d0e0e4736","span_id":"00f067aa0ba902b7","trace_flags":"01","msg":"handler failed"}';
+  '{"level":"warn","time":"2026-12-05T10:00:00.000Z","service":"consumer","version":"v1","trace_id":"4bf92f3577b34da6a3ce929d0e0e4736","span_id":"00f067aa0ba902b7","trace_flags":"01","msg":"handler failed"}';
 const TANDEM_TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
 
 interface Embedded {
@@ -50,13 +51,32 @@ function serviceProblem(set: RenderedSet, url: unknown, namespace: string): stri
   return undefined;
 }
 
-/** A filelog include glob as a RegExp: `*` and `?` stay within one path segment. */
-function globToRegExp(glob: string): RegExp {
-  const escaped = glob
-    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-    .replace(/\*/g, '[^/]*')
-    .replace(/\?/g, '[^/]');
-  return new RegExp(`^${escaped}$`);
+/**
+ * A filelog glob (doublestar) as a RegExp: `*` and `?` stay within one path segment, `**`
+ * crosses segments, `{a,b}` is either (not nested).
+ */
+export function globToRegExp(glob: string): RegExp {
+  const literal = (text: string) => text.replace(/[.+^$()|[\]\\{}]/g, '\\$&');
+  const segment = (text: string) => text.split('*').map(literal).join('[^/]*');
+  let source = '';
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob.charAt(i);
+    const close = c === '{' ? glob.indexOf('}', i) : -1;
+    if (c === '*' && glob.charAt(i + 1) === '*') {
+      source += '.*';
+      i += 1;
+    } else if (c === '*') source += '[^/]*';
+    else if (c === '?') source += '[^/]';
+    else if (close > i) {
+      source += `(?:${glob
+        .slice(i + 1, close)
+        .split(',')
+        .map(segment)
+        .join('|')})`;
+      i = close;
+    } else source += literal(c);
+  }
+  return new RegExp(`^${source}$`);
 }
 
 /**
@@ -87,8 +107,17 @@ export const logPipeline: Rule = {
         if (problem) findings.push({ ...at, message: `exporter ${name} sends to ${endpoint}: ${problem}` });
       }
       for (const [name, receiver] of Object.entries(value['receivers'])) {
-        if (!name.startsWith('filelog') || !isRecord(receiver)) continue;
+        if (!/^file_?log(\/|$)/.test(name) || !isRecord(receiver)) continue;
+        const usesPath = asArray(receiver['operators']).some(
+          (op) => isRecord(op) && op['type'] === 'container' && op['add_metadata_from_filepath'] !== false,
+        );
+        if (usesPath && receiver['include_file_path'] !== true)
+          findings.push({
+            ...at,
+            message: `receiver ${name}: its container operator reads namespace, pod and container from the file path, but include_file_path is not true: every line fails to parse and none is sent`,
+          });
         const includes = asArray(receiver['include']).map((g) => globToRegExp(String(g)));
+        const excludes = asArray(receiver['exclude']).map((g) => globToRegExp(String(g)));
         const missed = new Map<string, string[]>();
         for (const workload of set.workloads()) {
           for (const { container } of workload.containers) {
@@ -96,7 +125,7 @@ export const logPipeline: Rule = {
             if (!app || app === 'topology') continue;
             const namespace = namespaceOf(workload.object);
             const path = `/var/log/pods/${namespace}_${nameOf(workload.object)}-0_uid/${String(container['name'])}/0.log`;
-            if (includes.some((include) => include.test(path))) continue;
+            if (includes.some((include) => include.test(path)) && !excludes.some((exclude) => exclude.test(path))) continue;
             const what = `${namespace} container "${String(container['name'])}"`;
             missed.set(what, [...(missed.get(what) ?? []), nameOf(workload.object)]);
           }

@@ -18,18 +18,18 @@ export const workloadSecurity: Rule = {
     for (const workload of [...set.workloads(), ...set.jobs()]) {
       const pod = workload.podSpec['securityContext'];
       const seccompPod = getPath(pod, ['seccompProfile', 'type']);
+      const rootReason = workload.annotations[RUNS_AS_ROOT];
+      if (rootReason !== undefined && rootReason.trim() === '')
+        findings.push({
+          object: workload.object,
+          path: ['spec', 'template', 'metadata', 'annotations', RUNS_AS_ROOT],
+          message: `${RUNS_AS_ROOT} is empty: say why this pod must run as root, or run it as another user`,
+        });
       for (const { container, path } of workload.containers) {
         const context = container['securityContext'];
         const at = [...path, 'securityContext'];
         const name = `container "${String(container['name'])}"`;
         const effective = (field: string) => getPath(context, [field]) ?? getPath(pod, [field]);
-        const rootReason = workload.annotations[RUNS_AS_ROOT];
-        if (rootReason !== undefined && rootReason.trim() === '')
-          findings.push({
-            object: workload.object,
-            path: ['spec', 'template', 'metadata', 'annotations', RUNS_AS_ROOT],
-            message: `${RUNS_AS_ROOT} is empty: say why this pod must run as root, or run it as another user`,
-          });
         if (rootReason === undefined) {
           if (effective('runAsNonRoot') !== true)
             findings.push({
