@@ -9,7 +9,7 @@ import { tandemApp, type RenderedSet, type Rule, type RuleFinding } from '../rul
  */
 export const TANDEM_LOG_LINE =
   '{"level":"warn","time":"2026-12-05T10:00:00.000Z","service":"consumer","version":"v1","trace_id":"4bf92f3577b34da6a3ce929d0e0e4736","span_id":"00f067aa0ba902b7","trace_flags":"01","msg":"handler failed"}';
-const TANDEM_TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
+const TANDEM_TRACE_ID = (JSON.parse(TANDEM_LOG_LINE) as { trace_id: string }).trace_id;
 
 interface Embedded {
   readonly object: KubeObject;
