@@ -153,6 +153,14 @@ fi
 step "installing Istio (deploy/istio/install/istio-operator.yaml)"
 istioctl install --context "$context" -y -f deploy/istio/install/istio-operator.yaml
 
+# --- 3b. KEDA: the fulfilment workers scale on their backlog (deploy/k8s/base/consumer.yaml).
+# The release whose ScaledObject schema deploy:check vendors (tools/deploy-check/src/schemas).
+keda_version=2.20.2
+step "installing KEDA $keda_version (namespace keda, in the mesh: deploy/kind/keda-namespace.yaml)"
+kc apply -f deploy/kind/keda-namespace.yaml
+kc apply --server-side -f "https://github.com/kedacore/keda/releases/download/v$keda_version/keda-$keda_version.yaml"
+kc wait --for condition=established --timeout 60s crd/scaledobjects.keda.sh
+
 step "loading ${images[*]} into the cluster"
 if ! kind load docker-image --name "$cluster" "${images[@]}"; then
   echo "kind:up: 'kind load docker-image' failed; loading through an image archive instead" >&2
@@ -197,8 +205,9 @@ kc -n tandem delete job nats-topology --ignore-not-found
 
 # `apply` never prunes: what an earlier release named otherwise goes by its old name, or it
 # keeps running beside its successor. The fulfilment worker's `consumer` Deployment and HPA
-# became consumer-v1 and consumer-v2 (docs/decisions/0018).
-kc -n tandem delete deployment/consumer horizontalpodautoscaler/consumer --ignore-not-found
+# became consumer-v1 and consumer-v2 (docs/decisions/0018), and consumer-v1's HPA gave way
+# to KEDA's ScaledObject (docs/decisions/0020): two autoscalers would fight.
+kc -n tandem delete deployment/consumer horizontalpodautoscaler/consumer horizontalpodautoscaler/consumer-v1 --ignore-not-found
 
 step "applying deploy/k8s/overlays/kind"
 applied=false

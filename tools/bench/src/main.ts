@@ -11,7 +11,9 @@ import { parseBenchArgs, resolveBaselineDir, USAGE, UsageError } from './bench-a
 import { APPS, appScript, BENCH_BUNDLES, benchScript, type BenchContext } from './bench-context';
 import { BenchProcess, configureMemoryLimits, startedProcesses, stopAll } from './bench-process';
 import { runConsumerThroughput } from './consumer-throughput';
+import { runColdStart } from './cold-start';
 import { httpScenarios, runHttpScenario } from './http-scenarios';
+import { median } from './percentiles';
 import { runIdleStreams } from './idle-streams';
 import { machineInfo } from './machine';
 import { deployMemoryLimitMiB, LIMIT_OF } from './memory-limits';
@@ -30,12 +32,6 @@ const never = () => new Promise<never>(() => undefined);
 function fail(message: string, code = 1): never {
   process.stderr.write(`bench: ${message}\n`);
   process.exit(code);
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
 async function main(argv: readonly string[]): Promise<void> {
@@ -154,10 +150,11 @@ async function main(argv: readonly string[]): Promise<void> {
     for (const scenario of first) done.push(await runHttpScenario(scenario, context, sinkStats));
     done.push(...(await runConsumerThroughput(context)));
     const idle = await runIdleStreams(context);
+    const coldStart = await runColdStart(context);
     if (plan.repeatCeiling) for (const scenario of last) done.push(await runHttpScenario(scenario, context, sinkStats));
-    return { done, idle };
+    return { done, idle, coldStart };
   });
-  const { done: scenarios, idle: idleStreams } = measured;
+  const { done: scenarios, idle: idleStreams, coldStart } = measured;
 
   const ceiling = ceilingOf(scenarios);
   const samples = new Map<string, number[]>();
@@ -182,6 +179,7 @@ async function main(argv: readonly string[]): Promise<void> {
     memory,
     targets: evaluateTargets({ scenarios, ceiling, startup, memory }),
     idleStreams,
+    coldStart,
     processes: startedProcesses,
     wallClockSec: (performance.now() - began) / 1000,
   };
@@ -206,6 +204,9 @@ async function main(argv: readonly string[]): Promise<void> {
   }
   process.stdout.write(
     `${idleStreams.opened} idle event streams: ${idleStreams.processes.map((p) => `${p.name} ${p.kibPerStream.toFixed(1)} KiB/stream`).join(', ')}\n`,
+  );
+  process.stdout.write(
+    `fulfilment woken from zero: first order handled ${coldStart.firstHandledMedianMs.toFixed(0)} ms after spawn (median of ${coldStart.wakes}), ready ${coldStart.readyMedianMs.toFixed(0)} ms\n`,
   );
   for (const t of results.targets) process.stdout.write(`${t.met ? 'met   ' : 'MISSED'} ${t.name}: ${t.measured} (wanted ${t.target})\n`);
   process.stdout.write(`report: ${relative(process.cwd(), readmePath) || readmePath}\n`);

@@ -20,3 +20,10 @@ export function summarize(samples: ArrayLike<number>): LatencySummary {
   for (const v of sorted) sum += v;
   return { p50: rank(50), p90: rank(90), p99: rank(99), max: sorted[n - 1] as number, mean: sum / n };
 }
+
+/** The median of `values` (the mean of the middle two for an even count). */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}

@@ -111,3 +111,21 @@ describe('the idle event streams section', () => {
     expect(renderReport(base, '')).not.toContain('order event streams');
   });
 });
+
+describe('the waking-from-zero section', () => {
+  it('gives the median and max of spawn → first order handled, and is absent from reports without it', () => {
+    const coldStart = {
+      wakes: 3,
+      readyMs: [900, 950, 1000],
+      firstHandledMs: [1100, 1250, 1400],
+      readyMedianMs: 950,
+      firstHandledMedianMs: 1250,
+      firstHandledMaxMs: 1400,
+    };
+    const report = renderReport({ ...results, coldStart }, 'none');
+    expect(report).toContain('Waking from zero: the fulfilment worker started 3 times with one order waiting');
+    expect(report).toContain("spawn → the order's `orders.fulfilled` stored: median 1,250 ms, max 1,400 ms");
+    expect(report).toContain('Spawn → first `/readyz` 200: median 950 ms');
+    expect(renderReport(results, 'none')).not.toContain('Waking from zero');
+  });
+});

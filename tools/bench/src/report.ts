@@ -105,6 +105,19 @@ ${rows.join('\n')}
 `;
 }
 
+/** The fulfilment worker woken from zero: what an order waiting on a scaled-to-zero worker waits for, here. */
+function coldStartSection(results: BenchResults): string {
+  const cold = results.coldStart;
+  if (!cold) return '';
+  return `
+Waking from zero: the fulfilment worker started ${cold.wakes} times with one order waiting in ORDERS, as KEDA starts a pod
+when the backlog appears (deploy/k8s/base/consumer.yaml). Spawn → first \`/readyz\` 200: median ${int(cold.readyMedianMs)} ms;
+spawn → the order's \`orders.fulfilled\` stored: median ${int(cold.firstHandledMedianMs)} ms, max ${int(cold.firstHandledMaxMs)} ms
+(${cold.firstHandledMs.map(int).join(', ')}). In a cluster add the scaler's polling interval and the pod's scheduling and
+image start (docs/operations.md, "Scaling on the backlog").
+`;
+}
+
 /** The Markdown report: tables, chart, targets, findings (kept), and how it was measured. */
 export function renderReport(results: BenchResults, findings: string): string {
   const m = results.machine;
@@ -145,7 +158,7 @@ peak memory over every run of the process (${memoryNote(results)}):
 | Process | start-up median ms | start-up max ms | starts | RSS MiB | peak MiB${results.memory?.cgroups ? ' / limit' : ''} | OOM kills |
 |---|---:|---:|---:|---:|---:|---:|
 ${processRows(results).join('\n')}
-${idleStreamsSection(results)}
+${idleStreamsSection(results)}${coldStartSection(results)}
 ![Requests per second and messages per second by scenario](chart.svg)
 
 ## Targets

@@ -71,6 +71,18 @@ export interface ConsumerScenarioResult {
 
 export type ScenarioResult = HttpScenarioResult | ConsumerScenarioResult;
 
+/** The fulfilment worker started with one order waiting, as a scaler waking it from zero would. */
+export interface ColdStartResult {
+  readonly wakes: number;
+  /** Spawn → `/readyz` 200, per wake. */
+  readonly readyMs: readonly number[];
+  /** Spawn → the waiting order's `orders.fulfilled` stored, per wake. */
+  readonly firstHandledMs: readonly number[];
+  readonly readyMedianMs: number;
+  readonly firstHandledMedianMs: number;
+  readonly firstHandledMaxMs: number;
+}
+
 /** Order event streams held open while nothing happens: what they cost each process. */
 export interface IdleStreamsResult {
   readonly streams: number;
@@ -130,6 +142,8 @@ export interface BenchResults {
   readonly targets: readonly TargetResult[];
   /** Idle order event streams; absent in older reports. */
   readonly idleStreams?: IdleStreamsResult;
+  /** The fulfilment worker woken from zero with an order waiting; absent in older reports. */
+  readonly coldStart?: ColdStartResult;
   /** Whether processes ran in memory cgroups under their deploy/ limits, the limits, and why not. */
   readonly memory?: { readonly cgroups: boolean; readonly reason?: string; readonly limitsMiB: Readonly<Record<string, number>> };
   /** Every process the bench started; none is left running when it exits. */
@@ -149,6 +163,8 @@ export interface BenchPlan {
   readonly soakSec?: number;
   /** Idle order event streams held open through the gateway, and for how long. */
   readonly idleStreams: { readonly streams: number; readonly idleSec: number };
+  /** Times the fulfilment worker is woken from zero with one order waiting. */
+  readonly coldStarts: number;
 }
 
 export const PLANS: Readonly<Record<'full' | 'quick', BenchPlan>> = {
@@ -157,9 +173,18 @@ export const PLANS: Readonly<Record<'full' | 'quick', BenchPlan>> = {
     warmupSec: 3,
     durationSec: 10,
     backlog: 50_000,
+    coldStarts: 5,
     repeatCeiling: true,
     soakSec: 40,
     idleStreams: { streams: 1_000, idleSec: 20 },
   },
-  quick: { connections: 32, warmupSec: 1, durationSec: 2, backlog: 2_000, repeatCeiling: false, idleStreams: { streams: 100, idleSec: 1 } },
+  quick: {
+    connections: 32,
+    warmupSec: 1,
+    durationSec: 2,
+    backlog: 2_000,
+    coldStarts: 2,
+    repeatCeiling: false,
+    idleStreams: { streams: 100, idleSec: 1 },
+  },
 };

@@ -26,6 +26,7 @@ interface Results {
   targets: Array<{ name: string; met: boolean }>;
   processes: Array<{ name: string; pid: number }>;
   idleStreams?: { streams: number; opened: number; processes: Array<{ name: string; rssAfterMiB: number }> };
+  coldStart?: { wakes: number; readyMs: number[]; firstHandledMs: number[] };
 }
 
 /** Still running, and still ours: pids can be reused, so the command line must match too. */
@@ -117,6 +118,12 @@ describe('npm run bench -- --quick (built bench, built apps)', () => {
     expect(readme).toContain('![Requests per second and messages per second by scenario](chart.svg)');
     expect(readme).toContain('## Targets');
     expect(readme).toContain('100 of 100 order event streams');
+    // The fulfilment worker woken from zero: each wake a new process, its waiting order handled.
+    expect(results.coldStart?.wakes).toBe(2);
+    expect(results.coldStart?.firstHandledMs).toHaveLength(2);
+    expect(results.coldStart?.firstHandledMs.every((ms) => ms > 0)).toBe(true);
+    expect(results.coldStart?.readyMs).toHaveLength(2);
+    expect(readme).toContain('Waking from zero: the fulfilment worker started 2 times with one order waiting');
     const svg = readFileSync(join(out, 'chart.svg'), 'utf8');
     expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
     expect(svg.match(/<rect x="\d+"/g)).toHaveLength(ids.length);

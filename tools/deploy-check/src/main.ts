@@ -1,9 +1,9 @@
 import { parseArgs } from 'node:util';
 import { formatFinding, runDeployCheck } from './deploy-check';
 import { RULES } from './rules';
-import { VENDORED } from './schema-validation';
+import { VENDORED_RELEASES } from './schema-validation';
 
-const SCHEMAS = `the Kubernetes ${String(VENDORED.kubernetes.source['kubernetes'])} and Istio ${String(VENDORED.istio.source['istio'])} schemas`;
+const SCHEMAS = `the ${VENDORED_RELEASES} schemas`;
 
 const USAGE = `Usage: npm run deploy:check [-- --root <repo>] [--renderer auto|kubectl|built-in]
 

@@ -1,4 +1,4 @@
-import { asArray, getPath, isRecord, kindOf, namespaceOf, type FieldPath, type KubeObject } from './model';
+import { asArray, getPath, isRecord, kindOf, nameOf, namespaceOf, type FieldPath, type KubeObject } from './model';
 
 /** A problem a rule found in one rendered object. */
 export interface RuleFinding {
@@ -150,4 +150,21 @@ export function resolveEnvValue(
   if (typeof value !== 'string')
     return { problem: `reads key ${String(ref['key'])} of ConfigMap ${namespace}/${String(ref['name'])}, which it does not have` };
   return { value, at: configMap };
+}
+
+/** Why `url` does not name a Service port of the render seen from `namespace`, or undefined. */
+export function serviceUrlProblem(set: RenderedSet, url: unknown, namespace: string): string | undefined {
+  let parsed: URL;
+  try {
+    parsed = new URL(String(url));
+  } catch {
+    return `${JSON.stringify(url)} is not a URL`;
+  }
+  const port = Number(parsed.port || (parsed.protocol === 'https:' ? 443 : 80));
+  const service = set.serviceForHost(parsed.hostname, namespace);
+  if (!service) return `${parsed.host} names no Service of this render`;
+  const ports = asArray(getPath(service, ['spec', 'ports'])).map((p) => (isRecord(p) ? Number(p['port']) : Number.NaN));
+  if (!ports.includes(port))
+    return `${parsed.host} names Service ${namespaceOf(service)}/${nameOf(service)}, which has no port ${port} (it has ${ports.join(', ')})`;
+  return undefined;
 }

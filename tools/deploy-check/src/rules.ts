@@ -6,6 +6,7 @@ import { fulfilmentVersions } from './rules/fulfilment-versions';
 import { hostServices } from './rules/host-services';
 import { imagePinned } from './rules/image-pinned';
 import { jetstreamReplicas } from './rules/jetstream-replicas';
+import { kedaScalers } from './rules/keda-scalers';
 import { logPipeline } from './rules/log-pipeline';
 import { mtlsStrict } from './rules/mtls-strict';
 import { otlpEndpoint } from './rules/otlp-endpoint';
@@ -50,4 +51,5 @@ export const RULES: readonly Rule[] = [
   otlpEndpoint,
   fulfilmentVersions,
   logPipeline,
+  kedaScalers,
 ];

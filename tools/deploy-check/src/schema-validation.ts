@@ -21,9 +21,14 @@ interface VendoredSchemas {
 // Plain data, bundled into the CLI; require keeps TypeScript from typing 500 KB of JSON.
 const KUBERNETES = require('./schemas/kubernetes-1.35.json') as VendoredSchemas;
 const ISTIO = require('./schemas/istio-1.30.3.json') as VendoredSchemas;
+const KEDA = require('./schemas/keda-2.20.2.json') as VendoredSchemas;
 
 /** The vendored schema sets and the versions they were taken from. */
-export const VENDORED = { kubernetes: KUBERNETES, istio: ISTIO } as const;
+export const VENDORED = { kubernetes: KUBERNETES, istio: ISTIO, keda: KEDA } as const;
+const SETS = [KUBERNETES, ISTIO, KEDA];
+
+/** `Kubernetes 1.35, Istio 1.30.3 and KEDA 2.20.2`: what the vendored schemas are. */
+export const VENDORED_RELEASES = `Kubernetes ${String(KUBERNETES.source['kubernetes'])}, Istio ${String(ISTIO.source['istio'])} and KEDA ${String(KEDA.source['keda'])}`;
 
 /** apiVersions that are not Kubernetes API objects: kustomize and kind configuration. */
 const NOT_API_OBJECTS = /^(kustomize\.config\.k8s\.io|kind\.x-k8s\.io)\//;
@@ -35,8 +40,8 @@ export function isApiObject(object: KubeObject): boolean {
 
 /**
  * Validates objects as strictly as `kubernetes apply` (`--validate=strict`): against the
- * schema of their apiVersion and kind, vendored from Kubernetes 1.35 and Istio 1.30.3
- * (src/schemas/SOURCES.md), where an unknown field is an error, and against the CEL rules
+ * schema of their apiVersion and kind, vendored from Kubernetes 1.35, Istio 1.30.3 and KEDA
+ * 2.20.2 (src/schemas/SOURCES.md), where an unknown field is an error, and against the CEL rules
  * of Istio's CRDs. An unknown apiVersion/kind is itself a problem: a typo there is the
  * most common way to write an object nothing reads.
  */
@@ -49,10 +54,9 @@ export class SchemaValidator {
     this.ajv.addVocabulary(['x-kubernetes-preserve-unknown-fields', 'x-kubernetes-int-or-string']);
     this.ajv.addKeyword(celRules(cel));
     for (const [name, validate] of Object.entries(FORMATS)) this.ajv.addFormat(name, validate);
-    this.ajv.addSchema(KUBERNETES.schema);
-    this.ajv.addSchema(ISTIO.schema);
+    for (const set of SETS) this.ajv.addSchema(set.schema);
     // Every kind up front: a schema or CEL rule this version cannot read fails every run, not one day.
-    for (const set of [KUBERNETES, ISTIO]) {
+    for (const set of SETS) {
       for (const [apiVersion, kinds] of Object.entries(set.kinds))
         for (const kind of Object.keys(kinds)) this.validatorFor(apiVersion, kind);
     }
@@ -73,7 +77,7 @@ export class SchemaValidator {
         {
           rule: 'schema',
           path: ['apiVersion'],
-          message: `no schema is known for apiVersion "${apiVersion}" kind "${kind}" (misspelt, or not among the vendored Kubernetes ${String(KUBERNETES.source['kubernetes'])} and Istio ${String(ISTIO.source['istio'])} schemas: tools/deploy-check/src/schemas)`,
+          message: `no schema is known for apiVersion "${apiVersion}" kind "${kind}" (misspelt, or not among the vendored ${VENDORED_RELEASES} schemas: tools/deploy-check/src/schemas)`,
         },
       ];
     }
@@ -82,7 +86,7 @@ export class SchemaValidator {
   }
 
   private validatorFor(apiVersion: string, kind: string): ValidateFunction | undefined {
-    for (const set of [KUBERNETES, ISTIO]) {
+    for (const set of SETS) {
       const name = set.kinds[apiVersion]?.[kind];
       if (name === undefined) continue;
       const ref = `${set.schema.$id}#/$defs/${pointerToken(name)}`;

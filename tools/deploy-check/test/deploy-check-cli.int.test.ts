@@ -37,7 +37,7 @@ describe('deploy:check CLI', () => {
     expect(result.stdout).toMatch(/rendered deploy\/k8s\/overlays\/kind: \d+ objects/);
     expect(result.stdout).toMatch(/rendered deploy\/k8s\/overlays\/production: \d+ objects/);
     expect(result.stdout).toMatch(
-      /checked \d+ files, [1-9]\d* objects against the Kubernetes 1\.35 and Istio 1\.30\.3 schemas \(strict, with CEL rules\)/,
+      /checked \d+ files, [1-9]\d* objects against the Kubernetes 1\.35, Istio 1\.30\.3 and KEDA 2\.20\.2 schemas \(strict, with CEL rules\)/,
     );
     expect(result.stdout).toContain('deploy:check: no findings');
     expect(result.status).toBe(0);

@@ -168,7 +168,7 @@ const cases: Case[] = [
     edits: [
       {
         file: 'deploy/k8s/base/consumer.yaml',
-        after: '  name: consumer-v1\n  namespace: tandem\n  labels:',
+        after: '  name: consumer-v1\n  namespace: tandem\n  labels:\n    app: consumer\n    version: v1',
         from: 'NATS_USER\n              value: consumer',
         to: 'NATS_USER\n              value: admin',
       },
@@ -260,7 +260,7 @@ const cases: Case[] = [
     edits: [
       {
         file: 'deploy/k8s/base/consumer.yaml',
-        after: '  name: consumer-v1\n  namespace: tandem\n  labels:',
+        after: '  name: consumer-v1\n  namespace: tandem\n  labels:\n    app: consumer\n    version: v1',
         from: 'key: otlp-endpoint',
         to: 'key: otlp-url',
       },
@@ -323,7 +323,7 @@ const cases: Case[] = [
     edits: [
       {
         file: 'deploy/k8s/base/consumer.yaml',
-        after: '  name: consumer-v1\n  namespace: tandem\n  labels:',
+        after: '  name: consumer-v1\n  namespace: tandem\n  labels:\n    app: consumer\n    version: v1',
         from: 'path: /readyz',
         to: 'path: /healthz',
       },
@@ -348,7 +348,7 @@ const cases: Case[] = [
     edits: [
       {
         file: 'deploy/k8s/base/consumer.yaml',
-        after: '  name: consumer-v1\n  namespace: tandem\n  labels:',
+        after: '  name: consumer-v1\n  namespace: tandem\n  labels:\n    app: consumer\n    version: v1',
         from: '              memory: 256Mi\n',
         to: '',
       },
@@ -436,7 +436,7 @@ const cases: Case[] = [
     edits: [
       {
         file: 'deploy/k8s/base/consumer.yaml',
-        after: '  name: consumer-v1\n  namespace: tandem\n  labels:',
+        after: '  name: consumer-v1\n  namespace: tandem\n  labels:\n    app: consumer\n    version: v1',
         from: 'image: tandem/consumer:0.1.0',
         to: 'image: tandem/consumer:latest',
       },
@@ -470,7 +470,7 @@ const cases: Case[] = [
     edits: [
       {
         file: 'deploy/k8s/base/consumer.yaml',
-        after: '  name: consumer-v1\n  namespace: tandem\n  labels:',
+        after: '  name: consumer-v1\n  namespace: tandem\n  labels:\n    app: consumer\n    version: v1',
         from: '          holdApplicationUntilProxyStarts: true\n',
         to: '',
       },
@@ -499,7 +499,18 @@ const cases: Case[] = [
   },
   {
     rule: 'fulfilment-versions',
-    edits: [{ file: 'deploy/k8s/base/consumer.yaml', from: '  replicas: 1\n', to: '  replicas: 0\n' }],
+    edits: [
+      {
+        file: 'deploy/k8s/base/consumer.yaml',
+        from: '  # replicas: its ScaledObject (below) wakes it on its backlog.\n',
+        to: '  # replicas: its ScaledObject (below) wakes it on its backlog.\n  replicas: 0\n',
+      },
+      {
+        file: 'deploy/k8s/base/consumer.yaml',
+        from: 'scaleTargetRef:\n    name: consumer-v2',
+        to: 'scaleTargetRef:\n    name: consumer-v9',
+      },
+    ],
     file: 'deploy/k8s/base/consumer.yaml',
     object: 'Deployment tandem/consumer-v2',
     field: 'spec.replicas',
@@ -511,7 +522,7 @@ const cases: Case[] = [
     edits: [
       {
         file: 'deploy/k8s/base/consumer.yaml',
-        after: '  name: consumer-v2\n  namespace: tandem\n  labels:',
+        after: '  name: consumer-v2\n  namespace: tandem\n  labels:\n    app: consumer\n    version: v2',
         from: 'image: tandem/consumer:0.1.0',
         to: 'image: example/other-worker:0.1.0',
       },
@@ -614,6 +625,81 @@ const cases: Case[] = [
     message:
       /receiver filelog: its container operator reads namespace, pod and container from the file path, but include_file_path is not true/,
     renderedBy: [KIND],
+  },
+  {
+    rule: 'keda-scalers',
+    edits: [
+      {
+        file: 'deploy/k8s/base/consumer.yaml',
+        from: '---\napiVersion: policy/v1\nkind: PodDisruptionBudget',
+        to: '---\napiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata:\n  name: consumer-cpu\n  namespace: tandem\nspec:\n  scaleTargetRef:\n    apiVersion: apps/v1\n    kind: Deployment\n    name: consumer-v1\n  minReplicas: 2\n  maxReplicas: 6\n---\napiVersion: policy/v1\nkind: PodDisruptionBudget',
+      },
+    ],
+    file: 'deploy/k8s/base/consumer.yaml',
+    object: 'ScaledObject tandem/consumer-v1',
+    field: 'spec.scaleTargetRef',
+    lineShows: 'scaleTargetRef:',
+    message:
+      /consumer-v1 is scaled by HorizontalPodAutoscaler consumer-cpu and ScaledObject consumer-v1: two autoscalers fight over its replicas/,
+  },
+  {
+    rule: 'keda-scalers',
+    edits: [{ file: 'deploy/k8s/base/consumer.yaml', from: 'consumer: fulfilment-v2', to: 'consumer: fulfilment' }],
+    file: 'deploy/k8s/base/consumer.yaml',
+    object: 'ScaledObject tandem/consumer-v2',
+    field: 'spec.triggers[0].metadata.consumer',
+    lineShows: 'consumer: fulfilment',
+    message:
+      /consumer "fulfilment" is not the durable of the fulfilment v2 this scales \("fulfilment-v2"\): it would wake on another version's backlog/,
+  },
+  {
+    rule: 'keda-scalers',
+    edits: [
+      {
+        file: 'deploy/k8s/base/consumer.yaml',
+        after: 'name: consumer-v2\n  namespace: tandem\n  labels:\n    app: consumer\nspec:\n  scaleTargetRef:',
+        from: 'stream: ORDERS',
+        to: 'stream: ORDER',
+      },
+    ],
+    file: 'deploy/k8s/base/consumer.yaml',
+    object: 'ScaledObject tandem/consumer-v2',
+    field: 'spec.triggers[0].metadata.stream',
+    lineShows: 'stream: ORDER',
+    message: /stream "ORDER" is not a stream of the topology \(ORDERS, ORDERS_DLQ, ORDERS_MAX_DELIVERIES\)/,
+  },
+  {
+    rule: 'keda-scalers',
+    edits: [
+      {
+        file: 'deploy/k8s/base/consumer.yaml',
+        after: 'name: consumer-v2\n  namespace: tandem\n  labels:\n    app: consumer\nspec:\n  scaleTargetRef:',
+        from: 'account: TANDEM',
+        to: 'account: $G',
+      },
+    ],
+    file: 'deploy/k8s/base/consumer.yaml',
+    object: 'ScaledObject tandem/consumer-v2',
+    field: 'spec.triggers[0].metadata.account',
+    lineShows: 'account: $G',
+    message: /account "\$G" is not an account of the NATS config \(TANDEM\): the scaler finds no backlog/,
+  },
+  {
+    rule: 'keda-scalers',
+    edits: [
+      {
+        file: 'deploy/k8s/base/consumer.yaml',
+        after: 'name: consumer-v2\n  namespace: tandem\n  labels:\n    app: consumer\nspec:\n  scaleTargetRef:',
+        from: 'nats-headless.tandem.svc.cluster.local:8222',
+        to: 'nats-headless.tandem.svc.cluster.local:8223',
+      },
+    ],
+    file: 'deploy/k8s/base/consumer.yaml',
+    object: 'ScaledObject tandem/consumer-v2',
+    field: 'spec.triggers[0].metadata.natsServerMonitoringEndpoint',
+    lineShows: 'natsServerMonitoringEndpoint:',
+    message:
+      /monitoring endpoint nats-headless\.tandem\.svc\.cluster\.local:8223: .* names Service tandem\/nats-headless, which has no port 8223/,
   },
 ];
 

@@ -61,5 +61,9 @@ describe('deploy/kind/cluster.yaml', () => {
     const [, major, minor] = istio[0] ?? [];
     expect(prerequisites).toContain(`TANDEM_ISTIOCTL_MIN=${major}.${minor}.0\n`);
     expect(prerequisites).toContain(`TANDEM_ISTIOCTL_BELOW=${major}.${Number(minor) + 1}.0\n`);
+    // …and the KEDA release whose ScaledObject schema it vendors.
+    const keda = vendored.map((f) => /^keda-(\d+\.\d+\.\d+)\.json$/.exec(f)?.[1]).filter(Boolean);
+    expect(keda).toHaveLength(1);
+    expect(readFileSync(join(root, 'tools/kind/up.sh'), 'utf8')).toContain(`\nkeda_version=${keda[0]}\n`);
   });
 });

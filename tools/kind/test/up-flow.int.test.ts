@@ -80,6 +80,17 @@ describe('kind:up and kind:down, with fakes for the tools that need a Docker eng
     expect(create).toBeLessThan(install);
     expect(install).toBeLessThan(load);
     expect(load).toBeLessThan(apply);
+    // KEDA after Istio (its namespace in the mesh first), its CRDs established before the manifests that use them.
+    const kedaNamespace = indexOf(calls, 'kubectl --context kind-tandem apply -f deploy/kind/keda-namespace.yaml');
+    const keda = indexOf(
+      calls,
+      'kubectl --context kind-tandem apply --server-side -f https://github.com/kedacore/keda/releases/download/v',
+    );
+    const crd = indexOf(calls, 'kubectl --context kind-tandem wait --for condition=established --timeout 60s crd/scaledobjects.keda.sh');
+    expect(install).toBeLessThan(kedaNamespace);
+    expect(kedaNamespace).toBeLessThan(keda);
+    expect(keda).toBeLessThan(crd);
+    expect(crd).toBeLessThan(apply);
 
     expect(builds.map((b) => /-t (\S+)/.exec(b)?.[1]).sort()).toEqual(tandemImages);
     for (const build of builds) {
@@ -96,7 +107,7 @@ describe('kind:up and kind:down, with fakes for the tools that need a Docker eng
     expect(
       indexOf(
         calls,
-        'kubectl --context kind-tandem -n tandem delete deployment/consumer horizontalpodautoscaler/consumer --ignore-not-found',
+        'kubectl --context kind-tandem -n tandem delete deployment/consumer horizontalpodautoscaler/consumer horizontalpodautoscaler/consumer-v1 --ignore-not-found',
       ),
     ).toBeLessThan(apply);
     const waitJob = indexOf(calls, 'kubectl --context kind-tandem -n tandem get job nats-topology -o jsonpath=');

@@ -1,8 +1,15 @@
 import { asArray, getPath, isRecord, nameOf, namespaceOf } from '../model';
 import type { Rule, RuleFinding } from '../rule';
 
-/** ServiceAccounts that istioctl creates, which a render of Tandem's manifests cannot contain. */
-const MESH_ACCOUNTS = new Set(['istio-system/istio-ingressgateway-service-account', 'istio-system/istio-egressgateway-service-account']);
+/**
+ * ServiceAccounts that istioctl and KEDA's release manifest create (kind:up installs both),
+ * which a render of Tandem's manifests cannot contain.
+ */
+const PLATFORM_ACCOUNTS = new Set([
+  'istio-system/istio-ingressgateway-service-account',
+  'istio-system/istio-egressgateway-service-account',
+  'keda/keda-operator',
+]);
 const PRINCIPAL = /^[^/]+\/ns\/([^/]+)\/sa\/([^/]+)$/;
 
 /** AuthorizationPolicy principals name ServiceAccounts that exist (a typo there silently denies everyone). */
@@ -29,7 +36,7 @@ export const authzPrincipals: Rule = {
                 return;
               }
               const account = `${match[1]}/${match[2]}`;
-              if (!accounts.has(account) && !MESH_ACCOUNTS.has(account)) {
+              if (!accounts.has(account) && !PLATFORM_ACCOUNTS.has(account)) {
                 findings.push({
                   object: policy,
                   path,

@@ -1,6 +1,6 @@
 import { parse } from 'yaml';
 import { asArray, getPath, isRecord, nameOf, namespaceOf, type KubeObject } from '../model';
-import { tandemApp, type RenderedSet, type Rule, type RuleFinding } from '../rule';
+import { serviceUrlProblem, tandemApp, type RenderedSet, type Rule, type RuleFinding } from '../rule';
 
 /**
  * A log line as Tandem's services write it (libs/telemetry's logger inside a span): what a
@@ -32,23 +32,6 @@ function embedded(set: RenderedSet): Embedded[] {
       }
     });
   });
-}
-
-/** Why `url` does not name a Service port of the render seen from `namespace`, or undefined. */
-function serviceProblem(set: RenderedSet, url: unknown, namespace: string): string | undefined {
-  let parsed: URL;
-  try {
-    parsed = new URL(String(url));
-  } catch {
-    return `${JSON.stringify(url)} is not a URL`;
-  }
-  const port = Number(parsed.port || (parsed.protocol === 'https:' ? 443 : 80));
-  const service = set.serviceForHost(parsed.hostname, namespace);
-  if (!service) return `${parsed.host} names no Service of this render`;
-  const ports = asArray(getPath(service, ['spec', 'ports'])).map((p) => (isRecord(p) ? Number(p['port']) : Number.NaN));
-  if (!ports.includes(port))
-    return `${parsed.host} names Service ${namespaceOf(service)}/${nameOf(service)}, which has no port ${port} (it has ${ports.join(', ')})`;
-  return undefined;
 }
 
 /**
@@ -103,7 +86,7 @@ export const logPipeline: Rule = {
       for (const [name, exporter] of Object.entries(value['exporters'])) {
         const endpoint = isRecord(exporter) ? exporter['endpoint'] : undefined;
         if (typeof endpoint !== 'string' || !/^https?:\/\//.test(endpoint)) continue;
-        const problem = serviceProblem(set, endpoint, namespaceOf(object));
+        const problem = serviceUrlProblem(set, endpoint, namespaceOf(object));
         if (problem) findings.push({ ...at, message: `exporter ${name} sends to ${endpoint}: ${problem}` });
       }
       for (const [name, receiver] of Object.entries(value['receivers'])) {
@@ -146,7 +129,7 @@ export const logPipeline: Rule = {
       const uids = new Map(sources.map((s) => [String(s['uid']), s]));
       for (const source of sources) {
         const label = `data source ${String(source['name'])}`;
-        const problem = serviceProblem(set, source['url'], namespaceOf(object));
+        const problem = serviceUrlProblem(set, source['url'], namespaceOf(object));
         if (problem) findings.push({ ...at, message: `${label}: url ${String(source['url'])}: ${problem}` });
         const links = [
           ...asArray(getPath(source, ['jsonData', 'derivedFields'])).map((field) => ({ field, via: 'derived field' })),

@@ -6,7 +6,8 @@
  * defaults and patch hints are dropped; types, enums, formats, required fields, bounds,
  * `oneOf`s and the CRDs' CEL rules (`x-kubernetes-validations`) are kept.
  *
- *   npm run deploy:schemas -- --kubernetes <kubectl-validate checkout> --istio <istio checkout at the tag> --istio-version <the tag>
+ *   npm run deploy:schemas -- --kubernetes <kubectl-validate checkout> --istio <istio checkout at the tag> --istio-version <the tag> \
+ *     --keda <keda checkout at the tag> --keda-version <the tag without v>
  *
  * Runs on Node 24 as it is (type stripping): it imports nothing of the project's own.
  * tools/deploy-check/src/schemas/SOURCES.md names the commits the vendored files came from.
@@ -192,15 +193,12 @@ interface Crd {
 }
 
 /**
- * Istio's CRDs, every served version (a version whose schema equals an earlier one's shares
- * its definition), plus the IstioOperator.
+ * The served versions of the CRDs in `text` (a version whose schema equals an earlier one's
+ * shares its definition), added to `kinds` and `$defs`; `metadata` is Kubernetes' ObjectMeta.
  */
-function istioSchemas(checkout: string, istioVersion: string, kubernetes: Record<string, Schema>): Schema {
-  const files: SourceFile[] = [];
-  const kinds: Record<string, Record<string, string>> = {};
-  const $defs: Record<string, Schema> = {};
+function crdSchemas(text: string, kinds: Record<string, Record<string, string>>, $defs: Record<string, Schema>): void {
   const objectMeta = `kubernetes-${KUBERNETES_VERSION}.json#/$defs/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta`;
-  for (const doc of parseAllDocuments(read(checkout, CRD_FILE, files))) {
+  for (const doc of parseAllDocuments(text)) {
     const crd = doc.toJS() as Crd | null;
     if (!crd?.spec?.versions) continue;
     const seen = new Map<string, string>();
@@ -219,13 +217,22 @@ function istioSchemas(checkout: string, istioVersion: string, kubernetes: Record
         },
         additionalProperties: false,
       };
-      const text = JSON.stringify(definition);
-      const name = seen.get(text) ?? `${apiVersion}/${crd.spec.names.kind}`;
-      seen.set(text, name);
+      const serialized = JSON.stringify(definition);
+      const name = seen.get(serialized) ?? `${apiVersion}/${crd.spec.names.kind}`;
+      seen.set(serialized, name);
       $defs[name] = definition;
       (kinds[apiVersion] ??= {})[crd.spec.names.kind] = name;
     }
   }
+}
+
+/** Istio's CRDs, every served version, plus the IstioOperator. */
+function istioSchemas(checkout: string, istioVersion: string, kubernetes: Record<string, Schema>): Schema {
+  const files: SourceFile[] = [];
+  const kinds: Record<string, Record<string, string>> = {};
+  const $defs: Record<string, Schema> = {};
+  const objectMeta = `kubernetes-${KUBERNETES_VERSION}.json#/$defs/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta`;
+  crdSchemas(read(checkout, CRD_FILE, files), kinds, $defs);
   kinds['install.istio.io/v1alpha1'] = { IstioOperator: 'install.istio.io/v1alpha1/IstioOperator' };
   $defs['install.istio.io/v1alpha1/IstioOperator'] = istioOperatorSchema(objectMeta);
   Object.assign($defs, lenientCopies(kubernetes, ISTIO_OPERATOR_KUBERNETES_TYPES));
@@ -233,6 +240,21 @@ function istioSchemas(checkout: string, istioVersion: string, kubernetes: Record
     source: { repository: 'https://github.com/istio/istio', license: 'Apache-2.0', istio: istioVersion, files },
     kinds: sortKeys(Object.fromEntries(Object.entries(kinds).map(([apiVersion, byKind]) => [apiVersion, sortKeys(byKind)]))),
     schema: { $id: `istio-${istioVersion}.json`, $defs: sortKeys($defs) },
+  };
+}
+
+/** The KEDA CRDs deploy/ uses (ScaledObject, and TriggerAuthentication beside it), from a checkout at the release tag. */
+const KEDA_CRD_FILES = ['config/crd/bases/keda.sh_scaledobjects.yaml', 'config/crd/bases/keda.sh_triggerauthentications.yaml'];
+
+function kedaSchemas(checkout: string, kedaVersion: string): Schema {
+  const files: SourceFile[] = [];
+  const kinds: Record<string, Record<string, string>> = {};
+  const $defs: Record<string, Schema> = {};
+  for (const file of KEDA_CRD_FILES) crdSchemas(read(checkout, file, files), kinds, $defs);
+  return {
+    source: { repository: 'https://github.com/kedacore/keda', license: 'Apache-2.0', keda: kedaVersion, files },
+    kinds: sortKeys(Object.fromEntries(Object.entries(kinds).map(([apiVersion, byKind]) => [apiVersion, sortKeys(byKind)]))),
+    schema: { $id: `keda-${kedaVersion}.json`, $defs: sortKeys($defs) },
   };
 }
 
@@ -378,13 +400,15 @@ function main(): void {
       kubernetes: { type: 'string' },
       istio: { type: 'string' },
       'istio-version': { type: 'string' },
+      keda: { type: 'string' },
+      'keda-version': { type: 'string' },
       out: { type: 'string', default: 'tools/deploy-check/src/schemas' },
     },
     strict: true,
   });
-  if (!values.kubernetes || !values.istio || !values['istio-version']) {
+  if (!values.kubernetes || !values.istio || !values['istio-version'] || !values.keda || !values['keda-version']) {
     process.stderr.write(
-      'Usage: npm run deploy:schemas -- --kubernetes <kubectl-validate checkout> --istio <istio checkout> --istio-version <x.y.z>\n',
+      'Usage: npm run deploy:schemas -- --kubernetes <kubectl-validate checkout> --istio <istio checkout> --istio-version <x.y.z> --keda <keda checkout> --keda-version <x.y.z>\n',
     );
     process.exit(2);
   }
@@ -395,6 +419,7 @@ function main(): void {
   const kubernetes = kubernetesSchemas(values.kubernetes);
   write(`kubernetes-${KUBERNETES_VERSION}.json`, kubernetes.vendored);
   write(`istio-${values['istio-version']}.json`, istioSchemas(values.istio, values['istio-version'], kubernetes.$defs));
+  write(`keda-${values['keda-version']}.json`, kedaSchemas(values.keda, values['keda-version']));
 }
 
 main();
