@@ -4,9 +4,10 @@ import { jetstream } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { eventMessageId, orderSubject, TandemTopology, type OrderCreatedV1 } from '@tandem/contracts';
 import { ensureTopology } from '@tandem/messaging';
-import { freePort, NatsServer, NODE_FLAGS } from '@tandem/testing';
-import { appScript, type BenchContext } from './bench-context';
+import { freePort, NatsServer } from '@tandem/testing';
+import type { BenchContext } from './bench-context';
 import { BenchProcess, recordProcess, track } from './bench-process';
+import { fulfilmentConsumerSpec } from './consumer-throughput';
 import { median } from './percentiles';
 import type { ColdStartResult } from './results';
 
@@ -47,24 +48,7 @@ export async function runColdStart(context: BenchContext): Promise<ColdStartResu
       context.progress(`cold start: wake ${i + 1} of ${wakes}`);
       const port = await freePort();
       const spawnedAt = performance.now();
-      const consumer = BenchProcess.spawn(
-        {
-          name: 'consumer',
-          script: appScript(context, 'consumer'),
-          nodeFlags: context.nodeFlags ?? NODE_FLAGS,
-          env: {
-            HOST: '127.0.0.1',
-            PORT: String(port),
-            NATS_URL: nats.url,
-            FULFILMENT_DELAY_MS: '0',
-            OTEL_TRACES_EXPORTER: 'none',
-            OTEL_METRICS_EXPORTER: 'none',
-            OTEL_LOGS_EXPORTER: 'none',
-          },
-          readyUrl: `http://127.0.0.1:${port}/readyz`,
-        },
-        context.logDir,
-      );
+      const consumer = BenchProcess.spawn(fulfilmentConsumerSpec(context, nats.url, port), context.logDir);
       try {
         const handled = (async () => {
           for await (const _ of fulfilled) return performance.now() - spawnedAt;

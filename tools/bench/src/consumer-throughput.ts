@@ -7,7 +7,7 @@ import { ensureTopology, type ConsumerSpec } from '@tandem/messaging';
 import { NODE_FLAGS } from '@tandem/testing';
 import { freePort, NatsServer } from '@tandem/testing';
 import { appScript, benchScript, type BenchContext } from './bench-context';
-import { BenchProcess, recordProcess, track } from './bench-process';
+import { BenchProcess, recordProcess, track, type BenchProcessSpec } from './bench-process';
 import { cpuMs, machineBusyMs } from './proc-stats';
 import type { ConsumerScenarioResult } from './results';
 import { storedMessages } from './stored-messages';
@@ -58,24 +58,7 @@ export async function runConsumerThroughput(
     if (only === 'consumer-bare') return results;
     const port = await freePort();
     const fulfilment = await measureDrain(context, jsm, nats.pid ?? -1, Topology.fulfilmentConsumer.durable, messages, () =>
-      BenchProcess.spawn(
-        {
-          name: 'consumer',
-          script: appScript(context, 'consumer'),
-          nodeFlags: context.nodeFlags ?? NODE_FLAGS,
-          env: {
-            HOST: '127.0.0.1',
-            PORT: String(port),
-            NATS_URL: nats.url,
-            FULFILMENT_DELAY_MS: '0',
-            OTEL_TRACES_EXPORTER: 'none',
-            OTEL_METRICS_EXPORTER: 'none',
-            OTEL_LOGS_EXPORTER: 'none',
-          },
-          readyUrl: `http://127.0.0.1:${port}/readyz`,
-        },
-        context.logDir,
-      ),
+      BenchProcess.spawn(fulfilmentConsumerSpec(context, nats.url, port), context.logDir),
     );
     results.push({
       ...fulfilment,
@@ -89,6 +72,25 @@ export async function runConsumerThroughput(
     await nats.cleanup();
     untrack();
   }
+}
+
+/** The built fulfilment consumer app on `port`, zero simulated work, no telemetry export. */
+export function fulfilmentConsumerSpec(context: BenchContext, natsUrl: string, port: number): BenchProcessSpec {
+  return {
+    name: 'consumer',
+    script: appScript(context, 'consumer'),
+    nodeFlags: context.nodeFlags ?? NODE_FLAGS,
+    env: {
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      NATS_URL: natsUrl,
+      FULFILMENT_DELAY_MS: '0',
+      OTEL_TRACES_EXPORTER: 'none',
+      OTEL_METRICS_EXPORTER: 'none',
+      OTEL_LOGS_EXPORTER: 'none',
+    },
+    readyUrl: `http://127.0.0.1:${port}/readyz`,
+  };
 }
 
 /** Publishes `count` valid `orders.created` events, a bounded number in flight at once. */
