@@ -155,11 +155,21 @@ istioctl install --context "$context" -y -f deploy/istio/install/istio-operator.
 
 # --- 3b. KEDA: the fulfilment workers scale on their backlog (deploy/k8s/base/consumer.yaml).
 # The release whose ScaledObject schema deploy:check vendors (tools/deploy-check/src/schemas).
+# Its operator reads NATS's monitoring port, which accepts only mutual TLS: the operator alone
+# joins the mesh (its pod label; not the namespace, whose metrics server and webhooks the API
+# server calls from outside the mesh), and kind:up stops if its pod has no sidecar.
 keda_version=2.20.2
-step "installing KEDA $keda_version (namespace keda, in the mesh: deploy/kind/keda-namespace.yaml)"
-kc apply -f deploy/kind/keda-namespace.yaml
+step "installing KEDA $keda_version (its operator in the mesh)"
 kc apply --server-side -f "https://github.com/kedacore/keda/releases/download/v$keda_version/keda-$keda_version.yaml"
 kc wait --for condition=established --timeout 60s crd/scaledobjects.keda.sh
+kc -n keda patch deployment keda-operator --type=merge \
+  -p '{"spec":{"template":{"metadata":{"labels":{"sidecar.istio.io/inject":"true"}}}}}'
+kc -n keda rollout status deployment/keda-operator --timeout "$rollout_timeout"
+keda_containers="$(kc -n keda get pods -l app=keda-operator -o jsonpath='{.items[*].spec.initContainers[*].name} {.items[*].spec.containers[*].name}')"
+if [[ " $keda_containers " != *" istio-proxy "* ]]; then
+  echo "kind:up: KEDA's operator runs without an Istio sidecar ($keda_containers): it cannot read NATS's monitoring port under mTLS STRICT, and the fulfilment workers would never wake. Look at: kubectl --context $context -n keda describe deployment keda-operator" >&2
+  exit 1
+fi
 
 step "loading ${images[*]} into the cluster"
 if ! kind load docker-image --name "$cluster" "${images[@]}"; then

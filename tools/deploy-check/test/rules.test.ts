@@ -650,7 +650,7 @@ const cases: Case[] = [
     field: 'spec.triggers[0].metadata.consumer',
     lineShows: 'consumer: fulfilment',
     message:
-      /consumer "fulfilment" is not the durable of the fulfilment v2 this scales \("fulfilment-v2"\): it would wake on another version's backlog/,
+      /consumer "fulfilment" on ORDERS is not a durable the fulfilment v2 this scales pulls \(ORDERS\/fulfilment-v2, ORDERS_MAX_DELIVERIES\/dead-letters\): it would wake on another's backlog/,
   },
   {
     rule: 'keda-scalers',
@@ -700,6 +700,45 @@ const cases: Case[] = [
     lineShows: 'natsServerMonitoringEndpoint:',
     message:
       /monitoring endpoint nats-headless\.tandem\.svc\.cluster\.local:8223: .* names Service tandem\/nats-headless, which has no port 8223/,
+  },
+  {
+    rule: 'keda-scalers',
+    edits: [
+      {
+        file: 'deploy/k8s/base/consumer.yaml',
+        after: 'name: consumer-v2\n  namespace: tandem\n  labels:\n    app: consumer\nspec:\n  scaleTargetRef:',
+        from: 'nats-headless.tandem.svc.cluster.local:8222',
+        to: 'nats-headless.tandem.svc.cluster.local:4222',
+      },
+    ],
+    file: 'deploy/k8s/base/consumer.yaml',
+    object: 'ScaledObject tandem/consumer-v2',
+    field: 'spec.triggers[0].metadata.natsServerMonitoringEndpoint',
+    lineShows: 'natsServerMonitoringEndpoint:',
+    message:
+      /monitoring endpoint nats-headless\.tandem\.svc\.cluster\.local:4222: port 4222 leads to container port 4222, not NATS's monitoring port \(8222\)/,
+  },
+  {
+    rule: 'keda-scalers',
+    edits: [
+      {
+        file: 'deploy/k8s/base/nats.yaml',
+        from: '    - name: tcp-client\n      port: 4222\n      targetPort: client\n---',
+        to: '    - name: tcp-client\n      port: 4222\n      targetPort: client\n    - name: http-monitor\n      port: 8222\n      targetPort: monitor\n---',
+      },
+      {
+        file: 'deploy/k8s/base/consumer.yaml',
+        after: 'name: consumer-v2\n  namespace: tandem\n  labels:\n    app: consumer\nspec:\n  scaleTargetRef:',
+        from: 'nats-headless.tandem.svc.cluster.local:8222',
+        to: 'nats.tandem.svc.cluster.local:8222',
+      },
+    ],
+    file: 'deploy/k8s/base/consumer.yaml',
+    object: 'ScaledObject tandem/consumer-v2',
+    field: 'spec.triggers[0].metadata.natsServerMonitoringEndpoint',
+    lineShows: 'natsServerMonitoringEndpoint:',
+    message:
+      /Service nats is not the NATS StatefulSet's headless Service: KEDA asks each server as <pod>\.nats\.tandem\.svc\.cluster\.local/,
   },
 ];
 

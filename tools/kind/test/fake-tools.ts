@@ -106,6 +106,7 @@ exit 0`,
     [ -f "$STATE/secret-$name" ] || { echo "Error from server (NotFound): secrets '$name' not found" >&2; exit 1; } ;;
   *" create secret generic "*) name=""; prev=""; for a in "$@"; do [ "$prev" = generic ] && name="$a"; prev="$a"; done
     cat > "$STATE/secret-$name" ;;
+  *" -n keda get pods -l app=keda-operator "*) if [ -f "$STATE/keda-no-sidecar" ]; then echo " keda-operator"; else echo "istio-init istio-proxy keda-operator"; fi ;;
   *" get deployments,statefulsets,daemonsets -o name "*)
     ns=""; prev=""; for a in "$@"; do [ "$prev" = -n ] && ns="$a"; prev="$a"; done
     [ -f "$STATE/applied" ] && [ -f "$STATE/workloads-$ns" ] && printf '%s\\n' "$(< "$STATE/workloads-$ns")" ;;

@@ -80,17 +80,18 @@ describe('kind:up and kind:down, with fakes for the tools that need a Docker eng
     expect(create).toBeLessThan(install);
     expect(install).toBeLessThan(load);
     expect(load).toBeLessThan(apply);
-    // KEDA after Istio (its namespace in the mesh first), its CRDs established before the manifests that use them.
-    const kedaNamespace = indexOf(calls, 'kubectl --context kind-tandem apply -f deploy/kind/keda-namespace.yaml');
+    // KEDA after Istio, its CRDs established before the manifests that use them, its operator alone put in the mesh.
     const keda = indexOf(
       calls,
       'kubectl --context kind-tandem apply --server-side -f https://github.com/kedacore/keda/releases/download/v',
     );
     const crd = indexOf(calls, 'kubectl --context kind-tandem wait --for condition=established --timeout 60s crd/scaledobjects.keda.sh');
-    expect(install).toBeLessThan(kedaNamespace);
-    expect(kedaNamespace).toBeLessThan(keda);
+    const inject = indexOf(calls, 'kubectl --context kind-tandem -n keda patch deployment keda-operator --type=merge');
+    expect(calls[inject]).toContain('"sidecar.istio.io/inject":"true"');
+    expect(install).toBeLessThan(keda);
     expect(keda).toBeLessThan(crd);
-    expect(crd).toBeLessThan(apply);
+    expect(crd).toBeLessThan(inject);
+    expect(inject).toBeLessThan(apply);
 
     expect(builds.map((b) => /-t (\S+)/.exec(b)?.[1]).sort()).toEqual(tandemImages);
     for (const build of builds) {
@@ -113,7 +114,8 @@ describe('kind:up and kind:down, with fakes for the tools that need a Docker eng
     const waitJob = indexOf(calls, 'kubectl --context kind-tandem -n tandem get job nats-topology -o jsonpath=');
     expect(deleteJob).toBeLessThan(apply);
     expect(waitJob).toBeGreaterThan(apply);
-    const waits = calls.filter((c) => c.includes(' rollout status '));
+    // (KEDA's operator is waited for where it is installed, before the manifests)
+    const waits = calls.filter((c) => c.includes(' rollout status ') && !c.includes(' -n keda '));
     expect(Math.min(...waits.map((w) => calls.indexOf(w)))).toBeGreaterThan(waitJob);
     expect(waits.sort()).toEqual(
       cluster.map((w) => `kubectl --context kind-tandem -n ${w.namespace} rollout status ${workloadName(w)} --timeout 300s`).sort(),
@@ -123,7 +125,8 @@ describe('kind:up and kind:down, with fakes for the tools that need a Docker eng
     expect(
       calls.filter((c) => /^(kubectl|istioctl) /.test(c) && !/ (version)( |$)/.test(c)).every((c) => c.includes('--context kind-tandem')),
     ).toBe(true);
-    expect(calls.some((c) => c.includes(' patch ') || c.includes(' rollout restart '))).toBe(false);
+    // (no Tandem workload patched or restarted on a first run; KEDA's operator gets its sidecar label)
+    expect(calls.some((c) => (c.includes(' patch ') && !c.includes(' -n keda ')) || c.includes(' rollout restart '))).toBe(false);
   });
 
   it('creates one NATS user Secret per user (admin, order, consumer) and the order-id Secret with random values before the manifests, once', () => {
@@ -187,6 +190,15 @@ describe('kind:up and kind:down, with fakes for the tools that need a Docker eng
     const grafana = readObjects(root, ['deploy/observability']).find((o) => o.kind === 'Service' && o.metadata.name === 'grafana');
     const grafanaPort = (grafana?.spec?.['ports'] as Array<{ port: number }> | undefined)?.[0]?.port;
     expect(stdout).toContain(`kubectl --context kind-tandem -n observability port-forward svc/grafana ${grafanaPort}:${grafanaPort}`);
+  });
+
+  it('stops, naming why, when the KEDA operator runs without an Istio sidecar (it could not read NATS under mTLS STRICT)', () => {
+    const b = machine();
+    b.setState('keda-no-sidecar', '1');
+    const run = b.run('up.sh');
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain("kind:up: KEDA's operator runs without an Istio sidecar");
+    expect(run.calls.some((c) => c.includes(' apply -k '))).toBe(false);
   });
 
   it('a second run reuses the cluster, and restarts exactly the deployments whose image the build changed', () => {
@@ -293,7 +305,7 @@ describe('kind:up and kind:down, with fakes for the tools that need a Docker eng
     expect(stderr).toContain('kubectl --context kind-tandem -n tandem logs job/nats-topology --all-containers');
     expect(Date.now() - started).toBeLessThan(60_000);
     // The services' rollouts are not waited for: nothing can become ready without the topology.
-    expect(calls.some((c) => c.includes(' rollout status '))).toBe(false);
+    expect(calls.some((c) => c.includes(' rollout status ') && !c.includes(' -n keda '))).toBe(false);
   });
 
   it('refuses an existing cluster with fewer workers than deploy/kind/cluster.yaml (one per NATS server), saying how to recreate it', () => {

@@ -207,16 +207,15 @@ function crdSchemas(text: string, kinds: Record<string, Record<string, string>>,
       if (!version.served || !schema) continue;
       const apiVersion = `${crd.spec.group}/${version.name}`;
       const strict = strictify(schema, (target) => target);
-      const definition = {
-        ...strict,
-        properties: {
-          apiVersion: { type: 'string' },
-          kind: { type: 'string' },
-          metadata: { $ref: objectMeta },
-          ...(strict['properties'] as Schema),
-        },
-        additionalProperties: false,
+      const properties: Schema = {
+        apiVersion: { type: 'string' },
+        kind: { type: 'string' },
+        metadata: { $ref: objectMeta },
+        ...(strict['properties'] as Schema),
       };
+      // Kubernetes' ObjectMeta, whatever the CRD says (controller-gen writes `type: object`); the key keeps its place.
+      properties['metadata'] = { $ref: objectMeta };
+      const definition = { ...strict, properties, additionalProperties: false };
       const serialized = JSON.stringify(definition);
       const name = seen.get(serialized) ?? `${apiVersion}/${crd.spec.names.kind}`;
       seen.set(serialized, name);
